@@ -1,0 +1,1 @@
+"""The content folder: typed models, loading with validation, and rendering for Telegram."""
