@@ -1,0 +1,501 @@
+"""Load the content folder into typed objects, or say precisely what is wrong with it.
+
+The same code backs start-up (``load_content`` refuses invalid content) and ``vitd-bot content
+check`` (``check_content`` lists every problem). Problems carry the file and, where the YAML
+parser can tell, the line, because the people who fix them edit text files, not Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+import bot
+from bot.content.models import (
+    PROGRAM_LENGTH,
+    Article,
+    Band,
+    Content,
+    FaqEntry,
+    ProgramDay,
+    Safety,
+    Section,
+    SmallTalk,
+)
+
+_SECTION_NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content folder is invalid; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"invalid content ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def default_content_dir() -> Path:
+    return Path(bot.__file__).resolve().parent.parent / "content"
+
+
+def load_content(content_dir: Path) -> Content:
+    content, problems = _load(Path(content_dir))
+    if problems or content is None:
+        raise ContentError(problems)
+    return content
+
+
+def check_content(content_dir: Path) -> list[ContentProblem]:
+    return _load(Path(content_dir))[1]
+
+
+def load_article(path: Path) -> Article:
+    """One broadcast article, e.g. a file named on the command line; the slug is its file name."""
+    path = Path(path)
+    file = _SourceFile(path, str(path))
+    article = _article(file, path.stem)
+    if file.problems or article is None:
+        raise ContentError(file.problems)
+    return article
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+class _SourceFile:
+    """One content file being read: its name for messages, and the problems found in it."""
+
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self.problems: list[ContentProblem] = []
+        self.lines: dict[Path_, int] = {}
+
+    def problem(self, message: str, line: int | None = None) -> None:
+        self.problems.append(ContentProblem(self.display, line, message))
+
+    def line_of(self, path: Path_) -> int | None:
+        # The deepest known ancestor: a missing field is reported where its parent starts.
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def read_text(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problem("file is missing")
+        except (OSError, UnicodeDecodeError) as error:
+            self.problem(f"cannot be read: {error}")
+        return None
+
+    def parse_yaml(self, text: str, first_line: int = 1) -> tuple[bool, Any]:
+        """Parse YAML, recording the line of every key and list item; False if it is not YAML."""
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            line = mark.line + first_line if mark is not None else None
+            reason = getattr(error, "problem", None) or str(error)
+            self.problem(f"not valid YAML: {reason}", line)
+            return False, None
+        finally:
+            loader.dispose()
+        if node is not None:
+            self._index(node, (), first_line)
+        return True, data
+
+    def _index(self, node: yaml.Node, path: Path_, first_line: int) -> None:
+        self.lines.setdefault(path, node.start_mark.line + first_line)
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value
+                line = key_node.start_mark.line + first_line
+                if key in seen:
+                    self.problem(f"'{key}' appears twice (first on line {seen[key]})", line)
+                seen[key] = line
+                self.lines[path + (key,)] = line
+                self._index(value_node, path + (key,), first_line)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._index(item, path + (index,), first_line)
+
+    def validate(self, model: type[BaseModel], data: Any, path: Path_, what: str) -> Any:
+        """Validate ``data`` as ``model``; on failure record each error at its line, return None."""
+        try:
+            obj = model.model_validate(data)
+        except ValidationError as error:
+            for detail in error.errors():
+                loc = path + tuple(detail["loc"])
+                self.problem(f"{what}: {_explain(detail)}", self.line_of(loc))
+            return None
+        for loc, message in _blank_fields(obj, path):
+            self.problem(f"{what}: {message}", self.line_of(loc))
+        return obj
+
+    def front_matter(self, text: str) -> tuple[dict[str, Any] | None, str, int]:
+        """Split ``---`` YAML front matter from a Markdown body: (fields, body, body's first line)."""
+        lines = text.splitlines(keepends=True)
+        if not lines or lines[0].strip() != "---":
+            self.problem("must start with a '---' line opening the YAML front matter", 1)
+            return None, "", 1
+        closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if closing is None:
+            self.problem("front matter is not closed by a '---' line", 1)
+            return None, "", 1
+        ok, data = self.parse_yaml("".join(lines[1:closing]), first_line=2)
+        body = "".join(lines[closing + 1 :]).strip()
+        if not ok:
+            return None, body, closing + 2
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            self.problem("front matter must be 'field: value' lines", 2)
+            return None, body, closing + 2
+        return data, body, closing + 2
+
+
+def _explain(detail: dict[str, Any]) -> str:
+    field = ".".join(str(part) for part in detail["loc"]) or "value"
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field '{field}'"
+    if kind == "missing":
+        return f"missing required field '{field}'"
+    return f"'{field}': {detail['msg']}"
+
+
+def _blank_fields(obj: BaseModel, path: Path_) -> list[tuple[Path_, str]]:
+    """Empty texts that the types allow but a subscriber must never receive."""
+    found: list[tuple[Path_, str]] = []
+    for name, field in type(obj).model_fields.items():
+        value = getattr(obj, name)
+        if isinstance(value, str) and not value.strip() and field.default != "":
+            found.append((path + (name,), f"'{name}' is empty"))
+        elif isinstance(value, list):
+            if not value and field.is_required():
+                found.append((path + (name,), f"'{name}' is empty"))
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found += _blank_fields(item, path + (name, index))
+                elif isinstance(item, str) and not item.strip():
+                    found.append((path + (name, index), f"'{name}' has an empty entry"))
+    return found
+
+
+def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple[Path_, Any]]:
+    """The items of the list under top-level ``key``, each with its path for line lookups."""
+    if not file.path.exists() and not required:
+        return []
+    text = file.read_text()
+    if text is None:
+        return []
+    ok, data = file.parse_yaml(text)
+    if not ok:
+        return []
+    if not isinstance(data, dict) or key not in data:
+        file.problem(f"must have a top-level '{key}:' list", 1)
+        return []
+    for extra in data:
+        if extra != key:
+            file.problem(f"unknown top-level field '{extra}'", file.line_of((extra,)))
+    items = data[key]
+    if not isinstance(items, list):
+        file.problem(f"'{key}' must be a list", file.line_of((key,)))
+        return []
+    return [((key, index), item) for index, item in enumerate(items)]
+
+
+# --- the kinds of content ---------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, content_dir: Path) -> None:
+        self.dir = content_dir
+        self.files: list[_SourceFile] = []
+        self.extra: list[ContentProblem] = []
+        self.item_paths: dict[tuple[str, str], Path_] = {}
+        self.day_paths: dict[int, Path_] = {}
+
+    def file(self, relative: str) -> _SourceFile:
+        file = _SourceFile(self.dir / relative, f"{self.dir.name}/{relative}")
+        self.files.append(file)
+        return file
+
+    @property
+    def problems(self) -> list[ContentProblem]:
+        return self.extra + [p for f in self.files for p in f.problems]
+
+    def sections(self) -> list[Section]:
+        folder = self.dir / "sections"
+        if not folder.is_dir():
+            self.extra.append(ContentProblem(f"{self.dir.name}/sections", None, "folder is missing"))
+            return []
+        sections: list[Section] = []
+        by_order: dict[int, str] = {}
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            file = self.file(f"sections/{path.name}")
+            match = _SECTION_NAME.match(path.name)
+            if not match:
+                file.problem("file name must look like 'NN-section-id.md' (e.g. '03-testing.md')")
+                continue
+            order, file_id = int(match.group(1)), match.group(2)
+            if order in by_order:
+                file.problem(f"number {match.group(1)} is also used by {by_order[order]}")
+                continue
+            by_order[order] = path.name
+            section = self._section(file, order, file_id)
+            if section is not None:
+                sections.append(section)
+        expected = list(range(1, len(by_order) + 1))
+        missing = [n for n in expected if n not in by_order]
+        if missing or sorted(by_order) != expected:
+            gaps = ", ".join(f"{n:02d}" for n in missing) or "none"
+            self.extra.append(
+                ContentProblem(
+                    f"{self.dir.name}/sections",
+                    None,
+                    f"sections must be numbered 01, 02, ... without gaps (missing: {gaps})",
+                )
+            )
+        return sorted(sections, key=lambda s: s.order)
+
+    def _section(self, file: _SourceFile, order: int, file_id: str) -> Section | None:
+        text = file.read_text()
+        if text is None:
+            return None
+        fields, body, body_line = file.front_matter(text)
+        if fields is None:
+            return None
+        file.lines[("body",)] = body_line
+        if "id" in fields and fields["id"] != file_id:
+            file.problem(
+                f"id '{fields['id']}' does not match the file name (expected '{file_id}')",
+                file.line_of(("id",)),
+            )
+        if "order" in fields:
+            file.problem("unknown field 'order' (the order comes from the file name)", file.line_of(("order",)))
+            return None
+        return file.validate(Section, {**fields, "order": order, "body": body}, (), "section")
+
+    def days(self) -> tuple[list[ProgramDay], _SourceFile]:
+        file = self.file("program.yaml")
+        self.day_paths: dict[int, Path_] = {}
+        numbers_given: set[int] = set()
+        days: list[ProgramDay] = []
+        for path, item in _yaml_list(file, "days"):
+            given = item.get("day") if isinstance(item, dict) else None
+            if isinstance(given, int):
+                numbers_given.add(given)
+            day = file.validate(ProgramDay, item, path, f"day {_label(item, 'day', path)}")
+            if day is None:
+                continue
+            if day.day in self.day_paths:
+                first = file.line_of(self.day_paths[day.day] + ("day",))
+                where = f" (first on line {first})" if first else ""
+                file.problem(f"day {day.day} is listed twice{where}", file.line_of(path + ("day",)))
+                continue
+            self.day_paths[day.day] = path
+            days.append(day)
+        if file.path.exists() and file.lines:
+            for number in range(1, PROGRAM_LENGTH + 1):
+                if number not in numbers_given:
+                    file.problem(f"day {number} is missing")
+        return sorted(days, key=lambda d: d.day), file
+
+    def faq(self) -> list[FaqEntry]:
+        file = self.file("faq.yaml")
+        entries = self._unique_items(file, "faq", FaqEntry, "FAQ entry")
+        self.faq_file = file
+        return entries
+
+    def smalltalk(self) -> list[SmallTalk]:
+        file = self.file("smalltalk.yaml")
+        return self._unique_items(file, "smalltalk", SmallTalk, "small talk", required=False)
+
+    def bands(self) -> list[Band]:
+        file = self.file("bands.yaml")
+        bands = self._unique_items(file, "bands", Band, "band")
+        if bands and not file.problems:
+            for message in band_problems(bands):
+                file.problem(message)
+        return bands
+
+    def _unique_items(self, file: _SourceFile, key: str, model: type, what: str, required: bool = True) -> list:
+        items, seen = [], set()
+        for path, item in _yaml_list(file, key, required):
+            obj = file.validate(model, item, path, f"{what} '{_label(item, 'id', path)}'")
+            if obj is None:
+                continue
+            if obj.id in seen:
+                file.problem(f"{what} id '{obj.id}' is used twice", file.line_of(path + ("id",)))
+                continue
+            seen.add(obj.id)
+            self.item_paths[(key, obj.id)] = path
+            items.append(obj)
+        return items
+
+    def safety(self) -> Safety | None:
+        file = self.file("safety.yaml")
+        text = file.read_text()
+        if text is None:
+            return None
+        ok, data = file.parse_yaml(text)
+        if not ok:
+            return None
+        safety = file.validate(Safety, data, (), "safety")
+        if safety is not None:
+            ids = [flag.id for flag in safety.red_flags]
+            for index, flag_id in enumerate(ids):
+                if flag_id in ids[:index]:
+                    file.problem(f"red flag id '{flag_id}' is used twice", file.line_of(("red_flags", index, "id")))
+        return safety
+
+    def articles(self) -> dict[str, Article]:
+        folder = self.dir / "articles"
+        articles: dict[str, Article] = {}
+        if not folder.is_dir():
+            return articles
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.suffix != ".md":
+                continue
+            article = _article(self.file(f"articles/{path.name}"), path.stem)
+            if article is not None:
+                articles[article.slug] = article
+        return articles
+
+
+def _label(item: Any, key: str, path: Path_) -> Any:
+    if isinstance(item, dict) and key in item:
+        return item[key]
+    return f"#{path[-1] + 1}"
+
+
+def _article(file: _SourceFile, slug: str) -> Article | None:
+    if not _SLUG.match(slug):
+        file.problem("file name must be a slug: lower-case letters, digits and '-', ending in .md")
+        return None
+    text = file.read_text()
+    if text is None:
+        return None
+    fields, body, body_line = file.front_matter(text)
+    if fields is None:
+        return None
+    file.lines[("body",)] = body_line
+    if "slug" in fields and fields["slug"] != slug:
+        file.problem(f"slug '{fields['slug']}' does not match the file name '{slug}.md'", file.line_of(("slug",)))
+        return None
+    return file.validate(Article, {**fields, "slug": slug, "body": body}, (), "article")
+
+
+def band_problems(bands: list[Band]) -> list[str]:
+    """Bands must cover every value from 0 up, each value in exactly one band."""
+    problems = []
+    first, last = bands[0], bands[-1]
+    if first.lower not in (None, 0):
+        problems.append(f"the first band '{first.id}' must start at 0, not {first.lower}")
+    if last.upper is not None:
+        problems.append(f"the last band '{last.id}' must be open-ended (no 'upper'), not end at {last.upper}")
+    for band in bands:
+        if band.lower is not None and band.upper is not None and band.lower >= band.upper:
+            problems.append(f"band '{band.id}' has lower {band.lower} not below upper {band.upper}")
+    for below, above in zip(bands, bands[1:]):
+        if below.upper is None or above.lower is None:
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: only the last band may be open-ended")
+        elif above.lower > below.upper:
+            problems.append(f"gap between bands '{below.id}' and '{above.id}': {below.upper} to {above.lower}")
+        elif above.lower < below.upper:
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: {above.lower} to {below.upper}")
+        elif below.upper_inclusive and above.lower_inclusive:
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: both include {below.upper}")
+        elif not below.upper_inclusive and not above.lower_inclusive:
+            problems.append(f"gap between bands '{below.id}' and '{above.id}': neither includes {below.upper}")
+    return problems
+
+
+# --- cross-references -------------------------------------------------------------------------
+
+
+def _check_reading(loader: _Loader, file: _SourceFile, sections: list[Section], days: list[ProgramDay]) -> None:
+    """Every section is read on exactly one day, and in the article's order."""
+    order = {s.id: s.order for s in sections}
+    read_on: dict[str, int] = {}
+    for day in days:
+        for position, section_id in enumerate(day.sections):
+            line = file.line_of(loader.day_paths[day.day] + ("sections", position))
+            if section_id not in order:
+                file.problem(f"day {day.day} reads section '{section_id}', which does not exist", line)
+            elif section_id in read_on:
+                file.problem(
+                    f"section '{section_id}' is read on day {read_on[section_id]} and again on day {day.day}", line
+                )
+            else:
+                read_on[section_id] = day.day
+    for section in sections:
+        if section.id not in read_on:
+            file.problem(f"section '{section.id}' is not read on any day")
+    read = [s for s in sections if s.id in read_on]
+    for previous, section in zip(read, read[1:]):
+        if read_on[section.id] < read_on[previous.id]:
+            file.problem(
+                f"section '{section.id}' is read on day {read_on[section.id]}, before section "
+                f"'{previous.id}' (day {read_on[previous.id]}), but comes after it in the article",
+                file.line_of(loader.day_paths[read_on[section.id]] + ("sections",)),
+            )
+
+
+def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
+    if not content_dir.is_dir():
+        return None, [ContentProblem(str(content_dir), None, "content folder not found")]
+    loader = _Loader(content_dir)
+    sections = loader.sections()
+    days, program_file = loader.days()
+    faq = loader.faq()
+    smalltalk = loader.smalltalk()
+    bands = loader.bands()
+    safety = loader.safety()
+    articles = loader.articles()
+    if sections and days:
+        _check_reading(loader, program_file, sections, days)
+    section_ids = {s.id for s in sections}
+    for entry in faq:
+        if entry.source is not None and sections and entry.source not in section_ids:
+            loader.faq_file.problem(
+                f"FAQ entry '{entry.id}' names source section '{entry.source}', which does not exist",
+                loader.faq_file.line_of(loader.item_paths[("faq", entry.id)] + ("source",)),
+            )
+    problems = loader.problems
+    if problems or safety is None:
+        return None, problems
+    content = Content(
+        sections=sections, days=days, faq=faq, smalltalk=smalltalk, bands=bands, safety=safety, articles=articles
+    )
+    return content, []

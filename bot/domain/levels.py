@@ -1,0 +1,59 @@
+"""Vitamin D levels: unit conversion, band lookup and a plain-words description of a change.
+
+Bands themselves are content (``content/bands.yaml``); this module only applies them. Values are
+25-hydroxyvitamin D in ng/mL unless a name says nmol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.content.models import Band
+
+NMOL_PER_NG = 2.496  # 1 ng/mL = 2.496 nmol/L, as the spec states
+MAX_PLAUSIBLE_NG_ML = 250.0
+MAX_PLAUSIBLE_NMOL_L = MAX_PLAUSIBLE_NG_ML * NMOL_PER_NG  # 624.0
+
+# Conversions are rounded so that e.g. 74.88 nmol/L lands on 30 ng/mL exactly: a band edge must
+# not be decided by floating-point noise.
+_DECIMALS = 3
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def nmol_to_ng(value_nmol_l: float) -> float:
+    return round(value_nmol_l / NMOL_PER_NG, _DECIMALS)
+
+
+def ng_to_nmol(value_ng_ml: float) -> float:
+    return round(value_ng_ml * NMOL_PER_NG, _DECIMALS)
+
+
+def classify(value_ng_ml: float, bands: Sequence[Band]) -> Band:
+    """The first band that contains the value; ValueError if none does (a gap in the content)."""
+    for band in bands:
+        if band.contains(value_ng_ml):
+            return band
+    raise ValueError(f"no vitamin D band contains {value_ng_ml} ng/mL")
+
+
+def short_date(day: date, *, with_year: bool = False) -> str:
+    """'2 Nov' (or '2 Nov 2025'), independent of the server's locale."""
+    text = f"{day.day} {_MONTHS[day.month - 1]}"
+    return f"{text} {day.year}" if with_year else text
+
+
+def describe_change(
+    previous_ng: float, current_ng: float, previous_on: date, current_on: date | None = None
+) -> str:
+    """E.g. 'up 6.0 ng/mL since your last result on 2 Nov'.
+
+    The year is added when ``current_on`` is given and falls in another year than ``previous_on``.
+    """
+    when = short_date(previous_on, with_year=current_on is not None and current_on.year != previous_on.year)
+    change = round(current_ng - previous_ng, 1)
+    if change == 0:
+        return f"unchanged since your last result on {when}"
+    direction = "up" if change > 0 else "down"
+    return f"{direction} {abs(change):.1f} ng/mL since your last result on {when}"

@@ -1,0 +1,45 @@
+"""The scheduled messages a subscriber receives: program days, the completion message, the
+retest reminder. Text comes from content; the personal summaries from the progress module."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.models import Content
+from bot.content.program import day_markdown
+from bot.domain.progress import completion_summary_markdown, weekly_summary_markdown
+from bot.services.ports import Keyboard
+from bot.services.progress_data import load_points
+from bot.domain.calendar import local_date
+from bot.storage.models import Subscriber
+
+WEEKLY_SUMMARY_DAYS = {7: 1, 14: 2, 21: 3, 28: 4}
+
+
+def pain_keyboard() -> Keyboard:
+    """0-10 under each day's message; pressing a number is a check-in, like /pain."""
+    return [
+        [(str(n), f"pain:{n}") for n in range(0, 6)],
+        [(str(n), f"pain:{n}") for n in range(6, 11)],
+    ]
+
+
+async def build_item(
+    session: AsyncSession, content: Content, subscriber: Subscriber, item: str, now
+) -> tuple[str, Keyboard | None]:
+    if item.startswith("day:"):
+        day = int(item.split(":", 1)[1])
+        markdown = day_markdown(content, day)
+        if day in WEEKLY_SUMMARY_DAYS:
+            pain, levels = await load_points(session, subscriber.id)
+            summary = weekly_summary_markdown(
+                pain, levels, week=WEEKLY_SUMMARY_DAYS[day], today=local_date(now, subscriber.timezone)
+            )
+            markdown = f"{markdown}\n\n{summary}"
+        return markdown, pain_keyboard()
+    if item == "completion":
+        pain, levels = await load_points(session, subscriber.id)
+        return f"{content.safety.completion}\n\n{completion_summary_markdown(pain, levels)}", None
+    if item == "retest":
+        return content.safety.retest_reminder, None
+    raise ValueError(f"unknown item {item!r}")

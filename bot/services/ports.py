@@ -1,0 +1,38 @@
+"""What the services need from the outside world, as small interfaces.
+
+Services decide *what* to send and record it; `bot.telegram.messenger` implements `Messenger` over
+python-telegram-bot, so the services never import Telegram types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol, Sequence
+
+Button = tuple[str, str]  # (label, callback data)
+Keyboard = Sequence[Sequence[Button]]
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """How a send ended. `retry` failures are tried again later; `blocked` stops all sends."""
+
+    status: Literal["sent", "blocked", "failed"]
+    message_id: int | None = None
+    error: str | None = None
+    retry: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "sent"
+
+
+class Messenger(Protocol):
+    async def send_markdown(
+        self, chat_id: int, markdown: str, *, keyboard: Keyboard | None = None, bulk: bool = False
+    ) -> SendOutcome:
+        """Render Markdown for Telegram and send it (split if long; keyboard on the last piece).
+
+        `bulk` sends (drip, broadcasts) share the configured rate limit; replies to a
+        subscriber's own command do not wait behind them.
+        """

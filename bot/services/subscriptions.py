@@ -1,0 +1,189 @@
+"""Enrolment and the subscriber's own settings: consent, time zone, delivery time, pause,
+resume, stop, blocked/unblocked. Each function is one transaction and returns what happened, so
+the Telegram layer only has to choose the words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.calendar import local_date
+from bot.services.context import Deps
+from bot.services.schedule import next_slot, resume_at
+from bot.storage.models import Delivery, Subscriber
+from bot.storage.repositories import Subscribers
+
+StartState = Literal["ask_consent", "ask_timezone", "ask_time", "active", "paused", "resumed", "completed"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a reply needs to know about a subscriber, detached from the session."""
+
+    id: int
+    status: str
+    awaiting: str | None
+    timezone: str
+    delivery_time: time
+    program_day: int
+    next_delivery_at: object
+    blocked: bool
+
+    @classmethod
+    def of(cls, s: Subscriber) -> Snapshot:
+        return cls(
+            s.id, s.status, s.awaiting, s.timezone, time(s.delivery_minute // 60, s.delivery_minute % 60),
+            s.program_day, s.next_delivery_at, s.blocked,
+        )
+
+
+class SubscriptionService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def get(self, user_id: int) -> Snapshot | None:
+        async with self.deps.sessions() as session:
+            subscriber = await Subscribers(session).by_user(user_id)
+            return Snapshot.of(subscriber) if subscriber else None
+
+    async def start(self, user_id: int, chat_id: int) -> tuple[StartState, Snapshot]:
+        """`/start`: begin enrolment, continue it, or resume. Never a second subscriber."""
+        now = self.deps.clock.now()
+        try:
+            async with self.deps.sessions.begin() as session:
+                repo = Subscribers(session)
+                subscriber = await repo.by_user(user_id, lock=True)
+                if subscriber is None:
+                    subscriber = Subscriber(
+                        telegram_user_id=user_id, chat_id=chat_id, status="enrolling", awaiting="consent",
+                        timezone="UTC", delivery_minute=8 * 60, program_day=0, blocked=False,
+                        created_at=now, updated_at=now,
+                    )
+                    session.add(subscriber)
+                    await session.flush()
+                    return "ask_consent", Snapshot.of(subscriber)
+                subscriber.chat_id = chat_id
+                subscriber.blocked = False  # writing to the bot means they have not blocked it
+                subscriber.updated_at = now
+                if subscriber.status == "enrolling":
+                    return f"ask_{subscriber.awaiting or 'consent'}", Snapshot.of(subscriber)  # type: ignore[return-value]
+                if subscriber.status == "stopped":
+                    subscriber.status = "completed" if subscriber.completed_at else "active"
+                    if subscriber.status == "active":
+                        subscriber.next_delivery_at = resume_at(subscriber, now)
+                    return "resumed", Snapshot.of(subscriber)
+                return subscriber.status, Snapshot.of(subscriber)  # type: ignore[return-value]
+        except IntegrityError:  # two /start at once: the other one created the row
+            return await self.start(user_id, chat_id)
+
+    async def answer_consent(self, user_id: int, first_name: str | None, agreed: bool) -> Snapshot | None:
+        """Consent given: ask the zone next. Declined: delete the row, so nothing is kept."""
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            repo = Subscribers(session)
+            subscriber = await repo.by_user(user_id, lock=True)
+            if subscriber is None or subscriber.status != "enrolling":
+                return Snapshot.of(subscriber) if subscriber else None
+            if not agreed:
+                await repo.delete(subscriber.id)
+                return None
+            subscriber.consented_at = now
+            subscriber.first_name = first_name
+            subscriber.awaiting = "timezone"
+            subscriber.updated_at = now
+            return Snapshot.of(subscriber)
+
+    async def set_timezone(self, user_id: int, zone_key: str) -> Snapshot | None:
+        return await self._update(user_id, zone=zone_key)
+
+    async def set_delivery_time(self, user_id: int, at: time) -> tuple[bool, Snapshot | None]:
+        """Returns (enrolment just completed, snapshot)."""
+        async with self.deps.sessions() as session:
+            before = await Subscribers(session).by_user(user_id)
+            completing = before is not None and before.status == "enrolling" and before.awaiting == "time"
+        return completing, await self._update(user_id, minute=at.hour * 60 + at.minute)
+
+    async def ask(self, user_id: int, what: str | None) -> None:
+        """Remember which typed answer we wait for (timezone or time) outside enrolment."""
+        async with self.deps.sessions.begin() as session:
+            subscriber = await Subscribers(session).by_user(user_id, lock=True)
+            if subscriber is not None and subscriber.status != "enrolling":
+                subscriber.awaiting = what
+
+    async def _update(self, user_id: int, *, zone: str | None = None, minute: int | None = None) -> Snapshot | None:
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            subscriber = await Subscribers(session).by_user(user_id, lock=True)
+            if subscriber is None:
+                return None
+            if zone is not None:
+                subscriber.timezone = zone
+            if minute is not None:
+                subscriber.delivery_minute = minute
+            subscriber.updated_at = now
+            if subscriber.status == "enrolling":
+                if subscriber.awaiting == "timezone" and zone is not None:
+                    subscriber.awaiting = "time"
+                elif subscriber.awaiting == "time" and minute is not None:
+                    subscriber.awaiting = None
+                    subscriber.status = "active"
+                    subscriber.next_delivery_at = now  # Day 1 as soon as enrolment completes
+                return Snapshot.of(subscriber)
+            subscriber.awaiting = None
+            if subscriber.status == "active" and subscriber.program_day > 0 and not await _in_flight(session, subscriber, now):
+                # Takes effect from the next delivery; the last delivered local date (in the
+                # new zone) keeps today's day from coming twice.
+                subscriber.next_delivery_at = next_slot(subscriber, now)
+            return Snapshot.of(subscriber)
+
+    async def pause(self, user_id: int) -> Snapshot | None:
+        return await self._set_status(user_id, "paused", from_=("active",))
+
+    async def resume(self, user_id: int) -> Snapshot | None:
+        return await self._set_status(user_id, "active", from_=("paused",))
+
+    async def stop(self, user_id: int) -> Snapshot | None:
+        return await self._set_status(user_id, "stopped", from_=("active", "paused", "completed", "enrolling"))
+
+    async def _set_status(self, user_id: int, status: str, from_: tuple[str, ...]) -> Snapshot | None:
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            subscriber = await Subscribers(session).by_user(user_id, lock=True)
+            if subscriber is None:
+                return None
+            if subscriber.status in from_:
+                if subscriber.status == "enrolling" and status == "stopped":
+                    await Subscribers(session).delete(subscriber.id)
+                    return None
+                subscriber.status = status
+                subscriber.updated_at = now
+                if status == "active" and not await _in_flight(session, subscriber, now):
+                    subscriber.next_delivery_at = resume_at(subscriber, now)
+            return Snapshot.of(subscriber)
+
+    async def set_blocked(self, chat_id: int, blocked: bool) -> None:
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            subscriber = await Subscribers(session).by_chat(chat_id)
+            if subscriber is None or subscriber.blocked == blocked:
+                return
+            subscriber.blocked = blocked
+            subscriber.updated_at = now
+            if not blocked and subscriber.status == "active":
+                subscriber.next_delivery_at = resume_at(subscriber, now)
+
+    def local_today(self, snapshot: Snapshot):
+        return local_date(self.deps.clock.now(), snapshot.timezone)
+
+
+async def _in_flight(session, subscriber: Subscriber, now) -> bool:
+    """A claim holds the subscriber (a send under way): its confirmation schedules the next slot
+    from the new settings, and rescheduling now could let another sweep send the item twice."""
+    query = select(Delivery.id).where(
+        Delivery.subscriber_id == subscriber.id, Delivery.status == "claimed", Delivery.lease_until > now
+    )
+    return (await session.execute(query.limit(1))).first() is not None

@@ -1,0 +1,141 @@
+"""Queries the services need, one place per table. Each takes the caller's session, so a use case
+decides what is one transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    Broadcast,
+    CheckIn,
+    Delivery,
+    RedFlagEvent,
+    Subscriber,
+    UnansweredQuestion,
+    VitaminDResult,
+)
+
+RECEIVING = ("active", "completed")  # statuses the sweep may deliver to
+
+
+class Subscribers:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_user(self, telegram_user_id: int, *, lock: bool = False) -> Subscriber | None:
+        query = select(Subscriber).where(Subscriber.telegram_user_id == telegram_user_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_chat(self, chat_id: int) -> Subscriber | None:
+        query = select(Subscriber).where(Subscriber.chat_id == chat_id)
+        return (await self.session.execute(query)).scalars().first()
+
+    async def get(self, subscriber_id: int, *, lock: bool = False) -> Subscriber | None:
+        query = select(Subscriber).where(Subscriber.id == subscriber_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def due(self, now: datetime, limit: int, only_id: int | None = None) -> Sequence[Subscriber]:
+        """Subscribers whose next delivery is due, locked; rows another process holds are skipped."""
+        query = (
+            select(Subscriber)
+            .where(
+                Subscriber.next_delivery_at <= now,
+                Subscriber.status.in_(RECEIVING),
+                Subscriber.blocked.is_(False),
+            )
+            .order_by(Subscriber.next_delivery_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if only_id is not None:
+            query = query.where(Subscriber.id == only_id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def delete(self, subscriber_id: int) -> None:
+        await self.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+
+
+class Ledger:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, subscriber_id: int, item: str) -> Delivery | None:
+        query = select(Delivery).where(Delivery.subscriber_id == subscriber_id, Delivery.item == item)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def claim(self, subscriber_id: int, item: str, now: datetime, lease_until: datetime) -> Delivery:
+        row = await self.find(subscriber_id, item)
+        if row is None:
+            row = Delivery(subscriber_id=subscriber_id, item=item, status="claimed", attempts=0)
+            self.session.add(row)
+        row.status = "claimed"
+        row.attempts = (row.attempts or 0) + 1
+        row.claimed_at = now
+        row.lease_until = lease_until
+        await self.session.flush()
+        return row
+
+    async def mark(self, delivery_id: int, status: str, **values: object) -> None:
+        await self.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(status=status, **values)
+        )
+
+
+class CheckIns:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_subscriber(self, subscriber_id: int) -> Sequence[CheckIn]:
+        query = select(CheckIn).where(CheckIn.subscriber_id == subscriber_id).order_by(CheckIn.local_date)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def on(self, subscriber_id: int, local_date: date) -> CheckIn | None:
+        query = select(CheckIn).where(CheckIn.subscriber_id == subscriber_id, CheckIn.local_date == local_date)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def latest(self, subscriber_id: int, n: int) -> Sequence[CheckIn]:
+        query = (
+            select(CheckIn)
+            .where(CheckIn.subscriber_id == subscriber_id)
+            .order_by(CheckIn.local_date.desc())
+            .limit(n)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+
+class Results:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_subscriber(self, subscriber_id: int) -> Sequence[VitaminDResult]:
+        query = (
+            select(VitaminDResult)
+            .where(VitaminDResult.subscriber_id == subscriber_id)
+            .order_by(VitaminDResult.taken_on, VitaminDResult.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def first_taken_on(self, subscriber_id: int) -> date | None:
+        query = select(func.min(VitaminDResult.taken_on)).where(VitaminDResult.subscriber_id == subscriber_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+
+async def rows_of_subscriber(session: AsyncSession, subscriber_id: int) -> dict[str, list[object]]:
+    """Everything stored about one subscriber, table by table (for /export and its tests)."""
+    out: dict[str, list[object]] = {}
+    for model in (Subscriber, CheckIn, VitaminDResult, Delivery, UnansweredQuestion, RedFlagEvent):
+        column = model.id if model is Subscriber else model.subscriber_id
+        query = select(model).where(column == subscriber_id).order_by(model.id)
+        out[model.__tablename__] = list((await session.execute(query)).scalars().all())
+    return out
+
+
+__all__ = ["Subscribers", "Ledger", "CheckIns", "Results", "Broadcast", "rows_of_subscriber"]
