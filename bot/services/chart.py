@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from bot.domain.progress import LevelPoint, PainPoint, daily_series, format_day, rolling_average
 
@@ -83,6 +83,16 @@ def chart_series(
     )
 
 
+def date_ticks(first: date, last: date, max_ticks: int = 5) -> list[date]:
+    """Evenly spaced tick dates from ``first``: every 1-4 days or whole weeks, so a
+    24-day program gets 1, 8, 15, 22 Nov rather than matplotlib's month-aligned picks."""
+    span = (last - first).days
+    step = next(
+        n for n in (1, 2, 3, 4, *(7 * 2**k for k in range(12))) if span // n + 1 <= max_ticks
+    )
+    return [first + timedelta(days=offset) for offset in range(0, span + 1, step)]
+
+
 def _value_label(value: float) -> str:
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
@@ -123,7 +133,7 @@ def build_figure(
             right = key_right
 
     pain_axis.set_xlim(left, right)  # the twin shares this x axis
-    pain_axis.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+    pain_axis.xaxis.set_major_locator(FixedLocator(mdates.date2num(date_ticks(first, last))))
     pain_axis.xaxis.set_major_formatter(
         FuncFormatter(
             lambda x, _pos: format_day(mdates.num2date(x).date(), reference_year=last.year)
