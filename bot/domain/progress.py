@@ -189,11 +189,13 @@ def summarize(
         first_level=first_level,
         latest_level=levels[-1] if levels else None,
         level_count=len(levels),
-        retest_from=first_level.taken_on + timedelta(weeks=RETEST_FROM_WEEKS) if first_level else None,
-        retest_until=(
-            first_level.taken_on + timedelta(weeks=RETEST_UNTIL_WEEKS) if first_level else None
-        ),
+        retest_from=_weeks_after(first_level, RETEST_FROM_WEEKS),
+        retest_until=_weeks_after(first_level, RETEST_UNTIL_WEEKS),
     )
+
+
+def _weeks_after(level: LevelPoint | None, weeks: int) -> date | None:
+    return level.taken_on + timedelta(weeks=weeks) if level else None
 
 
 # ---- words -------------------------------------------------------------------------------
