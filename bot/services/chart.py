@@ -205,13 +205,15 @@ def render_progress_chart(
     width_px: int = 1200,
     height_px: int = 800,
     dpi: int = 150,
+    bands: Sequence[BandShade] = ARTICLE_BANDS,
 ) -> bytes:
     """The chart as PNG bytes of exactly ``width_px`` x ``height_px``.
 
     Raises ValueError when there are neither check-ins nor results: show the empty-state text.
     """
     figure = build_figure(
-        chart_series(pain_points, level_points), width_px=width_px, height_px=height_px, dpi=dpi
+        chart_series(pain_points, level_points),
+        width_px=width_px, height_px=height_px, dpi=dpi, bands=bands,
     )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)

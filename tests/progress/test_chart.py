@@ -10,6 +10,7 @@ from matplotlib import dates as mdates
 from bot.domain.progress import rolling_average
 from bot.services.chart import (
     AVERAGE_LABEL,
+    BandShade,
     LEVEL_LABEL,
     PAIN_LABEL,
     build_figure,
@@ -126,6 +127,14 @@ class TestFigure:
         low, high = figure.axes[0].get_xlim()
         for day in (START, START - timedelta(days=40)):
             assert low < mdates.date2num(day) < high
+
+    def test_band_key_follows_the_bands_given(self):
+        band = BandShade(40, 60, "Optimal 40-60", "#9fd8a4")
+        levels_axis = build_figure(chart_series([], [ng(START, 18)]), bands=[band]).axes[1]
+        assert "Optimal\n40-60" in {t.get_text() for t in levels_axis.texts}
+        assert not any("Deficient" in t.get_text() for t in levels_axis.texts)
+        bare = build_figure(chart_series([], [ng(START, 18)]), bands=[]).axes[1]
+        assert {t.get_text() for t in bare.texts} == {"18"}
 
     def test_empty_is_refused(self):
         with pytest.raises(ValueError):
