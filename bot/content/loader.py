@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -209,26 +210,26 @@ def _blank_fields(obj: BaseModel, path: Path_) -> list[tuple[Path_, str]]:
     return found
 
 
-def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple[Path_, Any]]:
-    """The items of the list under top-level ``key``, each with its path for line lookups."""
+def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple[Path_, Any]] | None:
+    """The items of the list under top-level ``key`` with their paths; None if there is no list."""
     if not file.path.exists() and not required:
         return []
     text = file.read_text()
     if text is None:
-        return []
+        return None
     ok, data = file.parse_yaml(text)
     if not ok:
-        return []
+        return None
     if not isinstance(data, dict) or key not in data:
         file.problem(f"must have a top-level '{key}:' list", 1)
-        return []
+        return None
     for extra in data:
         if extra != key:
             file.problem(f"unknown top-level field '{extra}'", file.line_of((extra,)))
     items = data[key]
     if not isinstance(items, list):
         file.problem(f"'{key}' must be a list", file.line_of((key,)))
-        return []
+        return None
     return [((key, index), item) for index, item in enumerate(items)]
 
 
@@ -275,17 +276,18 @@ class _Loader:
             section = self._section(file, order, file_id)
             if section is not None:
                 sections.append(section)
-        expected = list(range(1, len(by_order) + 1))
-        missing = [n for n in expected if n not in by_order]
-        if missing or sorted(by_order) != expected:
-            gaps = ", ".join(f"{n:02d}" for n in missing) or "none"
+        missing = [n for n in range(1, max(by_order, default=0) + 1) if n not in by_order]
+        if missing or 0 in by_order:
             self.extra.append(
                 ContentProblem(
                     f"{self.dir.name}/sections",
                     None,
-                    f"sections must be numbered 01, 02, ... without gaps (missing: {gaps})",
+                    "sections must be numbered 01, 02, ... without gaps"
+                    + (f" (missing: {', '.join(f'{n:02d}' for n in missing)})" if missing else ""),
                 )
             )
+        if not by_order:
+            self.extra.append(ContentProblem(f"{self.dir.name}/sections", None, "there are no sections"))
         return sorted(sections, key=lambda s: s.order)
 
     def _section(self, file: _SourceFile, order: int, file_id: str) -> Section | None:
@@ -311,7 +313,8 @@ class _Loader:
         self.day_paths: dict[int, Path_] = {}
         numbers_given: set[int] = set()
         days: list[ProgramDay] = []
-        for path, item in _yaml_list(file, "days"):
+        items = _yaml_list(file, "days")
+        for path, item in items or []:
             given = item.get("day") if isinstance(item, dict) else None
             if isinstance(given, int):
                 numbers_given.add(given)
@@ -325,7 +328,7 @@ class _Loader:
                 continue
             self.day_paths[day.day] = path
             days.append(day)
-        if file.path.exists() and file.lines:
+        if items is not None:
             for number in range(1, PROGRAM_LENGTH + 1):
                 if number not in numbers_given:
                     file.problem(f"day {number} is missing")
@@ -351,7 +354,7 @@ class _Loader:
 
     def _unique_items(self, file: _SourceFile, key: str, model: type, what: str, required: bool = True) -> list:
         items, seen = [], set()
-        for path, item in _yaml_list(file, key, required):
+        for path, item in _yaml_list(file, key, required) or []:
             obj = file.validate(model, item, path, f"{what} '{_label(item, 'id', path)}'")
             if obj is None:
                 continue
@@ -413,7 +416,16 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
     if "slug" in fields and fields["slug"] != slug:
         file.problem(f"slug '{fields['slug']}' does not match the file name '{slug}.md'", file.line_of(("slug",)))
         return None
-    return file.validate(Article, {**fields, "slug": slug, "body": body}, (), "article")
+    article = file.validate(Article, {**fields, "slug": slug, "body": body}, (), "article")
+    if article is not None and article.url is not None and not _web_address(article.url):
+        file.problem("article: 'url' must be a web address starting with https:// or http://", file.line_of(("url",)))
+        return None
+    return article
+
+
+def _web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s<>]", url)
 
 
 def band_problems(bands: list[Band]) -> list[str]:

@@ -1,0 +1,71 @@
+"""What a subscriber receives: a program day, the whole program, a broadcast article, as Markdown.
+
+These are the single source of the message layout, shared by delivery, ``/today`` and
+``vitd-bot preview``; ``render`` turns the Markdown into Telegram messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.content.models import PROGRAM_LENGTH, Article, Content
+from bot.content.render import MESSAGE_LIMIT, RenderedMessage, render
+
+# Titles are plain text written by operators; escaping keeps a stray * or _ from formatting.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>#~|&!])")
+
+PROGRAM_SEPARATOR = "\n\n---\n\n"
+
+
+def plain(text: str) -> str:
+    """Markdown that shows ``text`` exactly as written."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def day_markdown(content: Content, day: int) -> str:
+    """Day ``day`` as sent: ``Day N of 30``, title, task, reading, check-in prompt."""
+    if not 1 <= day <= PROGRAM_LENGTH:
+        raise ValueError(f"day must be between 1 and {PROGRAM_LENGTH}, not {day}")
+    program_day = content.day(day)
+    parts = [
+        f"Day {day} of {PROGRAM_LENGTH}\n**{plain(program_day.title)}**",
+        f"🎯 _Today's task_\n{program_day.task.strip()}",
+    ]
+    sections = sorted((content.section(i) for i in program_day.sections), key=lambda s: s.order)
+    for section in sections:
+        parts.append(f"📖 _Today's reading:_ **{plain(section.title)}**")
+        parts.append(section.body.strip())
+    parts.append(f"💬 _Check-in_\n{program_day.checkin_prompt.strip()}")
+    return "\n\n".join(parts)
+
+
+def day_messages(content: Content, day: int, limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:
+    """Day ``day`` rendered into the Telegram messages a subscriber receives."""
+    return render(day_markdown(content, day), limit)
+
+
+def program_markdown(content: Content) -> str:
+    """Every day, in order, separated by a horizontal rule (for ``preview --all``)."""
+    return PROGRAM_SEPARATOR.join(day_markdown(content, d.day) for d in content.days)
+
+
+def article_markdown(article: Article) -> str:
+    """A broadcast article: bold title, summary, body, then a "Read more" link if it has a URL."""
+    parts = [f"**{plain(article.title)}**"]
+    # Some articles' subtitle repeats the title; saying it twice reads like a mistake.
+    if article.summary and _normalised(article.summary) != _normalised(article.title):
+        parts.append(f"_{plain(article.summary.strip())}_")
+    if article.body.strip():
+        parts.append(article.body.strip())
+    if article.url:
+        parts.append(f"[Read more](<{article.url}>)")
+    return "\n\n".join(parts)
+
+
+def preview_text(markdown: str) -> str:
+    """What the subscriber sees, as plain text: each message's text, separated by a blank line."""
+    return "\n\n".join(message.text for message in render(markdown))
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()

@@ -1,0 +1,161 @@
+"""The shipped content folder: valid, faithful to the article, and shaped like the protocol."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.content.loader import check_content, default_content_dir
+from bot.content.models import PROGRAM_LENGTH, Content
+from tests.content.conftest import SITE_ARTICLES, SOURCE_ARTICLE
+
+ARTICLE_HEADINGS = [
+    "Introduction",
+    "Chronic Back Pain: More Than a Mechanical Problem",
+    "Vitamin D: A Hormone, Not Just a Vitamin",
+    "Why Vitamin D Deficiency Is So Common",
+    "Bone Pain vs Muscle Pain: Understanding the Difference",
+    "Vitamin D, Spine Health, and Vertebral Strength",
+    "Vitamin D Deficiency and Deep Muscle Weakness",
+    "Postural Collapse and Back Pain",
+    "Inflammation, Pain Sensitivity, and Vitamin D",
+    "Vitamin D and Nerve-Related Back Pain",
+    "Fatigue, Deconditioning, and Pain Amplification",
+    "Why Vitamin D–Related Back Pain Is Often Missed",
+    "Testing Vitamin D in Chronic Back Pain",
+    "Correcting Vitamin D Deficiency Safely",
+    "Nutrients That Work With Vitamin D for Back Health",
+    "Movement, Rehabilitation, and Vitamin D Synergy",
+    "A Practical 30-Day Back Pain Recovery Protocol",
+    "Frequently Asked Questions",
+    "Final Thoughts & Disclaimer",
+]
+
+WEEKS_1_2 = {
+    "test vitamin D levels": ("test",),
+    "begin correction": ("correction", "correct"),
+    "hydration": ("hydration", "water"),
+    "protein": ("protein",),
+}
+WEEKS_3_4 = {
+    "gentle strengthening": ("strengthening",),
+    "posture exercises": ("posture",),
+    "anti-inflammatory nutrition": ("anti-inflammatory",),
+}
+DAILY_FOCUS = {"sunlight": ("sunlight", "daylight"), "movement": ("movement", "walk"), "supplementation": ("supplement",)}
+
+
+def _plain(markdown: str) -> str:
+    text = markdown.replace("**", "").replace("_", "")
+    text = re.sub(r"^- ", "• ", text, flags=re.M)
+    return " ".join(text.split())
+
+
+def _article_sections() -> list[tuple[str, str]]:
+    lines = SOURCE_ARTICLE.read_text(encoding="utf-8").splitlines()
+    starts = [lines.index(heading) for heading in ARTICLE_HEADINGS] + [len(lines)]
+    return [
+        (heading, " ".join(" ".join(lines[a + 1 : b]).split()))
+        for heading, a, b in zip(ARTICLE_HEADINGS, starts, starts[1:])
+    ]
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    return any(word.lower() in text.lower() for word in words)
+
+
+def test_the_real_folder_has_no_problems() -> None:
+    assert check_content(default_content_dir()) == []
+
+
+def test_every_article_section_is_a_section_in_order_with_the_articles_text(content: Content) -> None:
+    expected = _article_sections()
+    assert [s.title for s in content.sections] == [heading for heading, _ in expected]
+    assert [s.order for s in content.sections] == list(range(1, len(expected) + 1))
+    for section, (_, article_text) in zip(content.sections, expected):
+        assert _plain(section.body) == article_text, section.id
+
+
+def test_every_section_is_read_exactly_once_in_article_order(content: Content) -> None:
+    reading = [(day.day, section_id) for day in content.days for section_id in day.sections]
+    read_ids = [section_id for _, section_id in reading]
+    assert sorted(read_ids) == sorted(s.id for s in content.sections)
+    assert len(read_ids) == len(set(read_ids))
+    order = {s.id: s.order for s in content.sections}
+    by_article_order = sorted(reading, key=lambda item: order[item[1]])
+    days_in_article_order = [day for day, _ in by_article_order]
+    assert days_in_article_order == sorted(days_in_article_order)
+
+
+def test_days_one_to_thirty_each_exist_with_a_task_and_a_pain_check_in(content: Content) -> None:
+    assert [d.day for d in content.days] == list(range(1, PROGRAM_LENGTH + 1))
+    for day in content.days:
+        assert day.title.strip() and len(day.task.strip()) > 40, day.day
+        assert "/pain" in day.checkin_prompt and "10" in day.checkin_prompt, day.day
+
+
+@pytest.mark.parametrize(
+    ("days", "own", "other"),
+    [(range(1, 15), WEEKS_1_2, WEEKS_3_4), (range(15, 31), WEEKS_3_4, WEEKS_1_2)],
+    ids=["weeks 1-2", "weeks 3-4"],
+)
+def test_each_task_follows_the_protocol_for_its_weeks(content: Content, days, own, other) -> None:
+    tasks = {n: content.day(n).task for n in days}
+    for number, task in tasks.items():
+        assert any(_mentions(task, words) for words in own.values()), f"day {number}: {task}"
+    for item, words in own.items():
+        assert sum(_mentions(task, words) for task in tasks.values()) >= 2, f"{item} is rarely a task"
+    if own is WEEKS_1_2:
+        for number, task in tasks.items():
+            later = [item for item, words in other.items() if _mentions(task, words)]
+            assert not later, f"day {number} already asks for {later}"
+
+
+def test_the_daily_focus_is_woven_through_the_program(content: Content) -> None:
+    for focus, words in DAILY_FOCUS.items():
+        days = [d.day for d in content.days if _mentions(d.task, words)]
+        assert len(days) >= 5, f"{focus} appears only on days {days}"
+
+
+def test_no_text_gives_a_dose(content: Content) -> None:
+    dose = re.compile(r"\d[\d,.]*\s*(iu|i\.u\.|mcg|µg|μg|mg|units?|micrograms?|milligrams?)\b", re.I)
+    texts = [d.task for d in content.days] + [d.checkin_prompt for d in content.days]
+    texts += [b.meaning for b in content.bands] + [b.advice or "" for b in content.bands]
+    safety = content.safety
+    texts += [safety.urgent_reply, safety.severe_pain_reply, safety.completion, safety.retest_reminder]
+    assert [t for t in texts if dose.search(t)] == []
+
+
+def test_the_disclaimer_is_the_articles_word_for_word(content: Content) -> None:
+    article = " ".join(SOURCE_ARTICLE.read_text(encoding="utf-8").split())
+    disclaimer = _plain(content.safety.disclaimer)
+    assert disclaimer.startswith("Disclaimer: ")
+    assert disclaimer in article
+
+
+def test_every_red_flag_the_spec_names_is_there_with_several_phrasings(content: Content) -> None:
+    labels = {flag.label.lower() for flag in content.safety.red_flags}
+    for named in (
+        "loss of bladder or bowel control",
+        "numbness in the groin or saddle area",
+        "new leg weakness",
+        "fever with back pain",
+        "unexplained weight loss",
+        "pain after a fall or injury",
+    ):
+        assert named in labels
+    assert all(len(flag.phrases) >= 4 for flag in content.safety.red_flags)
+
+
+def test_the_retest_reminder_says_eight_to_twelve_weeks(content: Content) -> None:
+    assert re.search(r"8\s*[–-]\s*12 weeks", content.safety.retest_reminder)
+
+
+def test_one_article_teaser_per_site_title_with_its_subtitle_and_no_invented_body(content: Content) -> None:
+    lines = [line.strip() for line in SITE_ARTICLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    read_more = [i for i, line in enumerate(lines) if line.startswith("Read More")]
+    expected = {(lines[i - 2], lines[i - 1]) for i in read_more}
+    assert {(a.title, a.summary) for a in content.articles.values()} == expected
+    assert all(a.body == "" and a.url is None for a in content.articles.values())
+
