@@ -1,0 +1,158 @@
+"""Delivery times, pain check-ins and vitamin D results as subscribers type them."""
+
+from datetime import date, time
+
+import pytest
+
+from bot.domain.parsing import (
+    LevelReading,
+    NeedsUnitConfirmation,
+    PainReport,
+    ParseError,
+    confirm_unit,
+    parse_delivery_time,
+    parse_level,
+    parse_pain,
+)
+
+TODAY = date(2026, 11, 24)
+
+
+# --- delivery time -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("07:30", time(7, 30)), ("7:30", time(7, 30)), ("7.30", time(7, 30)), ("7h30", time(7, 30)),
+        ("0730", time(7, 30)), ("19:05", time(19, 5)), ("00:00", time(0, 0)), ("23:59", time(23, 59)),
+        ("7", time(7, 0)), (" 7:30 ", time(7, 30)),
+        ("7am", time(7, 0)), ("7 AM", time(7, 0)), ("7:30 pm", time(19, 30)), ("7.30pm", time(19, 30)),
+        ("7 p.m.", time(19, 0)), ("12am", time(0, 0)), ("12:15 am", time(0, 15)), ("12pm", time(12, 0)),
+    ],
+)
+def test_time_accepts(text, expected):
+    assert parse_delivery_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["25:99", "24:00", "7:60", "", "  ", "abc", "13pm", "0am", "7:5", "730", "07:30:00", "-7:00",
+     "7:30 xm", "12:60 pm", "0725a"],
+)
+def test_time_refuses_with_example(text):
+    result = parse_delivery_time(text)
+    assert isinstance(result, ParseError)
+    assert "/time 07:30" in result.message
+
+
+def test_time_error_says_what_is_wrong():
+    assert "00 to 23" in parse_delivery_time("25:99").message
+    assert "1 to 12" in parse_delivery_time("13pm").message
+    assert "“abc”" in parse_delivery_time("abc").message
+
+
+# --- pain ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "score", "note"),
+    [
+        ("6", 6, None), ("6/10", 6, None), ("6 / 10", 6, None), ("6 out of 10", 6, None),
+        ("6 stiff after sitting", 6, "stiff after sitting"), ("6/10 stiff", 6, "stiff"),
+        ("6, stiff", 6, "stiff"), ("6 - better today", 6, "better today"),
+        ("0", 0, None), ("10", 10, None), ("10/10", 10, None), ("six", 6, None),
+        ("Ten terrible morning", 10, "terrible morning"), ("zero", 0, None),
+        ("  3   ok  ", 3, "ok"), ("4 of 10", 4, None), ("5 of my worst days", 5, "of my worst days"),
+    ],
+)
+def test_pain_accepts(text, score, note):
+    assert parse_pain(text) == PainReport(score=score, note=note)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("11", "out of range"), ("-1", "out of range"), ("11/10", "out of range"),
+        ("6.5", "whole number"), ("6,5", "whole number"),
+        ("10/5", "scale of 0 to 10"), ("6/100", "scale of 0 to 10"),
+        ("6-7", "not a range"), ("6 - 7", "not a range"),
+        ("", "from 0 (none) to 10"), ("abc", "start with a number"), ("eleven", "start with a number"),
+        ("stiff 6", "start with a number"), ("6stiff", "start with a number"),
+    ],
+)
+def test_pain_refuses(text, hint):
+    result = parse_pain(text)
+    assert isinstance(result, ParseError)
+    assert hint in result.message
+    assert "/pain 6" in result.message
+
+
+def test_pain_note_length_is_bounded():
+    assert isinstance(parse_pain("6 " + "x" * 500), PainReport)
+    assert isinstance(parse_pain("6 " + "x" * 501), ParseError)
+
+
+# --- vitamin D level -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "ng", "value", "unit", "taken_on"),
+    [
+        ("24", 24.0, 24.0, "ng/mL", TODAY),
+        ("24.5", 24.5, 24.5, "ng/mL", TODAY),
+        ("24,5", 24.5, 24.5, "ng/mL", TODAY),
+        ("24 ng/mL", 24.0, 24.0, "ng/mL", TODAY),
+        ("24 NG/ML", 24.0, 24.0, "ng/mL", TODAY),
+        ("24ng", 24.0, 24.0, "ng/mL", TODAY),
+        ("60 nmol/L 2026-11-02", 24.038, 60.0, "nmol/L", date(2026, 11, 2)),
+        ("60nmol/L", 24.038, 60.0, "nmol/L", TODAY),
+        ("60 nmol / l", 24.038, 60.0, "nmol/L", TODAY),
+        ("60 nmol", 24.038, 60.0, "nmol/L", TODAY),
+        ("60 NMOL/LITRE", 24.038, 60.0, "nmol/L", TODAY),
+        ("74.88 nmol/L", 30.0, 74.88, "nmol/L", TODAY),  # a band edge survives the conversion
+        ("24 2026-11-24", 24.0, 24.0, "ng/mL", TODAY),
+        ("150", 150.0, 150.0, "ng/mL", TODAY),  # the highest unitless value taken as ng/mL
+        ("250 ng/mL", 250.0, 250.0, "ng/mL", TODAY),
+        ("624 nmol/L", 250.0, 624.0, "nmol/L", TODAY),
+    ],
+)
+def test_level_accepts(text, ng, value, unit, taken_on):
+    assert parse_level(text, today=TODAY) == LevelReading(
+        value_ng_ml=ng, original_value=value, original_unit=unit, taken_on=taken_on
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("", "Please send"), ("abc", "start with the number"), ("ng/mL 24", "start with the number"),
+        ("0", "above zero"), ("-5", "above zero"), ("0 nmol/L", "above zero"),
+        ("251 ng/mL", "higher than any"), ("625 nmol/L", "higher than any"), ("700", "higher than any"),
+        ("24 mg/dl", "don't know the unit"), ("24 ng/dl", "don't know the unit"),
+        ("24 2026-11-25", "in the future"), ("24 ng/mL 2027-01-01", "in the future"),
+        ("24 2026-13-01", "couldn't read the date"), ("24 ng/mL 2026-02-30", "couldn't read the date"),
+        ("24 02.11.2026", "couldn't read the date"), ("24 ng/mL 2/11/2026", "couldn't read the date"),
+        ("24 ng/mL 2026-11-02 extra", "didn't understand"), ("1,000", "thousands separator"),
+    ],
+)
+def test_level_refuses_with_usage(text, hint):
+    result = parse_level(text, today=TODAY)
+    assert isinstance(result, ParseError), result
+    assert hint in result.message
+    assert "/level 24" in result.message and "/level 60 nmol/L 2026-11-02" in result.message
+
+
+@pytest.mark.parametrize("text", ["151", "200", "624", "400 2026-11-01"])
+def test_high_unitless_value_asks_for_the_unit(text):
+    result = parse_level(text, today=TODAY)
+    assert isinstance(result, NeedsUnitConfirmation)
+    assert result.value == float(text.split()[0])
+
+
+def test_confirm_unit():
+    pending = parse_level("200 2026-11-01", today=TODAY)
+    assert confirm_unit(pending, "ng/mL") == LevelReading(200.0, 200.0, "ng/mL", date(2026, 11, 1))
+    assert confirm_unit(pending, "nmol/L") == LevelReading(80.128, 200.0, "nmol/L", date(2026, 11, 1))
+    too_high_as_ng = parse_level("400", today=TODAY)
+    assert isinstance(confirm_unit(too_high_as_ng, "ng/mL"), ParseError)
+    assert confirm_unit(too_high_as_ng, "nmol/L").value_ng_ml == pytest.approx(160.256)
+    with pytest.raises(ValueError):
+        confirm_unit(pending, "mg/dL")
