@@ -183,13 +183,13 @@ class _SourceFile:
 
 
 def _explain(detail: dict[str, Any]) -> str:
-    field = ".".join(str(part) for part in detail["loc"]) or "value"
+    loc = [str(part) for part in detail["loc"]]
     kind = detail["type"]
-    if kind == "extra_forbidden":
-        return f"unknown field '{field}'"
-    if kind == "missing":
-        return f"missing required field '{field}'"
-    return f"'{field}': {detail['msg']}"
+    if kind in ("extra_forbidden", "missing") and loc:
+        within = f" (in {'.'.join(loc[:-1])})" if len(loc) > 1 else ""
+        what = "unknown field" if kind == "extra_forbidden" else "missing required field"
+        return f"{what} '{loc[-1]}'{within}"
+    return f"'{'.'.join(loc) or 'value'}': {detail['msg']}"
 
 
 def _blank_fields(obj: BaseModel, path: Path_) -> list[tuple[Path_, str]]:

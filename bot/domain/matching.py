@@ -49,7 +49,7 @@ from bot.content.models import FaqEntry, SmallTalk
 
 ANSWER_THRESHOLD = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
-UNKNOWN_WORD_WEIGHT = 2.0  # a bit below the weight of a word only one entry uses
+UNKNOWN_WORD_WEIGHT = 3.9  # a bit below the weight of a word only one entry uses
 COMMON_WORD_FLOOR = 0.25  # so "vitamin d back pain" still counts as being about something
 TYPO_CUTOFF = 85
 TYPO_MIN_LENGTH = 5  # shorter words are too often a different real word
@@ -72,6 +72,8 @@ STOP_WORDS = frozenset(
     bit many most other another still even ever again already now one way go going
     say said guess think wondering wonder question ask asking someone anyone person because
     cuz due since while take taking help helps helped helpful good bad best worse worst better
+    true lead leads problem problems issue issues find out happen happens thought come see seem
+    seems look looks use used using try tried keep put give gives mean means involved matter
     all every each own same such via per both well lately always
     """.split()
 )
@@ -117,7 +119,7 @@ def stem(word: str) -> str:
     else:
         if word.endswith("s") and not word.endswith(("ss", "us", "is")):
             word = word[:-1]
-    if len(word) > 4 and word.endswith("e"):
+    if len(word) > 3 and word.endswith("e"):
         word = word[:-1]
     return word
 

@@ -1,0 +1,134 @@
+"""The `vitd-bot` command: run the bot, and the operators' tools on the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="The 30-day vitamin D and back pain program, as a Telegram bot.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+content_app = typer.Typer(help="The content folder.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(content_app, name="content")
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable; keeps type checkers calm
+
+
+def _content(settings: Settings):
+    from bot.content.loader import ContentError, load_content
+
+    try:
+        return load_content(settings.content_dir)
+    except ContentError as exc:
+        _fail(f"The content folder {settings.content_dir} has problems; the bot will not start:\n{exc}")
+
+
+@app.command()
+def run() -> None:
+    """Start the bot (long polling, or a webhook server with BOT_MODE=webhook)."""
+    from bot.logs import setup_logging
+    from bot.telegram.runner import run_bot
+
+    settings = _settings()
+    try:
+        token = settings.token
+    except ConfigError as exc:
+        _fail(str(exc))
+    setup_logging(settings.log_format, settings.log_level, token)
+    run_bot(settings, _content(settings))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    from bot.storage.db import upgrade_sync
+
+    settings = _settings()
+    upgrade_sync(settings.database_url)
+    typer.echo("Database is up to date.")
+
+
+@content_app.command("check")
+def content_check(folder: Optional[Path] = typer.Argument(None, help="defaults to CONTENT_DIR")) -> None:
+    """Validate the content folder; print every problem and exit 1 if there is any."""
+    from bot.content.loader import check_content
+
+    folder = folder or _settings().content_dir
+    problems = check_content(folder)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        _fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {folder}")
+    typer.echo(f"{folder}: content is valid.")
+
+
+@app.command()
+def preview(
+    day: Optional[int] = typer.Option(None, "--day", help="the program day to show, 1-30"),
+    all_days: bool = typer.Option(False, "--all", help="the whole program"),
+) -> None:
+    """Print exactly what a subscriber receives on a day (or on every day)."""
+    from bot.content.program import day_markdown, preview_text, program_markdown
+
+    content = _content(_settings())
+    if all_days:
+        typer.echo("\n\n---\n\n".join(preview_text(day_markdown(content, d.day)) for d in content.days))
+    elif day is not None:
+        if not 1 <= day <= len(content.days):
+            _fail(f"--day must be between 1 and {len(content.days)}")
+        typer.echo(preview_text(day_markdown(content, day)))
+    else:
+        _fail("Say which: --day N or --all")
+
+
+@app.command()
+def broadcast(
+    target: Optional[str] = typer.Argument(None, help="an article slug, or the path to a .md file"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="queue without asking"),
+    status: bool = typer.Option(False, "--status", help="show the progress of recent broadcasts"),
+) -> None:
+    """Queue an article for broadcast; the running bot delivers it."""
+    from bot.cli_operator import broadcast_status, queue_broadcast
+
+    settings = _settings()
+    if status:
+        asyncio.run(broadcast_status(settings))
+        return
+    if not target:
+        _fail("Give an article slug or a path to a .md file (or --status).")
+    asyncio.run(queue_broadcast(settings, _content(settings), target, yes))
+
+
+@app.command()
+def stats() -> None:
+    """How the program is doing: subscribers, drop-off, check-ins, pain, results, questions."""
+    from bot.cli_operator import print_stats
+
+    settings = _settings()
+    asyncio.run(print_stats(settings, _content(settings)))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

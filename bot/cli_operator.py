@@ -1,0 +1,78 @@
+"""The operator's command-line tools, over the same services the bot uses."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import typer
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.content.loader import ContentError, load_article
+from bot.content.models import Content
+from bot.content.program import preview_text
+from bot.services import stats as stats_service
+from bot.services.broadcasts import BroadcastService
+from bot.services.context import Deps
+from bot.storage.db import create_engine, session_factory, upgrade
+
+BAR_WIDTH = 30
+
+
+@asynccontextmanager
+async def _deps(settings: Settings, content: Content | None):
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        yield Deps(settings=settings, clock=SystemClock(), sessions=session_factory(engine), content=content)  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+
+
+async def queue_broadcast(settings: Settings, content: Content, target: str, yes: bool) -> None:
+    path = Path(target)
+    if target.endswith(".md") or path.is_file():
+        try:
+            article = load_article(path)
+        except (ContentError, OSError) as exc:
+            typer.echo(f"{target}: {exc}", err=True)
+            raise typer.Exit(1)
+    elif target in content.articles:
+        article = content.articles[target]
+    else:
+        typer.echo(f"No article '{target}'. Available: {', '.join(sorted(content.articles)) or 'none'}", err=True)
+        raise typer.Exit(1)
+    async with _deps(settings, content) as deps:
+        service = BroadcastService(deps)
+        audience = await service.audience_size()
+        from bot.content.program import article_markdown
+
+        typer.echo(preview_text(article_markdown(article)))
+        typer.echo(f"\nAudience: {audience} active subscriber{'s' if audience != 1 else ''}.")
+        if not yes and not typer.confirm("Queue this broadcast?", default=False):
+            typer.echo("Nothing queued.")
+            raise typer.Exit(1)
+        created = await service.create(article, requested_by=None, status="queued")
+        typer.echo(f"Queued broadcast #{created.id} ({article.slug}); the running bot will deliver it.")
+
+
+async def broadcast_status(settings: Settings) -> None:
+    async with _deps(settings, None) as deps:
+        rows = await BroadcastService(deps).all_progress()
+    if not rows:
+        typer.echo("No broadcasts yet.")
+        return
+    for p in rows:
+        total = p.recipients or 0
+        share = p.done_count / total if total else (1.0 if p.status == "done" else 0.0)
+        bar = "█" * round(share * BAR_WIDTH) + "░" * (BAR_WIDTH - round(share * BAR_WIDTH))
+        typer.echo(
+            f"#{p.id} {p.slug} [{p.status}] {bar} {p.done_count}/{total} "
+            f"(sent {p.sent}, blocked {p.blocked}, failed {p.failed})"
+        )
+
+
+async def print_stats(settings: Settings, content: Content) -> None:
+    async with _deps(settings, content) as deps:
+        typer.echo(stats_service.render(await stats_service.collect(deps)))

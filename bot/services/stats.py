@@ -1,0 +1,96 @@
+"""How the program is doing, for operators: one snapshot, rendered for Telegram and the shell."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.domain.levels import classify
+from bot.services.broadcasts import BroadcastService, Progress
+from bot.services.context import Deps
+from bot.storage.models import CheckIn, RedFlagEvent, Subscriber, UnansweredQuestion, VitaminDResult
+
+
+@dataclass(frozen=True)
+class Stats:
+    by_status: dict[str, int]
+    by_day: dict[int, int]  # active or paused subscribers at each program day
+    checkins_per_day: list[tuple[str, int]]  # the last 14 local dates with check-ins
+    pain_first_week: float | None  # average over program days 1-7
+    pain_latest_week: float | None  # average over the latest 7 days
+    bands: dict[str, int]  # latest result of each subscriber, by band label
+    top_unanswered: list[tuple[str, int]]
+    red_flags: dict[str, int]
+    broadcasts: list[Progress]
+
+
+async def collect(deps: Deps) -> Stats:
+    now = deps.clock.now()
+    async with deps.sessions() as session:
+        async def rows(query):
+            return (await session.execute(query)).all()
+
+        by_status = Counter()
+        for status, blocked, n in await rows(
+            select(Subscriber.status, Subscriber.blocked, func.count()).group_by(Subscriber.status, Subscriber.blocked)
+        ):
+            by_status["blocked" if blocked else status] += n
+        by_day = dict(await rows(
+            select(Subscriber.program_day, func.count())
+            .where(Subscriber.status.in_(("active", "paused")), Subscriber.blocked.is_(False))
+            .group_by(Subscriber.program_day).order_by(Subscriber.program_day)
+        ))
+        per_day = await rows(
+            select(CheckIn.local_date, func.count()).group_by(CheckIn.local_date)
+            .order_by(CheckIn.local_date.desc()).limit(14)
+        )
+        first = (await session.execute(select(func.avg(CheckIn.score)).where(CheckIn.program_day.between(1, 7)))).scalar()
+        since = (now - timedelta(days=7)).date()
+        latest = (await session.execute(select(func.avg(CheckIn.score)).where(CheckIn.local_date > since))).scalar()
+        latest_ids = select(func.max(VitaminDResult.id)).group_by(VitaminDResult.subscriber_id)
+        values = (await session.execute(select(VitaminDResult.value_ng_ml).where(VitaminDResult.id.in_(latest_ids)))).scalars()
+        bands = Counter(classify(v, deps.content.bands).label for v in values)
+        unanswered = await rows(
+            select(func.lower(UnansweredQuestion.text), func.count()).group_by(func.lower(UnansweredQuestion.text))
+            .order_by(func.count().desc()).limit(5)
+        )
+        red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
+    in_flight = [p for p in await BroadcastService(deps).all_progress() if p.status in ("queued", "sending")]
+    return Stats(
+        dict(by_status), by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
+        _round(first), _round(latest), dict(bands), [(t, n) for t, n in unanswered], red_flags, in_flight,
+    )
+
+
+def _round(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def render(stats: Stats) -> str:
+    """Plain text that reads well in Telegram and in a terminal."""
+    def pairs(d) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in d.items()) or "none"
+
+    lines = [
+        "Subscribers by status: " + pairs(stats.by_status),
+        "Active/paused by program day (where people are, and stop): " + pairs({f"day {k}": v for k, v in stats.by_day.items()}),
+        "Check-ins per day (latest 14 days): " + (", ".join(f"{d}: {n}" for d, n in stats.checkins_per_day) or "none"),
+        "Average pain, program days 1-7: " + _fmt(stats.pain_first_week) + "; latest 7 days: " + _fmt(stats.pain_latest_week),
+        "Latest vitamin D result per subscriber, by band: " + pairs(stats.bands),
+        "Red flags: " + (pairs(stats.red_flags) + f" (total {sum(stats.red_flags.values())})" if stats.red_flags else "none"),
+        "Top unanswered questions:",
+    ]
+    lines += [f"  {n}× {text[:80]}" for text, n in stats.top_unanswered] or ["  none"]
+    lines.append("Broadcasts in flight:")
+    lines += [
+        f"  #{p.id} {p.slug}: {p.done_count}/{p.recipients} ({p.sent} sent, {p.blocked} blocked, {p.failed} failed)"
+        for p in stats.broadcasts
+    ] or ["  none"]
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"

@@ -1,0 +1,150 @@
+"""Check-ins and vitamin D results: recording them, reading them back, exporting and forgetting.
+
+Pain is one record per local day: a second check-in the same day replaces the first (the reply
+says so). Results are kept in ng/mL alongside what the subscriber typed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from bot.content.models import Band
+from bot.domain.calendar import local_date
+from bot.domain.levels import classify, describe_change
+from bot.domain.parsing import LevelReading
+from bot.services.context import Deps
+from bot.services.schedule import retest_at
+from bot.storage.models import CheckIn, VitaminDResult
+from bot.storage.repositories import CheckIns, Results, Subscribers, rows_of_subscriber
+
+SEVERE_SCORE = 9
+SEVERE_STREAK = 3
+
+
+class NotEnrolled(Exception):
+    """No consented subscriber behind this user: nothing may be stored."""
+
+
+@dataclass(frozen=True)
+class PainRecorded:
+    score: int
+    local_date: date
+    replaced: int | None  # the score it replaced today, if any
+    severe_streak: bool  # the last three check-ins were all 9-10
+
+
+@dataclass(frozen=True)
+class LevelRecorded:
+    reading: LevelReading
+    band: Band
+    change: str | None  # against the previous result by date, if any
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    checkins: Sequence[CheckIn]
+    results: Sequence[VitaminDResult]
+    page: int
+    pages: int
+
+
+class TrackingService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def today_for(self, user_id: int) -> date:
+        async with self.deps.sessions() as session:
+            subscriber = await Subscribers(session).by_user(user_id)
+            zone = subscriber.timezone if subscriber else "UTC"
+        return local_date(self.deps.clock.now(), zone)
+
+    async def record_pain(self, user_id: int, score: int, note: str | None) -> PainRecorded:
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            subscriber = await Subscribers(session).by_user(user_id, lock=True)
+            if subscriber is None or subscriber.consented_at is None:
+                raise NotEnrolled
+            today = local_date(now, subscriber.timezone)
+            repo = CheckIns(session)
+            existing = await repo.on(subscriber.id, today)
+            replaced = existing.score if existing else None
+            if existing is None:
+                session.add(CheckIn(
+                    subscriber_id=subscriber.id, local_date=today, score=score, note=note,
+                    program_day=subscriber.program_day or None, created_at=now, updated_at=now,
+                ))
+            else:
+                existing.score, existing.note, existing.updated_at = score, note, now
+            await session.flush()
+            recent = await repo.latest(subscriber.id, SEVERE_STREAK)
+            severe = len(recent) == SEVERE_STREAK and all(c.score >= SEVERE_SCORE for c in recent)
+        return PainRecorded(score, today, replaced, severe)
+
+    async def record_level(self, user_id: int, reading: LevelReading) -> LevelRecorded:
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            subscriber = await Subscribers(session).by_user(user_id, lock=True)
+            if subscriber is None or subscriber.consented_at is None:
+                raise NotEnrolled
+            earlier = [r for r in await Results(session).for_subscriber(subscriber.id) if r.taken_on <= reading.taken_on]
+            session.add(VitaminDResult(
+                subscriber_id=subscriber.id, taken_on=reading.taken_on, value_ng_ml=reading.value_ng_ml,
+                original_value=reading.original_value, original_unit=reading.original_unit, created_at=now,
+            ))
+            await session.flush()
+            if subscriber.status == "completed" and subscriber.next_delivery_at is None:
+                # The retest reminder counts from the first result, even one added after Day 30.
+                first = await Results(session).first_taken_on(subscriber.id)
+                subscriber.next_delivery_at = retest_at(subscriber, first, now)
+        change = None
+        if earlier:
+            previous = earlier[-1]
+            change = describe_change(previous.value_ng_ml, reading.value_ng_ml, previous.taken_on, reading.taken_on)
+        return LevelRecorded(reading, classify(reading.value_ng_ml, self.deps.content.bands), change)
+
+    async def history(self, user_id: int, page: int, per_page: int = 10) -> HistoryPage:
+        async with self.deps.sessions() as session:
+            subscriber = await Subscribers(session).by_user(user_id)
+            if subscriber is None:
+                raise NotEnrolled
+            checkins = list(reversed(await CheckIns(session).for_subscriber(subscriber.id)))
+            results = list(reversed(await Results(session).for_subscriber(subscriber.id)))
+        pages = max(1, -(-len(checkins) // per_page))
+        page = min(max(page, 1), pages)
+        return HistoryPage(checkins[(page - 1) * per_page : page * per_page], results if page == 1 else [], page, pages)
+
+    async def export_csv(self, user_id: int) -> bytes:
+        """Everything stored about the subscriber: one line per stored field (table, id, field, value)."""
+        async with self.deps.sessions() as session:
+            subscriber = await Subscribers(session).by_user(user_id)
+            if subscriber is None:
+                raise NotEnrolled
+            tables = await rows_of_subscriber(session, subscriber.id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["table", "row_id", "field", "value"])
+        for table, rows in tables.items():
+            for row in rows:
+                for column in row.__table__.columns:
+                    value = getattr(row, column.key)
+                    writer.writerow([table, row.id, column.key, "" if value is None else _csv_value(value)])
+        return buffer.getvalue().encode("utf-8")
+
+    async def forget(self, user_id: int) -> bool:
+        """Delete every row of this subscriber, in one transaction (the foreign keys cascade)."""
+        async with self.deps.sessions.begin() as session:
+            repo = Subscribers(session)
+            subscriber = await repo.by_user(user_id, lock=True)
+            if subscriber is None:
+                return False
+            await repo.delete(subscriber.id)
+        return True
+
+
+def _csv_value(value: object) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return str(value)

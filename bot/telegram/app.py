@@ -1,0 +1,96 @@
+"""Builds the python-telegram-bot Application: the rate limiter, per-chat ordering, every
+handler, and the two periodic jobs (the drip sweep and the broadcast runner).
+
+Start-up (`post_init`) applies migrations, connects to the database and publishes the command
+menu; the sweep runs once at start-up and then every `sweep_interval` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content.models import Content
+from bot.services.context import Deps
+from bot.storage.db import create_engine, session_factory, upgrade
+from bot.telegram import commands
+from bot.telegram.handlers.operators import summary_text
+from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.ratelimit import BulkRateLimiter
+from bot.telegram.runtime import Runtime
+from bot.telegram.updates import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = 30.0  # seconds; the sweep is cheap when nothing is due (one indexed query)
+BROADCAST_INTERVAL = 2.0
+
+
+def build_application(
+    settings: Settings,
+    content: Content,
+    *,
+    clock: Clock | None = None,
+    sweep_interval: float | None = SWEEP_INTERVAL,
+    broadcast_interval: float | None = BROADCAST_INTERVAL,
+    migrate: bool = True,
+) -> Application:
+    """`sweep_interval=None` turns the periodic jobs off (tests drive them by hand)."""
+    clock = clock or SystemClock()
+
+    async def post_init(application: Application) -> None:
+        if migrate:
+            await upgrade(settings.database_url)
+        engine = create_engine(settings.database_url)
+        application.bot_data["engine"] = engine
+        deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
+        rt = Runtime.build(deps, TelegramMessenger(application.bot))
+        application.bot_data["runtime"] = rt
+        await commands.publish_menu(application, settings.operator_ids)
+        jobs = application.job_queue
+        if broadcast_interval is not None:
+            rt.kick_broadcasts = lambda: jobs.run_once(run_broadcasts, 0)
+            jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=1, job_kwargs={"max_instances": 1})
+        if sweep_interval is not None:
+            jobs.run_repeating(sweep, interval=sweep_interval, first=0, job_kwargs={"max_instances": 1})
+
+    async def post_shutdown(application: Application) -> None:
+        engine = application.bot_data.get("engine")
+        if engine is not None:
+            await engine.dispose()
+
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .rate_limiter(BulkRateLimiter(settings.send_rate_limit))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    commands.register(application)
+    return application
+
+
+async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    sent = await context.application.bot_data["runtime"].delivery.sweep()
+    if sent:
+        log.info("sweep delivered %d items", sent)
+
+
+async def run_broadcasts(context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt: Runtime = context.application.bot_data["runtime"]
+    for progress in await rt.broadcasts.run_once():
+        if not await rt.broadcasts.mark_summary_sent(progress.id):
+            continue
+        broadcast = await rt.broadcasts.get(progress.id)
+        targets = [broadcast.requested_by] if broadcast.requested_by else sorted(rt.deps.settings.operator_ids)
+        for chat_id in targets:
+            await rt.messenger.send_markdown(
+                chat_id, summary_text(progress), keyboard=[[("Recipients CSV", f"bcsv:{progress.id}")]]
+            )

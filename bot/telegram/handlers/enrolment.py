@@ -1,0 +1,258 @@
+"""Enrolment and the subscriber's settings: /start, consent, time zone, delivery time, /stop,
+/pause, /resume, and the blocked/unblocked signal from Telegram.
+
+The step a subscriber is at lives in the database (`awaiting`), not in a ConversationHandler, so
+a restart in the middle of enrolment loses nothing."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ContextTypes
+
+from bot.domain.parsing import ParseError, parse_delivery_time
+from bot.domain.timezones import COMMON_ZONES, parse_timezone, timezone_at, zone_for_key
+from bot.services.subscriptions import Snapshot
+from bot.telegram.runtime import reply, runtime
+
+TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
+NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."
+
+
+def consent_keyboard():
+    return [[("✅ I agree", "consent:yes"), ("No, thanks", "consent:no")]]
+
+
+def zone_keyboard():
+    buttons = [(label, f"tz:{key}") for label, key in COMMON_ZONES]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def time_keyboard():
+    buttons = [(t, f"time:{t}") for t in TIME_CHOICES]
+    return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+
+
+def describe_schedule(snapshot: Snapshot) -> str:
+    return f"{snapshot.delivery_time:%H:%M} ({snapshot.timezone})"
+
+
+async def ask_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    safety = runtime(context).deps.content.safety
+    await reply(update, context, f"{safety.disclaimer}\n\n{safety.consent_prompt}", consent_keyboard())
+
+
+async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
+    await reply(
+        update,
+        context,
+        f"{intro}Which time zone are you in? Tap one below, or type it — for example "
+        "`Europe/Berlin` or `UTC+2`.",
+        zone_keyboard(),
+    )
+    location = ReplyKeyboardMarkup(
+        [[KeyboardButton("📍 Share my location", request_location=True)]], resize_keyboard=True, one_time_keyboard=True
+    )
+    await reply(update, context, "Or share your location and I'll work it out (only the time zone is kept).", reply_markup=location)
+
+
+async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
+    await reply(
+        update,
+        context,
+        f"{intro}What time should each day's message arrive? Tap a time, or type one like `07:30`.",
+        time_keyboard(),
+    )
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    state, snapshot = await rt.subscriptions.start(update.effective_user.id, update.effective_chat.id)
+    if state == "ask_consent":
+        await ask_consent(update, context)
+    elif state == "ask_timezone":
+        await ask_timezone(update, context, "Let's finish setting up. ")
+    elif state == "ask_time":
+        await ask_time(update, context, "Let's finish setting up. ")
+    elif state == "resumed":
+        await reply(update, context, f"Welcome back! Daily messages are on again, at {describe_schedule(snapshot)}.")
+        await rt.delivery.deliver_now(snapshot.id)
+    elif state == "paused":
+        await reply(update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.")
+    elif state == "completed":
+        await reply(update, context, "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.")
+    else:
+        await reply(
+            update, context,
+            f"You're already enrolled — Day {snapshot.program_day} of 30 so far, delivered daily at "
+            f"{describe_schedule(snapshot)}. /today shows today's material again; /help lists everything.",
+        )
+
+
+async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    agreed = query.data == "consent:yes"
+    snapshot = await runtime(context).subscriptions.answer_consent(
+        update.effective_user.id, update.effective_user.first_name, agreed
+    )
+    await query.edit_message_reply_markup(None)
+    if not agreed:
+        await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
+    elif snapshot is None:
+        await reply(update, context, NOT_ENROLLED)
+    elif snapshot.awaiting == "timezone":
+        await ask_timezone(update, context, "Thank you. ")
+
+
+async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_key: str) -> None:
+    rt = runtime(context)
+    before = await rt.subscriptions.get(update.effective_user.id)
+    if before is None:
+        await reply(update, context, NOT_ENROLLED)
+        return
+    if before.status == "enrolling" and before.awaiting == "consent":
+        await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
+        return
+    snapshot = await rt.subscriptions.set_timezone(update.effective_user.id, zone_key)
+    local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
+    done = f"Time zone set to *{zone_key}* (it's {local_now:%H:%M} there now)."
+    await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
+    if snapshot.status == "enrolling":
+        await ask_time(update, context)
+    else:
+        await reply(update, context, f"Your daily message now arrives at {describe_schedule(snapshot)}.")
+
+
+async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
+    rt = runtime(context)
+    before = await rt.subscriptions.get(update.effective_user.id)
+    if before is None:
+        await reply(update, context, NOT_ENROLLED)
+        return
+    if before.status == "enrolling" and before.awaiting != "time":
+        await reply(update, context, "Let's do the time zone first — then the time.")
+        await ask_timezone(update, context) if before.awaiting == "timezone" else await ask_consent(update, context)
+        return
+    completed, snapshot = await rt.subscriptions.set_delivery_time(update.effective_user.id, at)
+    if completed:
+        await reply(
+            update, context,
+            f"You're all set! Each day of the program arrives at {describe_schedule(snapshot)}. "
+            "Here is Day 1:",
+        )
+        await rt.delivery.deliver_now(snapshot.id)
+    else:
+        await reply(update, context, f"Done: your daily message now arrives at {describe_schedule(snapshot)}.")
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = " ".join(context.args)
+    if not text:
+        if await runtime(context).subscriptions.get(update.effective_user.id) is None:
+            await reply(update, context, NOT_ENROLLED)
+            return
+        await runtime(context).subscriptions.ask(update.effective_user.id, "timezone")
+        await ask_timezone(update, context)
+        return
+    await timezone_text(update, context, text)
+
+
+async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    parsed = parse_timezone(text)
+    if isinstance(parsed, ParseError):
+        await reply(update, context, parsed.message)
+        return
+    await _apply_timezone(update, context, parsed.key)
+
+
+async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    parsed = parse_timezone(update.callback_query.data.removeprefix("tz:"))
+    if isinstance(parsed, ParseError):  # forged or outdated button
+        await reply(update, context, parsed.message)
+        return
+    await _apply_timezone(update, context, parsed.key)
+
+
+async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    where = update.effective_message.location
+    zone = timezone_at(where.latitude, where.longitude)
+    if zone is None:
+        await reply(update, context, "I couldn't tell the time zone from that location. Please type it, e.g. `Europe/Berlin` or `UTC+2`.")
+        return
+    await _apply_timezone(update, context, zone)
+
+
+async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = " ".join(context.args)
+    if not text:
+        if await runtime(context).subscriptions.get(update.effective_user.id) is None:
+            await reply(update, context, NOT_ENROLLED)
+            return
+        await runtime(context).subscriptions.ask(update.effective_user.id, "time")
+        await ask_time(update, context)
+        return
+    await time_text(update, context, text)
+
+
+async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    parsed = parse_delivery_time(text)
+    if isinstance(parsed, ParseError):
+        await reply(update, context, parsed.message)
+        return
+    await _apply_time(update, context, parsed)
+
+
+async def time_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await time_text(update, context, update.callback_query.data.removeprefix("time:"))
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    snapshot = await runtime(context).subscriptions.stop(update.effective_user.id)
+    if snapshot is None:
+        await reply(update, context, "You're unsubscribed: I won't send you anything. /start brings you back any time.")
+    else:
+        await reply(update, context, "You're unsubscribed: no more messages from me. Your progress is kept — /start picks up where you left off, and /forget deletes everything.")
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    snapshot = await runtime(context).subscriptions.pause(update.effective_user.id)
+    if snapshot is None:
+        await reply(update, context, NOT_ENROLLED)
+    elif snapshot.status == "paused":
+        await reply(update, context, f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues where it stopped.")
+    else:
+        await reply(update, context, _cannot(snapshot, "pause"))
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    snapshot = await rt.subscriptions.resume(update.effective_user.id)
+    if snapshot is None:
+        await reply(update, context, NOT_ENROLLED)
+    elif snapshot.status == "active":
+        await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
+        await rt.delivery.deliver_now(snapshot.id)
+    else:
+        await reply(update, context, _cannot(snapshot, "resume"))
+
+
+def _cannot(snapshot: Snapshot, what: str) -> str:
+    return {
+        "enrolling": "Let's finish enrolling first — send /start.",
+        "stopped": "You're unsubscribed. Send /start to come back.",
+        "completed": "You've completed the program, so there's nothing to " + what + ".",
+        "active": "Daily messages are already on.",
+        "paused": "You're already paused. /resume continues.",
+    }.get(snapshot.status, "That isn't possible right now.")
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram tells us when a subscriber blocks or unblocks the bot."""
+    change = update.my_chat_member
+    blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    await runtime(context).subscriptions.set_blocked(change.chat.id, blocked)

@@ -1,0 +1,60 @@
+"""/help, /today, unknown commands, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.content.program import day_markdown
+from bot.services.messages import pain_keyboard
+from bot.telegram.runtime import reply, runtime
+
+log = logging.getLogger(__name__)
+UNKNOWN_COMMAND = "Sorry, I don't know that command. /help shows what I can do."
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    from bot.telegram.commands import help_lines
+
+    rt = runtime(context)
+    operator = rt.deps.settings.is_operator(update.effective_user.id)
+    text = (
+        "*Your 30-day vitamin D and back pain program*\n\n"
+        "Each morning, at your own local time, you get one day of the program: a short reading "
+        "from the article and one concrete task. Tell me how your back feels (0-10) with the "
+        "buttons under each day, add your vitamin D blood results, ask questions in your own "
+        "words, and watch your progress on a chart.\n\n"
+        + "\n".join(help_lines(operator))
+        + f"\n\n_{rt.deps.content.safety.disclaimer}_"
+    )
+    await reply(update, context, text)
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    snapshot = await rt.subscriptions.get(update.effective_user.id)
+    if snapshot is None or snapshot.status == "enrolling":
+        await reply(update, context, "Your Day 1 arrives as soon as enrolment is complete — send /start.")
+        return
+    if snapshot.program_day == 0:
+        await reply(update, context, "Day 1 is on its way — it arrives in a moment.")
+        return
+    await reply(update, context, day_markdown(rt.deps.content, snapshot.program_day), pain_keyboard())
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, UNKNOWN_COMMAND)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log it, tell the subscriber, keep running. The update's text is not logged."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, "Sorry — something went wrong on my side. Please try again in a moment."
+            )
+        except Exception:  # the chat may be unreachable; never let the error handler fail
+            log.warning("could not tell the subscriber about the error")
