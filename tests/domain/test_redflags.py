@@ -1,0 +1,146 @@
+"""Red-flag detection: tolerant of how people write, not fooled by negation or near misses."""
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.content.models import RedFlag
+from bot.domain.redflags import RedFlagDetector
+
+PHRASES = {
+    "bladder_bowel": ["loss of bladder control", "loss of bowel control", "can't control my bladder",
+                      "can't control my bowels", "lost control of my bowels", "bladder problems",
+                      "incontinence", "wet myself"],
+    "saddle_numbness": ["numbness in the groin", "saddle numbness", "numb between my legs",
+                        "numb buttocks"],
+    "leg_weakness": ["new leg weakness", "leg weakness", "legs getting weak", "legs giving way",
+                     "foot drop"],
+    "fever": ["fever with back pain", "high temperature and back pain", "chills with back pain"],
+    "weight_loss": ["unexplained weight loss", "lost weight without trying",
+                    "losing weight for no reason"],
+    "fall_injury": ["pain after a fall", "fell and hurt my back", "fell down", "slipped and fell",
+                    "back pain after an accident", "pain after an injury"],
+}
+FLAGS = [RedFlag(id=i, label=i.replace("_", " "), phrases=p) for i, p in PHRASES.items()]
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return RedFlagDetector(FLAGS)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag_id"),
+    [
+        ("bladder control loss", "bladder_bowel"),
+        ("I think I have LOSS OF BLADDER CONTROL!!", "bladder_bowel"),
+        ("cant control my bladder", "bladder_bowel"),
+        ("I can’t control my bowels since yesterday", "bladder_bowel"),
+        ("losing control of my bowel", "bladder_bowel"),
+        ("lost bladdr controll", "bladder_bowel"),  # typos
+        ("numb groin", "saddle_numbness"),
+        ("numbness in my saddle area", "saddle_numbness"),
+        ("My groin feels numb.", "saddle_numbness"),
+        ("my legs are getting weak", "leg_weakness"),
+        ("sudden weakness in my legs", "leg_weakness"),
+        ("my legs keep giving way on the stairs", "leg_weakness"),
+        ("fever and back pain", "fever"),
+        ("I have a fevr and backpain", "fever"),
+        ("I've had a fever since Monday. My back pain is worse.", "fever"),
+        ("lost weight without trying", "weight_loss"),
+        ("I don't know why but I've lost weight without trying", "weight_loss"),
+        ("I'm losing weight for no reason", "weight_loss"),
+        ("Unexplained weight-loss this month", "weight_loss"),
+        ("fell down the stairs and now my back hurts", "fall_injury"),
+        ("I slipped on ice and fell", "fall_injury"),
+        ("car accident last week and my back pain is worse", "fall_injury"),
+        ("My back pain started after a fall", "fall_injury"),
+    ],
+)
+def test_detects(detector, text, flag_id):
+    flag = detector.detect(text)
+    assert flag is not None and flag.id == flag_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Negated
+        "no numbness in the groin",
+        "No numbness, no weakness",
+        "I don't have a fever with my back pain",
+        "no fever, but my back pain is bad",
+        "I have a fever but no back pain",
+        "without any bladder problems",
+        "never lost control of my bowels",
+        "I have not lost weight without trying, it was on purpose",
+        "my legs are not getting weak",
+        "Neither incontinence nor leg weakness",
+        "I didn't fall down, it just started",
+        # Near misses
+        "I sit in a saddle at work",
+        "my weight is stable",
+        "I read about fever",
+        "I took a fall class",
+        "my legs are tired after the gym",
+        "I never have back pain in the morning",  # "never" is not "fever"
+        "how much vitamin D should I take for back pain?",
+        "Is sunlight enough in winter?",
+        "I want to lose weight",
+        "my bladder is fine and I can control it",
+        "the week was weak for my back",
+        "",
+        "!!!",
+    ],
+)
+def test_does_not_fire(detector, text):
+    assert detector.detect(text) is None
+
+
+def test_negation_is_scoped_to_its_clause(detector):
+    assert detector.detect("No fever. But I can't control my bladder") is not None
+    assert detector.detect("no fever, but I can't control my bladder").id == "bladder_bowel"
+    assert detector.detect("no problems before, then I fell down").id == "fall_injury"
+
+
+def test_flags_are_checked_in_content_order():
+    first, second = (RedFlag(id=i, label=i, phrases=["numb groin"]) for i in ("a", "b"))
+    assert RedFlagDetector([first, second]).detect("numb groin").id == "a"
+
+
+def test_a_phrase_of_only_small_words_is_refused():
+    with pytest.raises(ValueError, match="'of the'"):
+        RedFlagDetector([RedFlag(id="x", label="x", phrases=["of the"])])
+
+
+def test_no_flags_never_fire():
+    assert RedFlagDetector([]).detect("loss of bladder control") is None
+
+
+def test_fast_with_sixty_phrases():
+    many = [RedFlag(id=f"{flag.id}{n}", label=flag.label, phrases=[f"{p} {w}" for p in flag.phrases])
+            for n, w in enumerate(("", "today", "again")) for flag in FLAGS]
+    detector = RedFlagDetector(many)
+    assert sum(len(f.phrases) for f in many) >= 60
+    messages = [
+        "Hi, I've been doing the exercises and my lower back feels a bit better, thank you!",
+        "Can I take vitamin D with coffee in the morning or should I wait until lunch?",
+        "I have a fever and my back pain is worse today, is that related to vitamin D?",
+        "no numbness, no weakness, just stiffness after sitting at my desk for hours " * 5,
+    ]
+    start = time.perf_counter()
+    rounds = 200
+    for n in range(rounds):
+        for message in messages:
+            detector.detect(f"{message} {n}")  # a new word each round: the cache is not all
+    per_message = (time.perf_counter() - start) / (rounds * len(messages))
+    assert per_message < 0.001
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_handled(text):
+    flag = RedFlagDetector(FLAGS).detect(text)
+    assert flag is None or flag in FLAGS
