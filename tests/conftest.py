@@ -1,0 +1,117 @@
+"""Shared fixtures: a database on each engine, a fake clock, the fake Bot API, the running bot.
+
+Every test that takes `database_url` runs twice: on SQLite and on PostgreSQL. The PostgreSQL
+URL comes from TEST_POSTGRES_URL (set by `dev.py test` and `.ci/run`); each test session gets a
+database of its own, migrated once and emptied before each test. With REQUIRE_POSTGRES=1 (CI) an
+unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.content.loader import default_content_dir, load_content
+from bot.storage.db import upgrade_sync
+
+from tests.e2e import BotHarness, running_bot
+
+TABLES = ("deliveries", "broadcasts", "checkins", "vitamin_d_results", "unanswered_questions",
+          "red_flag_events", "workers", "subscribers")
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session, migrated; dropped at the end."""
+    admin_url = os.environ.get("TEST_POSTGRES_URL")
+    required = os.environ.get("REQUIRE_POSTGRES") == "1"
+    if not admin_url:
+        if required:
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    name = f"vitd_test_{uuid.uuid4().hex[:10]}"
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing here
+        if required:
+            pytest.fail(f"PostgreSQL at TEST_POSTGRES_URL is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable ({exc}); set REQUIRE_POSTGRES=1 to make this an error")
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    upgrade_sync(url)
+    yield url
+    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+        upgrade_sync(url)
+        return url
+    url = request.getfixturevalue("postgres_url")
+    asyncio.run(_admin(url, f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    return url
+
+
+@pytest.fixture(scope="session")
+def content():
+    return load_content(default_content_dir())
+
+
+@pytest.fixture
+def clock():
+    # A Monday morning in UTC, in winter: far from today, and with DST changes ahead.
+    return FakeClock(datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc))
+
+
+OPERATOR_ID = 900001
+
+
+@pytest.fixture
+def settings_for():
+    def make(server, database_url: str, **overrides) -> Settings:
+        values = dict(
+            telegram_bot_token=server.token,
+            telegram_api_base_url=server.base_url,
+            database_url=database_url,
+            operator_ids=frozenset({OPERATOR_ID}),
+            send_rate_limit=1000,
+        )
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return make
+
+
+@pytest.fixture
+async def server(clock):
+    from tests.fakebot import FakeBotApi
+
+    async with FakeBotApi(clock=clock) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(server, database_url, clock, content, settings_for) -> BotHarness:
+    async with running_bot(settings_for(server, database_url), content, clock, server) as harness:
+        yield harness
