@@ -1,0 +1,38 @@
+"""Fixtures for the matcher tests: the real FAQ and small talk from content/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content.models import FaqEntry, SmallTalk
+from bot.domain.matching import FaqMatcher
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+
+
+def load_faq() -> list[FaqEntry]:
+    data = yaml.safe_load((CONTENT_DIR / "faq.yaml").read_text(encoding="utf-8"))
+    return [FaqEntry.model_validate(item) for item in data["faq"]]
+
+
+def load_smalltalk() -> list[SmallTalk]:
+    data = yaml.safe_load((CONTENT_DIR / "smalltalk.yaml").read_text(encoding="utf-8"))
+    return [SmallTalk.model_validate(item) for item in data["smalltalk"]]
+
+
+@pytest.fixture(scope="session")
+def faq() -> list[FaqEntry]:
+    return load_faq()
+
+
+@pytest.fixture(scope="session")
+def smalltalk() -> list[SmallTalk]:
+    return load_smalltalk()
+
+
+@pytest.fixture(scope="session")
+def matcher(faq: list[FaqEntry], smalltalk: list[SmallTalk]) -> FaqMatcher:
+    return FaqMatcher(faq, smalltalk)
