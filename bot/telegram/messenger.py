@@ -10,6 +10,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.content.render import render
+from bot.metrics import count_send
 from bot.services.ports import Keyboard, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,11 @@ class TelegramMessenger:
     async def send_markdown(
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | None = None, bulk: bool = False
     ) -> SendOutcome:
+        outcome = await self._attempt(chat_id, markdown, keyboard, bulk)
+        count_send(bulk, outcome.status)
+        return outcome
+
+    async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
             message = await self.send(chat_id, markdown, keyboard=keyboard, bulk=bulk)
         except Forbidden as exc:

@@ -1,0 +1,23 @@
+"""Prometheus metrics (served on /metrics in webhook mode). Counters only count; nothing here
+holds message text or user ids."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+REGISTRY = CollectorRegistry()
+
+SENDS = Counter(
+    "vitd_messages_total", "Messages the bot tried to send, by lane and outcome",
+    ["lane", "outcome"], registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "vitd_queue_depth", "Deliveries due now plus broadcast recipients still pending", registry=REGISTRY
+)
+SWEEP_LAG = Gauge(
+    "vitd_sweep_lag_seconds", "How overdue the oldest due delivery is (0 when none is due)", registry=REGISTRY
+)
+
+
+def count_send(bulk: bool, outcome: str) -> None:
+    SENDS.labels("bulk" if bulk else "reply", outcome).inc()
