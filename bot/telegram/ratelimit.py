@@ -31,7 +31,7 @@ MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscri
 
 
 class SlidingWindow:
-    """At most `floor(rate)` events in any window of `1 s` (for a rate below 1: one per 1/rate s)."""
+    """At most `floor(rate)` events in any one-second window (for a rate below 1: one per 1/rate s)."""
 
     def __init__(self, rate: float, *, margin: float = 0.02, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -41,9 +41,11 @@ class SlidingWindow:
         self.set_rate(rate)
 
     def set_rate(self, rate: float) -> None:
+        # The window stays one second (a shorter one would let two bursts into one second);
+        # a fractional rate rounds down, and a rate below one stretches the window instead.
         self.rate = rate
         self.capacity = max(1, math.floor(rate))
-        self.window = self.capacity / rate
+        self.window = 1.0 if rate >= 1 else 1.0 / rate
 
     def _trim(self, now: float) -> None:
         while self._events and self._events[0] <= now - self.window - self._margin:
