@@ -296,6 +296,8 @@ async def test_answering_a_callback_twice_is_refused(server, alice, bot):
     await bot.send_message(ALICE, "q", reply_markup=InlineKeyboardMarkup(
         [[InlineKeyboardButton("Yes", callback_data="yes")]]))
     query_id = await alice.press("Yes")
+    with pytest.raises(BadRequest, match="(?i)MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(query_id, text="x" * 201)
     await bot.answer_callback_query(query_id, text="noted")
     with pytest.raises(BadRequest, match="(?i)query ID is invalid"):
         await bot.answer_callback_query(query_id)
@@ -323,6 +325,8 @@ async def test_commands_webhook_and_misc_methods(server, alice, bot):
         await bot.get_updates()
     await bot.delete_webhook()
     assert await bot.get_updates() == ()
+    await bot.set_my_description("A 30-day program")
+    assert server.bot_settings == [{"description": "A 30-day program"}]
 
 
 async def test_unknown_method_is_404_in_telegram_shape(server, bot):
@@ -336,6 +340,24 @@ async def test_unknown_method_is_404_in_telegram_shape(server, bot):
     assert wrong_token.status_code == 401
 
 
+async def test_raw_requests_json_body_and_refused_parameters(server, alice):
+    url = f"{server.base_url}{server.token}"
+    async with httpx.AsyncClient() as client:
+        as_json = await client.post(f"{url}/sendMessage", json={"chat_id": ALICE, "text": "hi"})
+        bad_markup = await client.post(
+            f"{url}/sendMessage", data={"chat_id": ALICE, "text": "x", "reply_markup": "{oops"}
+        )
+        bad_chat = await client.post(f"{url}/sendMessage", data={"chat_id": "abc", "text": "x"})
+        text_button = await client.post(f"{url}/sendMessage", data={
+            "chat_id": ALICE, "text": "x", "reply_markup": '{"inline_keyboard": [[{"text": "t"}]]}'
+        })
+    assert as_json.json()["result"]["text"] == "hi"
+    assert bad_markup.status_code == 400 and "can't parse" in bad_markup.json()["description"]
+    assert bad_chat.json()["description"] == "Bad Request: chat not found"
+    assert "Text buttons are unallowed" in text_button.json()["description"]
+    assert [m.text for m in alice.messages] == ["hi"]
+
+
 async def test_sliding_window_rate_limit_answers_429_to_a_burst(server, alice, bot):
     server.rate_limit_per_second = 5
     results = await asyncio.gather(
@@ -345,6 +367,7 @@ async def test_sliding_window_rate_limit_answers_429_to_a_burst(server, alice, b
     assert len(refused) == 3 and seconds(refused[0].retry_after) == 1
     assert len(alice.messages) == 5
     assert server.max_sends_in_any_window(1.0) == 8  # attempts count, refused or not
+    assert {(r.method, r.chat_id) for r in server.sends_log} == {("sendMessage", ALICE)}
 
 
 async def test_latency_delays_each_send(server, alice, bot):

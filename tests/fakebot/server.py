@@ -30,30 +30,15 @@ from tests.fakebot.faults import (
 )
 from tests.fakebot.params import ApiError, Params, Upload, bad_request
 from tests.fakebot.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage
+from tests.fakebot.shapes import membership_change, message_object
+from tests.fakebot.updates import Pulse, UpdateQueue
 
 DEFAULT_TOKEN = "123456789:TEST-fake-bot-api-token"
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
-# Update types Telegram leaves out unless asked for by allowed_updates.
-_OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
 )
-
-
-class _Pulse:
-    """Wakes every waiter each time something changes."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), max(timeout, 0))
 
 
 class FakeBotApi:
@@ -89,6 +74,7 @@ class FakeBotApi:
         self.hung: list[HungRequest] = []
         self.commands: list[dict] | None = None
         self.webhook: dict | None = None
+        self.bot_settings: list[dict] = []
         self._commands_by_scope: dict[tuple[str, str], list[dict]] = {}
         self._users: dict[int, dict] = {}
         self._blocked: set[int] = set()
@@ -100,18 +86,14 @@ class FakeBotApi:
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._open_callbacks: dict[str, tuple[int, str | None]] = {}
-        self._updates: list[dict] = []
-        self._update_ids = itertools.count(1)
-        self._allowed_updates: list[str] | None = None
-        self._poll_generation = 0
+        self._updates = UpdateQueue()
         self._fail_rules: list[FailRule] = []
         self._hang_rules: list[HangRule] = []
         self._window = SlidingWindow(1.0)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._stopping = asyncio.Event()
-        self._updates_pulse = _Pulse()
-        self._messages_pulse = _Pulse()
+        self._messages_pulse = Pulse()
         self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -131,6 +113,11 @@ class FakeBotApi:
             "deletemessage": self._delete_message,
             "close": self._ok,
             "logout": self._ok,
+            # Profile settings a bot may push at startup: recorded in bot_settings, never checked.
+            "setmydescription": self._record_setting,
+            "setmyshortdescription": self._record_setting,
+            "setmyname": self._record_setting,
+            "setchatmenubutton": self._record_setting,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -154,7 +141,7 @@ class FakeBotApi:
         if self._runner is None:
             return
         self._stopping.set()
-        self._updates_pulse.fire()
+        self._updates.close()
         await asyncio.sleep(0)
         await self._runner.cleanup()
         self._runner = None
@@ -195,12 +182,9 @@ class FakeBotApi:
 
     def queue_update(self, kind: str, payload: dict) -> int:
         """Queue an update of ``kind`` ("message", "callback_query", ...); returns its id."""
-        update_id = next(self._update_ids)
-        self._updates.append({"update_id": update_id, kind: payload})
         if kind == "message":
             self._user_messages[(payload["chat"]["id"], payload["message_id"])] = payload
-        self._updates_pulse.fire()
-        return update_id
+        return self._updates.push(kind, payload)
 
     def open_callback_query(self, user_id: int, message: SentMessage | None, data: str) -> str:
         """Queue a callback_query update as if the user pressed a button; returns its id."""
@@ -220,7 +204,7 @@ class FakeBotApi:
     @property
     def pending_updates(self) -> list[dict]:
         """Updates queued and not yet confirmed by the bot (via a later offset)."""
-        return list(self._updates)
+        return self._updates.pending
 
     # ---- failure injection -----------------------------------------------------------------
 
@@ -310,7 +294,7 @@ class FakeBotApi:
             params = await Params.read(request)
             self.requests.append((request.match_info["method"], dict(params.values)))
             if method in SEND_METHODS:
-                result = await self._send(method, params, handler)
+                result = await self._send(request.match_info["method"], params, handler)
             else:
                 result = await handler(params)
         except ApiError as exc:
@@ -322,6 +306,10 @@ class FakeBotApi:
         return web.json_response({"ok": True, "result": result})
 
     async def _ok(self, params: Params) -> bool:
+        return True
+
+    async def _record_setting(self, params: Params) -> bool:
+        self.bot_settings.append(dict(params.values))
         return True
 
     async def _get_me(self, params: Params) -> dict:
@@ -336,53 +324,18 @@ class FakeBotApi:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        offset = params.int("offset")
-        limit = min(max(params.int("limit", 100) or 100, 1), 100)
-        timeout = max(params.float("timeout", 0.0) or 0.0, 0.0)
-        allowed = params.json("allowed_updates")
-        if allowed is not None:
-            self._allowed_updates = list(allowed) or None
-        self._confirm(offset)
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._updates_pulse.fire()  # an older poll still waiting is now in conflict
-        deadline = time.monotonic() + timeout
-        while True:
-            if generation != self._poll_generation:
-                raise ApiError(
-                    409,
-                    "Conflict: terminated by other getUpdates request; "
-                    "make sure that only one bot instance is running",
-                )
-            ready = self._deliverable_updates(limit)
-            remaining = deadline - time.monotonic()
-            if ready or remaining <= 0 or self._stopping.is_set():
-                return ready
-            await self._updates_pulse.wait(remaining)
-
-    def _confirm(self, offset: int | None) -> None:
-        if offset is None or offset == 0:
-            return
-        if offset > 0:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        else:
-            self._updates = self._updates[offset:]
-
-    def _deliverable_updates(self, limit: int) -> list[dict]:
-        def wanted(update: dict) -> bool:
-            kind = next(key for key in update if key != "update_id")
-            if self._allowed_updates is None:
-                return kind not in _OPT_IN_UPDATES
-            return kind in self._allowed_updates
-
-        return [u for u in self._updates if wanted(u)][:limit]
+        return await self._updates.poll(
+            offset=params.int("offset"),
+            limit=min(max(params.int("limit", 100) or 100, 1), 100),
+            timeout=max(params.float("timeout", 0.0) or 0.0, 0.0),
+            allowed=params.json("allowed_updates"),
+        )
 
     # ---- sending ---------------------------------------------------------------------------
 
-    async def _send(self, method: str, params: Params, handler: Callable) -> dict:
-        chat_id = params.chat_id()
-        now = time.monotonic()
-        self.sends_log.append(SendRecord(now, method, chat_id))
+    async def _send(self, name: str, params: Params, handler: Callable) -> dict:
+        method, chat_id, now = name.lower(), params.chat_id(), time.monotonic()
+        self.sends_log.append(SendRecord(now, name, chat_id))
         in_window = self._window.arrive(now)
         if self.rate_limit_per_second is not None and in_window > self.rate_limit_per_second:
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
@@ -394,12 +347,12 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.latency)
         if hang is not None and not hang.record:
-            await self._hang(method, chat_id, None)
+            await self._hang(name, chat_id, None)
         self._check_chat(chat_id)
         message: SentMessage = await handler(params, chat_id, now)
         self._store(message)
         if hang is not None:
-            await self._hang(method, chat_id, message.message_id)
+            await self._hang(name, chat_id, message.message_id)
         return self._as_api(message)
 
     async def _hang(self, method: str, chat_id: int | None, message_id: int | None) -> None:
@@ -555,6 +508,8 @@ class FakeBotApi:
 
     async def _answer_callback_query(self, params: Params) -> bool:
         query_id = params.str("callback_query_id") or ""
+        if len(params.str("text") or "") > 200:
+            raise bad_request("MESSAGE_TOO_LONG")
         opened = self._open_callbacks.pop(query_id, None)
         if opened is None:
             raise bad_request(
@@ -615,64 +570,26 @@ class FakeBotApi:
         return {
             "url": (self.webhook or {}).get("url", ""),
             "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
+            "pending_update_count": len(self._updates.pending),
         }
 
     # ---- shapes ----------------------------------------------------------------------------
 
     def _queue_membership(self, chat_id: int, old: str, new: str) -> None:
-        def member(status: str) -> dict:
-            state: dict[str, Any] = {"status": status, "user": self.bot_user}
-            if status == "kicked":
-                state["until_date"] = 0
-            return state
-
+        user, chat, date = self._users[chat_id], self.chat(chat_id), self.now_timestamp()
         self.queue_update(
-            "my_chat_member",
-            {
-                "chat": self.chat(chat_id),
-                "from": self._users[chat_id],
-                "date": self.now_timestamp(),
-                "old_chat_member": member(old),
-                "new_chat_member": member(new),
-            },
+            "my_chat_member", membership_change(chat, user, self.bot_user, date, old, new)
         )
 
     def _as_api(self, message: SentMessage, nested: bool = False) -> dict:
-        """The Message object Telegram would return for ``message``."""
-        result: dict[str, Any] = {
-            "message_id": message.message_id,
-            "date": message.date,
-            "chat": self.chat(message.chat_id),
-            "from": self.bot_user,
-        }
-        entities_key = "entities" if message.kind == "text" else "caption_entities"
-        if message.text is not None:
-            result["text" if message.kind == "text" else "caption"] = message.text
-        if message.entities:
-            result[entities_key] = message.entities
-        size = len(message.file_bytes or b"")
-        unique = f"u-{message.file_id}"
-        if message.kind == "photo":
-            result["photo"] = [
-                {"file_id": message.file_id, "file_unique_id": unique, "width": 1, "height": 1,
-                 "file_size": size}
-            ]
-        elif message.kind == "document":
-            result["document"] = {"file_id": message.file_id, "file_unique_id": unique,
-                                  "file_name": message.filename, "mime_type": message.mime_type,
-                                  "file_size": size}
-        if message.reply_markup and "inline_keyboard" in message.reply_markup:
-            result["reply_markup"] = message.reply_markup
-        if message.edited:
-            result["edit_date"] = self.now_timestamp()
+        replied = None
         if message.reply_to_message_id is not None and not nested:
             key = (message.chat_id, message.reply_to_message_id)
-            replied = self._by_key.get(key)
-            result["reply_to_message"] = (
-                self._as_api(replied, nested=True) if replied else self._user_messages[key]
-            )
-        return result
+            original = self._by_key.get(key)
+            replied = self._as_api(original, nested=True) if original else self._user_messages[key]
+        return message_object(
+            message, self.chat(message.chat_id), self.bot_user, self.now_timestamp(), replied
+        )
 
 
 class _Hung(Exception):

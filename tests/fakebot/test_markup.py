@@ -1,0 +1,185 @@
+"""The fake Bot API's MarkdownV2 / HTML parsers and entity checks: what they accept and refuse."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+import telegramify_markdown
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from telegram.helpers import escape_markdown
+
+from tests.fakebot.markup import MarkupError, check_entities, parse_text, utf16_len
+
+# Telegram text: any characters but surrogates and NUL.
+texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+# Markdown as authors write it: emphasis, code, links, lists, quotes and punctuation, in words.
+# (Pathological runs such as "***0*0*" make telegramify-markdown 1.4 emit "\\*__0_0_", which
+# Telegram itself refuses: underline "__" is read greedily. That is the renderer's problem.)
+_words = st.sampled_from(
+    ["vitamin", "D", "30-50", "ng/mL", "(25-OH)", "pain.", "back!", "a_b", "x|y", "~", "#1",
+     "👍", "e=mc2", "{x}", "1.", "C:\\path"]
+)
+_markdown_pieces = st.one_of(
+    _words,
+    _words.map(lambda w: f"**{w}**"),
+    _words.map(lambda w: f"*{w}*"),
+    _words.map(lambda w: f"`{w}`"),
+    _words.map(lambda w: f"[{w}](https://e.test/a_b)"),
+    st.sampled_from(["\n", "\n\n", "\n- ", "\n> ", "\n# ", "\n1. ", "\n```\ncode_x\n```\n"]),
+)
+markdown_texts = st.lists(_markdown_pieces, max_size=25).map(" ".join)
+
+
+def md(source: str) -> tuple[str, list[dict]]:
+    return parse_text(source, "MarkdownV2")
+
+
+def test_utf16_len_counts_astral_characters_twice():
+    assert utf16_len("a👍é") == 4
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "entities"),
+    [
+        ("*bold* _it_", "bold it", [("bold", 0, 4), ("italic", 5, 2)]),
+        ("__under__ ~gone~ ||secret||", "under gone secret",
+         [("underline", 0, 5), ("strikethrough", 6, 4), ("spoiler", 11, 6)]),
+        ("*bold _both_*", "bold both", [("bold", 0, 9), ("italic", 5, 4)]),
+        ("👍 *x*", "👍 x", [("bold", 3, 1)]),
+        ("`a_b*c` done\\.", "a_b*c done.", [("code", 0, 5)]),
+        ("```py\nx = 1\n```", "x = 1\n", [("pre", 0, 6)]),
+        ("[site](https://e.test/a_(b\\))", "site", [("text_link", 0, 4)]),
+        ("30\\-50 ng/mL\\!", "30-50 ng/mL!", []),
+        (">quoted\\.\n>more\nafter", "quoted.\nmore\nafter", [("blockquote", 0, 12)]),
+        ("**", "", []),  # empty entities are dropped, as Telegram does
+    ],
+)
+def test_markdown_v2_accepts_and_renders(source, text, entities):
+    plain, found = md(source)
+    assert plain == text
+    assert [(e["type"], e["offset"], e["length"]) for e in found] == entities
+
+
+def test_markdown_v2_keeps_link_url_and_pre_language():
+    _, [link] = md("[a](https://e.test/x\\)y)")
+    assert link["url"] == "https://e.test/x)y"
+    _, [pre] = md("```python\nprint()\n```")
+    assert pre["language"] == "python"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Day 1 of 30.",  # reserved '.'
+        "30-50",  # reserved '-'
+        "*unclosed bold",
+        "_italic *crossed_ bold*",
+        "`unclosed code",
+        "```\nunclosed pre",
+        "[text] without url",
+        "[text](https://unclosed",
+        "a | b",
+        "trailing backslash \\",
+        "(parenthesis)",
+    ],
+)
+def test_markdown_v2_refuses(source):
+    with pytest.raises(MarkupError, match="can't parse entities"):
+        md(source)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_markdown_v2_escaped_text_round_trips(text):
+    assert md(escape_markdown(text, version=2)) == (text, [])
+
+
+@settings(max_examples=150, deadline=None)
+@given(markdown_texts)
+def test_telegramify_markdown_output_is_accepted(text):
+    md(telegramify_markdown.markdownify(text))
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "entities"),
+    [
+        ("<b>Day 1</b> of 30", "Day 1 of 30", [("bold", 0, 5)]),
+        ("<i>a <u>b</u></i>", "a b", [("italic", 0, 3), ("underline", 2, 1)]),
+        ("<strong>x</strong><em>y</em><s>z</s>", "xyz",
+         [("bold", 0, 1), ("italic", 1, 1), ("strikethrough", 2, 1)]),
+        ('<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>', "st",
+         [("spoiler", 0, 1), ("spoiler", 1, 1)]),
+        ("a &lt; b &amp;&amp; c &gt; d &quot;q&quot; &#128077;", 'a < b && c > d "q" 👍', []),
+        ("AT&T > 5", "AT&T > 5", []),  # Telegram tolerates a bare & and >
+        ("<blockquote>q</blockquote>", "q", [("blockquote", 0, 1)]),
+        ("<blockquote expandable>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
+    ],
+)
+def test_html_accepts_and_renders(source, text, entities):
+    plain, found = parse_text(source, "HTML")
+    assert plain == text
+    assert [(e["type"], e["offset"], e["length"]) for e in found] == entities
+
+
+def test_html_keeps_link_url_and_pre_language():
+    _, found = parse_text('<a href="https://e.test/?a=1&amp;b=2">x</a>', "HTML")
+    assert found == [{"type": "text_link", "offset": 0, "length": 1,
+                      "url": "https://e.test/?a=1&b=2"}]
+    _, found = parse_text('<pre><code class="language-python">x</code></pre>', "HTML")
+    assert found == [{"type": "pre", "offset": 0, "length": 1, "language": "python"}]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<b>unclosed",
+        "<b>crossed <i>tags</b></i>",
+        "closing only</b>",
+        "<div>unsupported</div>",
+        "pain < 5",
+        "<span>no spoiler class</span>",
+        "<b",
+    ],
+)
+def test_html_refuses(source):
+    with pytest.raises(MarkupError, match="can't parse entities"):
+        parse_text(source, "HTML")
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_html_escaped_text_round_trips(text):
+    assert parse_text(html.escape(text, quote=False), "HTML") == (text, [])
+
+
+def test_unknown_parse_mode_is_refused():
+    with pytest.raises(MarkupError):
+        parse_text("x", "BBCode")
+
+
+def test_plain_text_passes_through_untouched():
+    assert parse_text("Day 1 of 30. (a) *b*", None) == ("Day 1 of 30. (a) *b*", [])
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [{"type": "bold", "offset": 0, "length": 6}],  # past the end
+        [{"type": "bold", "offset": -1, "length": 2}],
+        [{"type": "bold", "offset": 0, "length": 0}],
+        [{"type": "sparkly", "offset": 0, "length": 1}],
+        [{"type": "bold", "offset": "0", "length": 1}],
+        [{"type": "text_link", "offset": 0, "length": 1}],  # no url
+        {"type": "bold"},  # not a list
+    ],
+)
+def test_check_entities_refuses(entities):
+    with pytest.raises(MarkupError, match="can't parse entities"):
+        check_entities("👍 ok", entities)
+
+
+def test_check_entities_accepts_entities_within_utf16_length():
+    check_entities("👍 ok", [{"type": "bold", "offset": 0, "length": 5},
+                            {"type": "text_link", "offset": 3, "length": 2, "url": "https://e"}])
