@@ -18,7 +18,14 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -462,11 +469,18 @@ async def test_replies_after_skips_older_messages(server, alice, bot):
     assert [m.text for m in await alice.replies_after(act)] == ["new"]
 
 
-async def test_command_refuses_text_that_is_not_a_command(alice):
-    with pytest.raises(ValueError):
-        await alice.command("pain 6")
-    with pytest.raises(ValueError):
-        await alice.command("/ 6")
+@pytest.mark.parametrize("text", ["pain 6", "/ 6", "/", "/pain-x 6", "/" + "a" * 33])
+async def test_command_refuses_text_that_is_not_a_command(alice, text):
+    with pytest.raises(ValueError, match="not a command"):
+        await alice.command(text)
+
+
+async def test_commands_get_an_entity_and_plain_slashes_do_not(server, alice):
+    await alice.command("/pain@vitd_test_bot 4")
+    await alice.send("/ just a slash")
+    first, second = (u["message"] for u in server.pending_updates)
+    assert first["entities"] == [{"type": "bot_command", "offset": 0, "length": 19}]
+    assert "entities" not in second
 
 
 def test_sliding_window_counts_arrivals_in_the_last_second():

@@ -1,17 +1,17 @@
-"""A fake Telegram Bot API and fake subscribers, for end-to-end tests of the real bot.
+"""A fake Telegram Bot API (real HTTP on 127.0.0.1) and fake subscribers, for end-to-end tests.
 
-    async with FakeBotApi(clock=clock, rate_limit_per_second=25) as server:
-        app = application_builder(server).build()        # or TELEGRAM_API_BASE_URL=server.base_url,
-        app.add_handler(...)                             #    TELEGRAM_BOT_TOKEN=server.token
-        async with polling(app):
-            alice = FakeUser(server, 1001, "Alice", clock=clock)   # chat id == user id
-            [reply] = await alice.replies_after(alice.command("/start"))
-            await alice.press("I agree"); reply = await alice.next_reply()
-            assert reply.text.startswith("Day 1 of 30") and alice.buttons(reply) == [...]
+    async with FakeBotApi(clock=clock, rate_limit_per_second=25) as server:   # port is ephemeral
+        app = application_builder(server).build()  # or the real bot: TELEGRAM_API_BASE_URL=
+        async with polling(app):                 # server.base_url, TELEGRAM_BOT_TOKEN=server.token
+            alice = FakeUser(server, 1001, "Alice", clock=clock)      # chat id == user id
+            [hello] = await alice.replies_after(alice.command("/start"))  # replies in order
+            await alice.press("I agree"); day1 = await alice.next_reply()
+            assert day1.text.startswith("Day 1 of 30"), alice.buttons(day1)
             server.block(1001); server.fail_next("sendMessage", 429, retry_after=3)
+            server.hang_next("sendMessage", record=True); await server.wait_until_hung()
             assert server.max_sends_in_any_window(1.0) <= 25
-
-Photos must be real image bytes (PNG/JPEG/GIF/WebP) or the server answers IMAGE_PROCESS_FAILED.
+Only server.token ("<digits>:<secret>", settable) is accepted; unknown methods answer 404.
+Texts are stored as the user sees them (parse_mode applied). Photos must be real PNG/JPEG/GIF/WebP.
 """
 
 from tests.fakebot.ptb import application_builder, bot_for, polling

@@ -98,6 +98,7 @@ class _Builder:
 
 _MD_TOGGLES = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
 _MD_RESERVED = set("_*[]()~`>#+-=|{}.!")
+_UNESCAPED = "Character '{}' is reserved and must be escaped with the preceding '\\'"
 
 
 class _MarkdownV2:
@@ -149,18 +150,15 @@ class _MarkdownV2:
             elif self._toggle():
                 pass
             elif c in _MD_RESERVED and not self.legacy:
-                raise self._fail(
-                    f"Character '{c}' is reserved and must be escaped with the preceding '\\'"
-                )
+                raise self._fail(_UNESCAPED.format(c))
             else:
                 self.out.emit(c)
                 self.i += 1
         if self.stack:
             opened = self.stack[-1]
             name = opened.kind.replace("_", " ").title().replace(" ", "")
-            raise self._fail(
-                f"Can't find end of {name} entity at byte offset {self._byte_offset(opened.source_at)}"
-            )
+            offset = self._byte_offset(opened.source_at)
+            raise self._fail(f"Can't find end of {name} entity at byte offset {offset}")
         if quote is not None:
             self.out.close(quote)
         return self.out.result()
@@ -168,7 +166,7 @@ class _MarkdownV2:
     def _escape(self) -> None:
         nxt = self.src[self.i + 1 : self.i + 2]
         if not nxt or not 1 <= ord(nxt) <= 126:
-            raise self._fail("Character '\\' is reserved and must be escaped with the preceding '\\'")
+            raise self._fail(_UNESCAPED.format("\\"))
         self.out.emit(nxt)
         self.i += 2
 
@@ -224,7 +222,7 @@ class _MarkdownV2:
         opened = self.stack.pop()
         self.i += 1
         if not self.src.startswith("(", self.i):
-            raise self._fail("Character ']' is reserved and must be escaped with the preceding '\\'")
+            raise self._fail(_UNESCAPED.format("]"))
         self.i += 1
         url: list[str] = []
         while True:

@@ -17,7 +17,7 @@ def bot_for(server: FakeBotApi) -> Bot:
 
 
 def application_builder(server: FakeBotApi) -> ApplicationBuilder:
-    """An ``ApplicationBuilder`` already pointed at ``server``; add your own settings, then build."""
+    """An ``ApplicationBuilder`` pointed at ``server``; add your own settings, then build."""
     return ApplicationBuilder().token(server.token).base_url(server.base_url)
 
 

@@ -1,4 +1,4 @@
-"""What the fake Bot API remembers: messages the bot sent, answered callback queries, send attempts."""
+"""What the fake Bot API remembers: the bot's messages, answered callbacks, send attempts."""
 
 from __future__ import annotations
 

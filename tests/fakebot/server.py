@@ -260,7 +260,8 @@ class FakeBotApi:
         return max_in_any_window([record.at for record in self.sends_log], seconds)
 
     def commands_for(self, scope_type: str = "default", language_code: str = "") -> list[dict]:
-        return self._commands_by_scope.get((self._scope_key({"type": scope_type}), language_code), [])
+        key = (self._scope_key({"type": scope_type}), language_code)
+        return self._commands_by_scope.get(key, [])
 
     async def wait_for_messages(
         self, chat_id: int, count: int, timeout: float = 5.0

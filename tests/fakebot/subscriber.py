@@ -7,6 +7,7 @@ bot's replies in order through a per-user cursor (``next_reply``, ``replies_afte
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from tests.fakebot.records import AnsweredCallback, SentMessage
 from tests.fakebot.server import FakeBotApi
 
 Action = Awaitable[Any] | Callable[[], Awaitable[Any]]
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?=\s|$)")
 
 
 class FakeUser:
@@ -60,16 +62,16 @@ class FakeUser:
     async def send(self, text: str) -> dict:
         """Type ``text`` (a leading "/word" is a command, as in Telegram); returns the message."""
         content: dict[str, Any] = {"text": text}
-        if text.startswith("/") and len(text) > 1:
-            word = text.split(maxsplit=1)[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(word)}]
+        if command := _COMMAND.match(text):
+            length = utf16_len(command.group(0))
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         message = self._message(**content)
         self.server.queue_update("message", message)
         return message
 
     async def command(self, text: str) -> dict:
         """Send a command such as ``/pain 6 stiff``."""
-        if not text.startswith("/") or len(text) < 2 or text[1].isspace():
+        if not _COMMAND.match(text):
             raise ValueError(f"not a command: {text!r}")
         return await self.send(text)
 
@@ -79,7 +81,7 @@ class FakeUser:
         return message
 
     async def press(self, label: str) -> str:
-        """Press the inline button ``label`` on the newest message showing it; returns the query id."""
+        """Press inline button ``label`` on the newest message showing it; returns the query id."""
         for message in reversed(self.messages):
             button = None if message.deleted else message.button(label)
             if button is None:
@@ -88,7 +90,7 @@ class FakeUser:
                 raise AssertionError(f"button {label!r} has no callback data: {button}")
             return self.server.open_callback_query(self.id, message, button["callback_data"])
         shown = [(m.message_id, m.buttons) for m in self.messages if m.buttons and not m.deleted]
-        raise AssertionError(f"no inline button {label!r}; buttons shown (message id, labels): {shown}")
+        raise AssertionError(f"no inline button {label!r}; shown (message id, labels): {shown}")
 
     async def press_data(self, data: str, message: SentMessage | None = None) -> str:
         """Send a callback query with arbitrary ``data`` (forged or stale presses)."""
