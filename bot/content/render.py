@@ -7,7 +7,9 @@ UTF-16 code units, so every measure here does too.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from urllib.parse import urlsplit
 
 import telegramify_markdown
@@ -50,13 +52,14 @@ def _render(markdown: str, first_limit: int, later_limit: int) -> list[RenderedM
         raise ValueError("a message limit must be positive")
     text, parsed = telegramify_markdown.convert(markdown, latex_escape=False, config=_CONFIG)
     units = _Utf16Index(text)
-    spans = [
-        (units.to_index(e.offset), units.to_index(e.offset + e.length), e) for e in parsed if _acceptable(e)
-    ]
+    spans = sorted(
+        ((units.to_index(e.offset), units.to_index(e.offset + e.length), e) for e in parsed if _acceptable(e)),
+        key=lambda span: span[0],
+    )
     messages = []
-    for start, end in _pieces(text, units, spans, first_limit, later_limit):
+    for start, end, overlapping in _pieces(text, units, spans, first_limit, later_limit):
         entities = []
-        for span_start, span_end, entity in spans:
+        for span_start, span_end, entity in overlapping:
             clipped_start, clipped_end = max(span_start, start), min(span_end, end)
             if clipped_end > clipped_start:
                 entities.append(
@@ -97,48 +100,43 @@ class _Utf16Index:
     """Converts between Python string indices and UTF-16 offsets."""
 
     def __init__(self, text: str) -> None:
-        self._offsets = [0]
-        for char in text:
-            self._offsets.append(self._offsets[-1] + (2 if ord(char) > 0xFFFF else 1))
-        self._index_of = {offset: index for index, offset in enumerate(self._offsets)}
+        if text.isascii():
+            self._offsets = range(len(text) + 1)
+        else:
+            self._offsets = [0, *accumulate(2 if ord(char) > 0xFFFF else 1 for char in text)]
 
     def at(self, index: int) -> int:
         return self._offsets[index]
 
     def to_index(self, offset: int) -> int:
         # An offset inside a surrogate pair cannot come from a well-formed entity; round down.
-        while offset not in self._index_of:
-            offset -= 1
-        return self._index_of[offset]
+        return bisect_right(self._offsets, offset) - 1
 
     def furthest(self, start: int, limit: int) -> int:
         """The largest index ``end`` such that text[start:end] fits in ``limit`` units."""
-        budget = self._offsets[start] + limit
-        low, high = start, len(self._offsets) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self._offsets[middle] <= budget:
-                low = middle
-            else:
-                high = middle - 1
-        return low
+        return bisect_right(self._offsets, self._offsets[start] + limit) - 1
 
 
-def _pieces(text, units, spans, first_limit, later_limit) -> list[tuple[int, int]]:
-    """(start, end) indices of each piece: trimmed, non-empty, within its limit."""
-    pieces: list[tuple[int, int]] = []
-    start = 0
+def _pieces(text, units, spans, first_limit, later_limit):
+    """Yield (start, end, entity spans that may overlap it) for each piece: trimmed, non-empty, fitting."""
+    start, taken, active, first = 0, 0, [], True
     while True:
         while start < len(text) and text[start].isspace():
             start += 1
         if start >= len(text):
-            return pieces
-        limit = first_limit if not pieces else later_limit
-        end = _cut(text, start, units.furthest(start, limit), spans)
+            return
+        furthest = units.furthest(start, first_limit if first else later_limit)
+        first = False
+        # Only spans touching this stretch of text matter; the list stays as short as the nesting.
+        while taken < len(spans) and spans[taken][0] <= furthest:
+            active.append(spans[taken])
+            taken += 1
+        active = [span for span in active if span[1] > start]
+        end = _cut(text, start, furthest, active)
         trimmed = end
         while text[trimmed - 1].isspace():
             trimmed -= 1
-        pieces.append((start, trimmed))
+        yield start, trimmed, active
         start = end
 
 

@@ -148,10 +148,15 @@ def _undouble(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
-    """The content-bearing terms of ``text``: numbers collapsed, stop words out, stemmed."""
+def terms(text: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """The content-bearing terms of ``text``: numbers collapsed, stop words out, stemmed.
+
+    ``skip``: further words to drop, as written (before stemming).
+    """
     result = []
     for word in words(text):
+        if word in skip:
+            continue
         if _NUMERIC.fullmatch(word) or word in NUMBER_WORDS:
             result.append(NUMBER)
             continue
@@ -175,7 +180,9 @@ def parse_keyword(keyword: str) -> tuple[str, list[str]]:
     if not terms(head):
         raise ValueError(f"synonym group {keyword!r} has no term before {SYNONYM_MARK!r}")
     if not aliases or SYNONYM_MARK in rest:
-        raise ValueError(f"synonym group {keyword!r} needs comma-separated aliases after one {SYNONYM_MARK!r}")
+        raise ValueError(
+            f"synonym group {keyword!r} needs comma-separated aliases after one {SYNONYM_MARK!r}"
+        )
     return head.strip(), aliases
 
 
@@ -239,6 +246,10 @@ class FaqMatcher:
         self._smalltalk_words = frozenset(
             word for phrase, _ in self._smalltalk_phrases for word in phrase.split()
         )
+        # "hi, is magnesium needed?": the greeting neither helps nor hurts the question.
+        self._smalltalk_only_words = frozenset(
+            word for word in self._smalltalk_words if not set(terms(word)) & self._known
+        )
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def _entry_terms(self, entry: FaqEntry) -> Counter[str]:
@@ -271,7 +282,9 @@ class FaqMatcher:
             return term, 1.0
         if len(term) < TYPO_MIN_LENGTH or term == NUMBER:
             return term, 0.0
-        found = process.extractOne(term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        found = process.extractOne(
+            term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
         if found is None:
             return term, 0.0
         return found[0], found[1] / 100
@@ -295,7 +308,7 @@ class FaqMatcher:
 
     def _query(self, text: str) -> dict[str, float]:
         """Message terms after typo correction and synonyms, each with its match certainty."""
-        corrected = [self._correct(term) for term in terms(text)]
+        corrected = [self._correct(term) for term in terms(text, skip=self._smalltalk_only_words)]
         for _ in range(3):
             rewritten = self._rewrite_once(corrected)
             if rewritten == corrected:
@@ -345,7 +358,7 @@ class FaqMatcher:
         return tuple(self._faq[index] for _, _, index in self._rank(text)[:n])
 
     def _smalltalk_match(self, text: str) -> tuple[SmallTalk | None, float, bool]:
-        """Best small-talk item, its whole-message similarity, and whether every word is small talk."""
+        """Best small-talk item, its whole-message similarity, whether all words are small talk."""
         message_words = words(text)
         if not message_words or not self._smalltalk_phrases:
             return None, 0.0, False

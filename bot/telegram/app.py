@@ -15,6 +15,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.models import Content
 from bot.services.context import Deps
+from bot.services.workers import HEARTBEAT_EVERY, WorkerRegistry
+from bot.storage.leadership import PollingLeadership
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.telegram import commands
 from bot.telegram.handlers.operators import summary_text
@@ -50,14 +52,25 @@ def build_application(
         rt = Runtime.build(deps, TelegramMessenger(application.bot))
         application.bot_data["runtime"] = rt
         await commands.publish_menu(application, settings.operator_ids)
+        workers = WorkerRegistry(deps.sessions)
+        application.bot_data["workers"] = workers
+        application.bot_data["leadership"] = PollingLeadership(engine)
+        await share_rate(application)
         jobs = application.job_queue
+        jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
+        # On a shared database, wait one heartbeat round before bulk sends, so that the other
+        # processes have lowered their share of the rate first.
+        settle = HEARTBEAT_EVERY.total_seconds() + 1 if engine.dialect.name == "postgresql" else 0
         if broadcast_interval is not None:
             rt.kick_broadcasts = lambda: jobs.run_once(run_broadcasts, 0)
-            jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=1, job_kwargs={"max_instances": 1})
+            jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
         if sweep_interval is not None:
-            jobs.run_repeating(sweep, interval=sweep_interval, first=0, job_kwargs={"max_instances": 1})
+            jobs.run_repeating(sweep, interval=sweep_interval, first=settle, job_kwargs={"max_instances": 1})
 
     async def post_shutdown(application: Application) -> None:
+        if "workers" in application.bot_data:
+            await application.bot_data["workers"].leave()
+            await application.bot_data["leadership"].release()
         engine = application.bot_data.get("engine")
         if engine is not None:
             await engine.dispose()
@@ -75,6 +88,16 @@ def build_application(
     )
     commands.register(application)
     return application
+
+
+async def share_rate(application: Application) -> None:
+    live = await application.bot_data["workers"].beat()
+    limit = application.bot_data["runtime"].deps.settings.send_rate_limit
+    application.bot.rate_limiter.window.set_rate(limit / live)
+
+
+async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await share_rate(context.application)
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:

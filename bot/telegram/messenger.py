@@ -33,9 +33,7 @@ class TelegramMessenger:
     async def send_markdown(
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | None = None, bulk: bool = False
     ) -> SendOutcome:
-        outcome = await self._attempt(chat_id, markdown, keyboard, bulk)
-        count_send(bulk, outcome.status)
-        return outcome
+        return await self._attempt(chat_id, markdown, keyboard, bulk)
 
     async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
@@ -61,6 +59,18 @@ class TelegramMessenger:
         markup = reply_markup if reply_markup is not None else (
             keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
         )
+        try:
+            message = await self._send_pieces(chat_id, pieces, markup, bulk)
+        except Forbidden:
+            count_send(bulk, "blocked")
+            raise
+        except TelegramError:
+            count_send(bulk, "failed")
+            raise
+        count_send(bulk, "sent")
+        return message
+
+    async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
         message: Message | None = None
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1

@@ -1,0 +1,47 @@
+"""The numbers an operator's monitoring wants: how much is waiting, and how late it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+
+from bot.services.context import Deps
+from bot.storage.models import Delivery, Subscriber
+from bot.storage.repositories import RECEIVING
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    due: int
+    pending_broadcast: int
+    lag_seconds: float
+
+
+async def queue_snapshot(deps: Deps) -> QueueSnapshot:
+    now = deps.clock.now()
+    async with deps.sessions() as session:
+        due_filter = (
+            Subscriber.next_delivery_at <= now, Subscriber.status.in_(RECEIVING), Subscriber.blocked.is_(False)
+        )
+        due, oldest = (await session.execute(
+            select(func.count(), func.min(Subscriber.next_delivery_at)).where(*due_filter)
+        )).one()
+        pending = (await session.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.status.in_(("pending", "claimed")), Delivery.broadcast_id.is_not(None))
+        )).scalar_one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
+        from datetime import datetime, timezone
+
+        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=timezone.utc)
+    lag = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return QueueSnapshot(due, pending, lag)
+
+
+async def database_ok(deps: Deps) -> bool:
+    try:
+        async with deps.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        return False

@@ -1,0 +1,44 @@
+"""Several bot processes on one database: who is alive, and each one's share of the bulk rate.
+
+Every process writes a heartbeat row; the live ones (heartbeat in the last `LIVE_FOR`) split
+`SEND_RATE_LIMIT` evenly, each through its own sliding-window limiter, so the total stays under the
+ceiling. A new process waits one heartbeat round before its first bulk send, so that the others
+have already lowered their share; a dead one's share returns to the others once its heartbeat ages
+out. Heartbeats use wall-clock time: liveness is about real processes, not the program calendar.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import Worker
+
+HEARTBEAT_EVERY = timedelta(seconds=5)
+LIVE_FOR = timedelta(seconds=20)
+FORGET_AFTER = timedelta(minutes=10)
+
+
+class WorkerRegistry:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.id = uuid.uuid4().hex
+
+    async def beat(self) -> int:
+        """Record that this process is alive; returns how many processes are alive."""
+        now = datetime.now(timezone.utc)
+        async with self.sessions.begin() as session:
+            result = await session.execute(update(Worker).where(Worker.id == self.id).values(heartbeat_at=now))
+            if result.rowcount == 0:
+                session.add(Worker(id=self.id, heartbeat_at=now))
+            await session.execute(delete(Worker).where(Worker.heartbeat_at < now - FORGET_AFTER))
+        async with self.sessions() as session:
+            live = await session.execute(select(func.count()).select_from(Worker).where(Worker.heartbeat_at >= now - LIVE_FOR))
+            return max(1, live.scalar_one())
+
+    async def leave(self) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(delete(Worker).where(Worker.id == self.id))

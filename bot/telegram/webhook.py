@@ -1,0 +1,99 @@
+"""Webhook mode: an aiohttp server that takes Telegram's updates, plus /healthz and /metrics.
+
+A request without the `X-Telegram-Bot-Api-Secret-Token` header equal to WEBHOOK_SECRET gets 403
+and is not processed. Telegram re-sends an update it did not see acknowledged, so recent update
+ids are remembered and a repeat is acknowledged without being processed twice.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections import OrderedDict
+from urllib.parse import urlparse
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.metrics import QUEUE_DEPTH, REGISTRY, SWEEP_LAG
+from bot.services.monitoring import database_ok, queue_snapshot
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+REMEMBERED_UPDATES = 10_000
+
+
+class RecentIds:
+    """A bounded memory of update ids seen."""
+
+    def __init__(self, size: int = REMEMBERED_UPDATES) -> None:
+        self.size = size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def seen(self, update_id: int) -> bool:
+        """True if already seen; remembers it otherwise."""
+        if update_id in self._ids:
+            return True
+        self._ids[update_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return False
+
+
+def webhook_path(settings: Settings) -> str:
+    return urlparse(settings.webhook_url or "").path or "/telegram"
+
+
+def web_app(application: Application, settings: Settings) -> web.Application:
+    secret = settings.webhook_secret.get_secret_value().encode() if settings.webhook_secret else b""
+    recent = RecentIds()
+
+    async def telegram_update(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            return web.Response(status=400, text="not an update")
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        if not recent.seen(update.update_id):
+            await application.update_queue.put(update)
+        return web.Response(status=200)
+
+    def deps():
+        return application.bot_data["runtime"].deps
+
+    async def healthz(_: web.Request) -> web.Response:
+        healthy = await database_ok(deps())
+        return web.json_response({"status": "ok" if healthy else "database unreachable"}, status=200 if healthy else 503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        snapshot = await queue_snapshot(deps())
+        QUEUE_DEPTH.set(snapshot.due + snapshot.pending_broadcast)
+        SWEEP_LAG.set(snapshot.lag_seconds)
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_post(webhook_path(settings), telegram_update)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def start_webhook(application: Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(web_app(application, settings), shutdown_timeout=30)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+    await application.bot.set_webhook(
+        url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
+    log.info("webhook server listening on %s:%d", settings.webhook_listen, settings.webhook_port)
+    return runner
