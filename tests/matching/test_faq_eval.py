@@ -44,7 +44,7 @@ def test_top1_accuracy_and_false_answer_rate(matcher: FaqMatcher):
             if got == expected:
                 hits += 1
             else:
-                lines.append(f"  miss  {expected:<18} got {got:<18} {result.score:.2f}  {message!r}")
+                lines.append(f"  miss  {expected:<18} got {got:<18} {result.score:.2f} {message!r}")
     false_answers = []
     for message in data["off_topic"]:
         result = matcher.match(message)
