@@ -303,14 +303,12 @@ class _Loader:
                 f"id '{fields['id']}' does not match the file name (expected '{file_id}')",
                 file.line_of(("id",)),
             )
-        if "order" in fields:
-            file.problem("unknown field 'order' (the order comes from the file name)", file.line_of(("order",)))
+        if not _derived_fields_absent(file, fields, order="the file name's number", body="the text after the front matter"):
             return None
         return file.validate(Section, {**fields, "order": order, "body": body}, (), "section")
 
     def days(self) -> tuple[list[ProgramDay], _SourceFile]:
         file = self.file("program.yaml")
-        self.day_paths: dict[int, Path_] = {}
         numbers_given: set[int] = set()
         days: list[ProgramDay] = []
         items = _yaml_list(file, "days")
@@ -413,6 +411,8 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
     if fields is None:
         return None
     file.lines[("body",)] = body_line
+    if not _derived_fields_absent(file, fields, body="the text after the front matter"):
+        return None
     if "slug" in fields and fields["slug"] != slug:
         file.problem(f"slug '{fields['slug']}' does not match the file name '{slug}.md'", file.line_of(("slug",)))
         return None
@@ -421,6 +421,14 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
         file.problem("article: 'url' must be a web address starting with https:// or http://", file.line_of(("url",)))
         return None
     return article
+
+
+def _derived_fields_absent(file: _SourceFile, fields: dict[str, Any], **sources: str) -> bool:
+    """Fields the loader fills in itself must not also be written in the front matter."""
+    for name, source in sources.items():
+        if name in fields:
+            file.problem(f"unknown field '{name}' (it comes from {source})", file.line_of((name,)))
+    return not any(name in fields for name in sources)
 
 
 def _web_address(url: str) -> bool:

@@ -177,6 +177,7 @@ def test_an_article_without_a_title_is_named(content_dir: Path) -> None:
         ("---\ntitle: T\nurl: ftp://example.org/x\n---\n", "'url' must be a web address"),
         ("---\ntitle: T\nslug: something-else\n---\n", "does not match the file name"),
         ("---\ntitle: ''\n---\nBody.\n", "'title' is empty"),
+        ("---\ntitle: T\nbody: Text\n---\n", "unknown field 'body'"),
     ],
 )
 def test_malformed_articles_are_refused(content_dir: Path, text: str, fragment: str) -> None:
