@@ -165,10 +165,12 @@ class _MarkdownV2:
 
     def _escape(self) -> None:
         nxt = self.src[self.i + 1 : self.i + 2]
-        if not nxt or not 1 <= ord(nxt) <= 126:
-            raise self._fail(_UNESCAPED.format("\\"))
-        self.out.emit(nxt)
-        self.i += 2
+        if nxt and 1 <= ord(nxt) <= 126:
+            self.out.emit(nxt)
+            self.i += 2
+        else:  # like Telegram: a backslash before nothing or non-ASCII is a plain backslash
+            self.out.emit("\\")
+            self.i += 1
 
     def _toggle(self) -> bool:
         src, i = self.src, self.i
@@ -222,7 +224,8 @@ class _MarkdownV2:
         opened = self.stack.pop()
         self.i += 1
         if not self.src.startswith("(", self.i):
-            raise self._fail(_UNESCAPED.format("]"))
+            # Telegram then takes the text itself as the URL; a fake cannot tell a valid one.
+            return
         self.i += 1
         url: list[str] = []
         while True:

@@ -27,7 +27,11 @@ _markdown_pieces = st.one_of(
     _words.map(lambda w: f"*{w}*"),
     _words.map(lambda w: f"`{w}`"),
     _words.map(lambda w: f"[{w}](https://e.test/a_b)"),
-    st.sampled_from(["\n", "\n\n", "\n- ", "\n> ", "\n# ", "\n1. ", "\n```\ncode_x\n```\n"]),
+    # No headings (nor a lone "-" line under text, a setext heading): telegramify-markdown 1.4
+    # renders "# *x*" as "📌 ___*x*___", which Telegram refuses (see test_markdown_v2_refuses).
+    st.sampled_from(
+        ["\n", "\n\n", "\n- item ", "\n> quote ", "\n1. step ", "\n```\ncode_x\n```\n"]
+    ),
 )
 markdown_texts = st.lists(_markdown_pieces, max_size=25).map(" ".join)
 
@@ -54,6 +58,9 @@ def test_utf16_len_counts_astral_characters_twice():
         ("30\\-50 ng/mL\\!", "30-50 ng/mL!", []),
         (">quoted\\.\n>more\nafter", "quoted.\nmore\nafter", [("blockquote", 0, 12)]),
         ("**", "", []),  # empty entities are dropped, as Telegram does
+        ("[text] alone", "text alone", []),  # Telegram uses the text as URL if it is one
+        ("end \\", "end \\", []),  # a backslash before nothing stays a backslash
+        ("\\é", "\\é", []),
     ],
 )
 def test_markdown_v2_accepts_and_renders(source, text, entities):
@@ -78,10 +85,9 @@ def test_markdown_v2_keeps_link_url_and_pre_language():
         "_italic *crossed_ bold*",
         "`unclosed code",
         "```\nunclosed pre",
-        "[text] without url",
         "[text](https://unclosed",
         "a | b",
-        "trailing backslash \\",
+        "___*heading*___",  # "__" is read greedily: underline opens again instead of italic ending
         "(parenthesis)",
     ],
 )
