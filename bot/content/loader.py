@@ -303,7 +303,8 @@ class _Loader:
                 f"id '{fields['id']}' does not match the file name (expected '{file_id}')",
                 file.line_of(("id",)),
             )
-        if not _derived_fields_absent(file, fields, order="the file name's number", body="the text after the front matter"):
+        derived = {"order": "the file name's number", "body": "the text after the front matter"}
+        if not _derived_fields_absent(file, fields, **derived):
             return None
         return file.validate(Section, {**fields, "order": order, "body": body}, (), "section")
 
@@ -377,7 +378,8 @@ class _Loader:
             ids = [flag.id for flag in safety.red_flags]
             for index, flag_id in enumerate(ids):
                 if flag_id in ids[:index]:
-                    file.problem(f"red flag id '{flag_id}' is used twice", file.line_of(("red_flags", index, "id")))
+                    line = file.line_of(("red_flags", index, "id"))
+                    file.problem(f"red flag id '{flag_id}' is used twice", line)
         return safety
 
     def articles(self) -> dict[str, Article]:
@@ -414,11 +416,13 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
     if not _derived_fields_absent(file, fields, body="the text after the front matter"):
         return None
     if "slug" in fields and fields["slug"] != slug:
-        file.problem(f"slug '{fields['slug']}' does not match the file name '{slug}.md'", file.line_of(("slug",)))
+        message = f"slug '{fields['slug']}' does not match the file name '{slug}.md'"
+        file.problem(message, file.line_of(("slug",)))
         return None
     article = file.validate(Article, {**fields, "slug": slug, "body": body}, (), "article")
     if article is not None and article.url is not None and not _web_address(article.url):
-        file.problem("article: 'url' must be a web address starting with https:// or http://", file.line_of(("url",)))
+        message = "article: 'url' must be a web address starting with https:// or http://"
+        file.problem(message, file.line_of(("url",)))
         return None
     return article
 
@@ -449,7 +453,9 @@ def band_problems(bands: list[Band]) -> list[str]:
             problems.append(f"band '{band.id}' has lower {band.lower} not below upper {band.upper}")
     for below, above in zip(bands, bands[1:]):
         if below.upper is None or above.lower is None:
-            problems.append(f"bands '{below.id}' and '{above.id}' overlap: only the last band may be open-ended")
+            problems.append(
+                f"bands '{below.id}' and '{above.id}' overlap: only the last band may be open-ended"
+            )
         elif above.lower > below.upper:
             problems.append(f"gap between bands '{below.id}' and '{above.id}': {below.upper} to {above.lower}")
         elif above.lower < below.upper:
@@ -475,7 +481,8 @@ def _check_reading(loader: _Loader, file: _SourceFile, sections: list[Section], 
                 file.problem(f"day {day.day} reads section '{section_id}', which does not exist", line)
             elif section_id in read_on:
                 file.problem(
-                    f"section '{section_id}' is read on day {read_on[section_id]} and again on day {day.day}", line
+                    f"section '{section_id}' is read on day {read_on[section_id]} and again on day {day.day}",
+                    line,
                 )
             else:
                 read_on[section_id] = day.day
@@ -516,6 +523,12 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
     if problems or safety is None:
         return None, problems
     content = Content(
-        sections=sections, days=days, faq=faq, smalltalk=smalltalk, bands=bands, safety=safety, articles=articles
+        sections=sections,
+        days=days,
+        faq=faq,
+        smalltalk=smalltalk,
+        bands=bands,
+        safety=safety,
+        articles=articles,
     )
     return content, []
