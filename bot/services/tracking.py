@@ -21,7 +21,7 @@ from bot.storage.models import CheckIn, VitaminDResult
 from bot.storage.repositories import CheckIns, Results, Subscribers, rows_of_subscriber
 
 SEVERE_SCORE = 9
-SEVERE_STREAK = 3
+SEVERE_STREAK = 3  # check-ins of 9-10 in a row that suggest seeing a clinician
 
 
 class NotEnrolled(Exception):
@@ -33,7 +33,7 @@ class PainRecorded:
     score: int
     local_date: date
     replaced: int | None  # the score it replaced today, if any
-    severe_streak: bool  # the last three check-ins were all 9-10
+    severe_streak: bool  # this check-in completes (another) three 9-10 check-ins in a row
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,16 @@ class TrackingService:
             else:
                 existing.score, existing.note, existing.updated_at = score, note, now
             await session.flush()
-            recent = await repo.latest(subscriber.id, SEVERE_STREAK)
-            severe = len(recent) == SEVERE_STREAK and all(c.score >= SEVERE_SCORE for c in recent)
+            streak = _severe_streak(await repo.latest(subscriber.id, 30))
+        # Suggest a clinician on the 3rd severe check-in in a row (and the 6th, 9th, ...), but not
+        # again when today's severe score is merely corrected to another severe score.
+        repeat = replaced is not None and replaced >= SEVERE_SCORE
+        severe = streak >= SEVERE_STREAK and streak % SEVERE_STREAK == 0 and not repeat
         return PainRecorded(score, today, replaced, severe)
+
+    async def is_stored(self, user_id: int) -> bool:
+        async with self.deps.sessions() as session:
+            return await Subscribers(session).by_user(user_id) is not None
 
     async def record_level(self, user_id: int, reading: LevelReading) -> LevelRecorded:
         now = self.deps.clock.now()
@@ -142,6 +149,15 @@ class TrackingService:
                 return False
             await repo.delete(subscriber.id)
         return True
+
+
+def _severe_streak(newest_first: Sequence[CheckIn]) -> int:
+    count = 0
+    for checkin in newest_first:
+        if checkin.score < SEVERE_SCORE:
+            break
+        count += 1
+    return count
 
 
 def _csv_value(value: object) -> str:
