@@ -367,6 +367,7 @@ class _Loader:
 
     def safety(self) -> Safety | None:
         file = self.file("safety.yaml")
+        self.safety_file = file
         text = file.read_text()
         if text is None:
             return None
@@ -519,6 +520,7 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
                 f"FAQ entry '{entry.id}' names source section '{entry.source}', which does not exist",
                 loader.faq_file.line_of(loader.item_paths[("faq", entry.id)] + ("source",)),
             )
+    _check_usable(loader, faq, smalltalk, safety)
     problems = loader.problems
     if problems or safety is None:
         return None, problems
@@ -532,3 +534,20 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
         articles=articles,
     )
     return content, []
+
+
+def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTalk], safety: Safety | None) -> None:
+    """Build the matchers as the bot will, so a malformed synonym group or a red-flag phrase of
+    only small words fails `content check`, not the bot's start-up."""
+    from bot.domain.matching import FaqMatcher
+    from bot.domain.redflags import RedFlagDetector
+
+    try:
+        FaqMatcher(faq, smalltalk)
+    except ValueError as exc:
+        loader.faq_file.problem(str(exc))
+    if safety is not None:
+        try:
+            RedFlagDetector(safety.red_flags)
+        except ValueError as exc:
+            loader.safety_file.problem(str(exc))
