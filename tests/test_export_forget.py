@@ -83,13 +83,16 @@ async def test_export_is_everything_stored_and_nothing_else(bot):
     assert not [r for r in exported if r[2] == "subscriber_id" and r[3] == ben_id]
     assert str(ben.id) not in {r[3] for r in exported}
 
-
-async def test_export_and_forget_for_someone_unknown(bot):
+    # Someone the bot knows nothing about.
     stranger = bot.user(5003, "Cy")
     [answer] = await stranger.replies_after(stranger.command("/export"))
     assert answer.kind == "text" and "nothing to export" in answer.text
     [answer] = await stranger.replies_after(stranger.command("/forget"))
     assert "nothing stored about you" in answer.text and not answer.buttons
+    for command in ("/pain 5", "/level 24"):
+        [answer] = await stranger.replies_after(stranger.command(command))
+        assert "/start" in answer.text
+    assert await subscriber_id(bot, stranger.id) is None
 
 
 async def test_forget_deletes_every_row_and_start_begins_anew(bot):

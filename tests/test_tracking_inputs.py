@@ -169,6 +169,8 @@ LEVEL_ACCEPTED = [
     ("60 nmol/l", 24.038, 60.0, "nmol/L", TODAY, "Insufficient"),
     ("100 nmol / L", 40.064, 100.0, "nmol/L", TODAY, "Optimal"),
     ("80 ng/mL", 80.0, 80.0, "ng/mL", TODAY, "Above the optimal range"),
+    ("120", 120.0, 120.0, "ng/mL", TODAY, "High"),
+    ("150", 150.0, 150.0, "ng/mL", TODAY, "High"),
     ("250 ng/mL", 250.0, 250.0, "ng/mL", TODAY, "Very high"),
     ("624 nmol/L", 250.0, 624.0, "nmol/L", TODAY, "Very high"),
 ]
@@ -191,6 +193,11 @@ async def test_level_is_recorded_with_its_band(shared, content, args, ng, value,
     assert answer.text.splitlines()[2].startswith(meaning.label)
     assert f"{value:g} {unit}" in bold_parts(answer)[0]
     assert "article" in answer.text
+    # Above 100: talk to a clinician; above 150: possible toxicity (SPEC.md's warnings).
+    advice = " ".join((meaning.advice or "").replace("**", "").split())
+    assert (advice in answer.text) if advice else ("doctor" not in answer.text)
+    assert ("toxicity" in answer.text) == (ng > 150)
+    assert ("clinician" in answer.text or "doctor" in answer.text) == (ng > 100)
     if stored.taken_on.year != TODAY.year:
         assert f"taken {stored.taken_on.day} {stored.taken_on:%b} {stored.taken_on.year}" in answer.text
     # The change since the previous result (by date), when there is one.

@@ -67,9 +67,15 @@ async def test_three_severe_checkins_in_a_row_suggest_a_clinician(bot, content):
     assert "clinician" in note and [e["type"] for e in severe.entities] == ["bold"]  # **...** renders
 
 
-async def test_history_is_paged_newest_first(bot):
+async def test_history_is_paged_newest_first_after_a_helpful_empty_state(bot):
     user = bot.user(4002, "Jon")
+    [answer] = await user.replies_after(user.command("/progress"))
+    assert "/start" in answer.text  # not enrolled
     await bot.enrol(user)
+    for command in ("/progress", "/history"):
+        [answer] = await user.replies_after(user.command(command))
+        assert answer.kind == "text" and "Nothing to show yet" in answer.text
+        assert "/pain 6" in answer.text and "/level 24" in answer.text
     for n in range(12):
         await checkin(user, f"{n % 11} note {n}" if n == 11 else str(n % 11))
         bot.clock.advance(timedelta(days=1))
@@ -86,17 +92,6 @@ async def test_history_is_paged_newest_first(bot):
         "Your check-ins (newest first, page 2 of 2)", "• 5 Jan 2027: 1/10", "• 4 Jan 2027: 0/10",
     ]
     assert user.buttons(page2) == ["‹ Newer"]
-
-
-async def test_progress_empty_states(bot):
-    stranger = bot.user(4003, "Kim")
-    [answer] = await stranger.replies_after(stranger.command("/progress"))
-    assert "/start" in answer.text
-    await bot.enrol(stranger)
-    for command in ("/progress", "/history"):
-        [answer] = await stranger.replies_after(stranger.command(command))
-        assert answer.kind == "text" and "Nothing to show yet" in answer.text
-        assert "/pain 6" in answer.text and "/level 24" in answer.text
 
 
 async def test_progress_chart_plots_exactly_what_was_stored(bot):
