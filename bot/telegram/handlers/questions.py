@@ -33,7 +33,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await time_text(update, context, text)
         return
     if snapshot is not None and snapshot.awaiting == "consent":
-        await reply(update, context, "Before we start, please read the disclaimer and tap *I agree* (or *No, thanks*).")
+        await reply(update, context, "Before we start, please read the disclaimer and tap **I agree** (or **No, thanks**).")
         await ask_consent(update, context)
         return
     answer = await rt.questions.ask(user_id, text)
@@ -53,7 +53,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, entry: FaqEntry) -> None:
-    await reply(update, context, f"*{entry.question}*\n\n{entry.answer}")
+    await reply(update, context, f"**{entry.question}**\n\n{entry.answer}")
 
 
 async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
