@@ -195,3 +195,10 @@ async def test_red_flags_are_answered_before_enrolment_and_counted_for_operators
     assert "Red flags:" in stats.text and "(total 2)" in stats.text
     for flag in ("fall-or-injury", "new-leg-weakness"):
         assert flag in stats.text
+
+
+@pytest.mark.parametrize("text", ["In the fall my back pain is worse", "back pain worse in the fall and winter"])
+def test_the_season_is_not_a_fall(text, content):
+    from bot.domain.redflags import RedFlagDetector
+
+    assert RedFlagDetector(content.safety.red_flags).detect(text) is None

@@ -33,7 +33,7 @@ _NEGATION_REACH = 3
 _STOPWORDS = frozenset(
     """a an the my me i im i'm ive i've am is are was were be been being have has had having
     of in on at to for with and or it its it's this that these those some any very really so just
-    also from after since now still get gets getting got feel feeling felt like around area
+    also from since now still get gets getting got feel feeling felt like around area
     lot lots much bit""".split()
 )
 _NEGATIONS = frozenset(

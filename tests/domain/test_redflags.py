@@ -20,7 +20,7 @@ PHRASES = {
     "fever": ["fever with back pain", "high temperature and back pain", "chills with back pain"],
     "weight_loss": ["unexplained weight loss", "lost weight without trying",
                     "losing weight for no reason"],
-    "fall_injury": ["pain after a fall", "fell and hurt my back", "fell down", "slipped and fell",
+    "fall_injury": ["pain after a fall", "car accident", "fell and hurt my back", "fell down", "slipped and fell",
                     "back pain after an accident", "pain after an injury"],
 }
 FLAGS = [RedFlag(id=i, label=i.replace("_", " "), phrases=p) for i, p in PHRASES.items()]
