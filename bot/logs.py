@@ -1,6 +1,7 @@
 """Logging: plain or JSON lines. Never the token, never subscribers' message text.
 
-httpx logs every request URL at INFO, and Bot API URLs contain the token, so it is held at WARNING.
+httpx logs every request URL at INFO, and Bot API URLs contain the token, so it is held at WARNING;
+python-telegram-bot logs whole updates at DEBUG, so it is held at INFO even when LOG_LEVEL=DEBUG.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import logging
 import sys
 from datetime import datetime, timezone
 
-QUIET = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "aiosqlite", "asyncio")
+QUIET = ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "sqlalchemy", "alembic")
+# python-telegram-bot logs whole updates (what subscribers wrote) at DEBUG: never below INFO.
+NEVER_DEBUG = ("telegram",)
 
 
 class JsonFormatter(logging.Formatter):
@@ -52,3 +55,5 @@ def setup_logging(fmt: str = "text", level: str = "INFO", token: str | None = No
     root.setLevel(level.upper())
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in NEVER_DEBUG:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
