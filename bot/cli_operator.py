@@ -11,7 +11,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.content.loader import ContentError, load_article
 from bot.content.models import Content
-from bot.content.program import preview_text
+from bot.content.program import article_markdown, preview_text
 from bot.services import stats as stats_service
 from bot.services.broadcasts import BroadcastService
 from bot.services.context import Deps
@@ -46,8 +46,6 @@ async def queue_broadcast(settings: Settings, content: Content, target: str, yes
     async with _deps(settings, content) as deps:
         service = BroadcastService(deps)
         audience = await service.audience_size()
-        from bot.content.program import article_markdown
-
         typer.echo(preview_text(article_markdown(article)))
         typer.echo(f"\nAudience: {audience} active subscriber{'s' if audience != 1 else ''}.")
         if not yes and not typer.confirm("Queue this broadcast?", default=False):
@@ -66,10 +64,10 @@ async def broadcast_status(settings: Settings) -> None:
     for p in rows:
         total = p.recipients or 0
         share = p.done_count / total if total else (1.0 if p.status == "done" else 0.0)
-        bar = "█" * round(share * BAR_WIDTH) + "░" * (BAR_WIDTH - round(share * BAR_WIDTH))
+        filled = round(share * BAR_WIDTH)
         typer.echo(
-            f"#{p.id} {p.slug} [{p.status}] {bar} {p.done_count}/{total} "
-            f"(sent {p.sent}, blocked {p.blocked}, failed {p.failed})"
+            f"#{p.id} {p.slug} [{p.status}] {'█' * filled}{'░' * (BAR_WIDTH - filled)} {share:4.0%} "
+            f"{p.done_count}/{total} (sent {p.sent}, blocked {p.blocked}, failed {p.failed}, pending {p.pending})"
         )
 
 

@@ -5,6 +5,15 @@ line) → `sending` once the recipients are fixed — one `pending` ledger row e
 statement → `done` when no row is pending or claimed. Rows are claimed in batches with
 `FOR UPDATE SKIP LOCKED` and a lease, exactly like the drip, so a crash or a restart resumes where
 it stopped: a row claimed by a dead process is claimed again when its lease ends.
+
+The lease is `DELIVERY_LEASE_SECONDS` (default 300). A short lease resumes sooner after a crash;
+to keep it safe, a batch is sized to take about a quarter of the lease at the configured rate, and
+a send whose lease has already run out is not started (another process may own the row by now).
+Each broadcast sends a bounded number of messages at a time, so two broadcasts at once take turns
+in the shared rate limiter instead of one queueing its whole batch ahead of the other.
+
+Recipients are fixed at start; one who unsubscribes or is known to have blocked the bot before
+their turn is not messaged (`skipped`, or `blocked`).
 """
 
 from __future__ import annotations
@@ -13,12 +22,15 @@ import asyncio
 import csv
 import io
 import logging
+import math
+import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.content.models import Article
 from bot.content.program import article_markdown
 from bot.services.context import Deps
@@ -28,9 +40,10 @@ from bot.storage.models import Broadcast, Delivery, Subscriber
 log = logging.getLogger(__name__)
 
 AUDIENCE_STATUSES = ("active", "completed")
-LEASE = timedelta(minutes=5)
+DEFAULT_LEASE_SECONDS = 300.0
 BATCH = 200
 MAX_ATTEMPTS = 5
+POLL = 1.0  # seconds: how often a running pass looks for broadcasts started meanwhile
 
 
 @dataclass(frozen=True)
@@ -44,14 +57,36 @@ class Progress:
     blocked: int
     failed: int
     pending: int
+    skipped: int = 0  # unsubscribed after the recipients were fixed
 
     @property
     def done_count(self) -> int:
-        return self.sent + self.blocked + self.failed
+        return self.sent + self.blocked + self.failed + self.skipped
+
+
+@dataclass(frozen=True)
+class _Claim:
+    delivery_id: int
+    subscriber_id: int
+    chat_id: int
+    lease_until: datetime
 
 
 def audience_filter():
     return and_(Subscriber.status.in_(AUDIENCE_STATUSES), Subscriber.blocked.is_(False))
+
+
+def lease_seconds(settings: Settings) -> float:
+    """DELIVERY_LEASE_SECONDS: a Settings field when config has one, else the environment."""
+    value = getattr(settings, "delivery_lease_seconds", None) or os.environ.get("DELIVERY_LEASE_SECONDS")
+    try:
+        seconds = float(value) if value is not None else DEFAULT_LEASE_SECONDS
+    except ValueError:
+        seconds = 0
+    if not seconds > 0:
+        log.warning("DELIVERY_LEASE_SECONDS must be a positive number; using %g", DEFAULT_LEASE_SECONDS)
+        return DEFAULT_LEASE_SECONDS
+    return seconds
 
 
 class BroadcastService:
@@ -59,6 +94,13 @@ class BroadcastService:
         self.deps = deps
         self.messenger = messenger
         self._lock = asyncio.Lock()
+        rate = deps.settings.send_rate_limit
+        self.lease = timedelta(seconds=lease_seconds(deps.settings))
+        # A batch takes about a quarter of the lease at full rate; alone in the limiter, that is.
+        self.batch = max(1, min(BATCH, int(rate * self.lease.total_seconds() / 4)))
+        # Enough to keep the rate busy, few enough to take turns with other bulk senders (and a
+        # bigger HTTP connection pool only costs more time per request).
+        self.concurrency = min(100, max(4, math.ceil(rate / 4)))
 
     async def audience_size(self) -> int:
         async with self.deps.sessions() as session:
@@ -120,34 +162,61 @@ class BroadcastService:
             await self.start(broadcast_id, from_statuses=("queued",))
 
     async def run_once(self) -> list[Progress]:
-        """Start queued broadcasts, send what is pending, and finish those that are done.
-        Returns the broadcasts that finished in this run (for their operators' summaries)."""
+        """Start queued broadcasts and send what is pending, picking up broadcasts started while
+        this pass runs, so that they share the bulk budget instead of queueing behind it.
+        Returns the finished broadcasts whose operator has not had the summary yet."""
         assert self.messenger is not None, "sending needs a messenger"
         async with self._lock:
-            await self.start_queued()
-            async with self.deps.sessions() as session:
-                sending = (await session.execute(select(Broadcast.id).where(Broadcast.status == "sending"))).scalars().all()
-            # Concurrently, so that two broadcasts share the bulk budget instead of queueing.
-            await asyncio.gather(*(self._drain(b) for b in sending))
-            finished = []
-            for broadcast_id in sending:
-                progress = await self._finish_if_done(broadcast_id)
-                if progress is not None:
-                    finished.append(progress)
-            return finished
+            drains: dict[int, asyncio.Task] = {}
+            seen: set[int] = set()  # each broadcast once a pass: rows waiting to retry wait for the next
+            try:
+                while True:
+                    await self.start_queued()
+                    for broadcast_id in await self._sending() - seen:
+                        seen.add(broadcast_id)
+                        drains[broadcast_id] = asyncio.create_task(self._drain(broadcast_id))
+                    if not drains:
+                        break
+                    await asyncio.wait(drains.values(), timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
+                    for broadcast_id, task in list(drains.items()):
+                        if task.done():
+                            del drains[broadcast_id]
+                            task.result()
+                            await self._finish_if_done(broadcast_id)
+            finally:
+                for task in drains.values():
+                    task.cancel()
+            return await self._awaiting_summary()
+
+    async def _sending(self) -> set[int]:
+        async with self.deps.sessions() as session:
+            return set((await session.execute(select(Broadcast.id).where(Broadcast.status == "sending"))).scalars())
+
+    async def _awaiting_summary(self) -> list[Progress]:
+        async with self.deps.sessions() as session:
+            ids = (await session.execute(
+                select(Broadcast.id).where(Broadcast.status == "done", Broadcast.summary_sent.is_(False))
+                .order_by(Broadcast.id)
+            )).scalars().all()
+            return [await _progress(session, i) for i in ids]
 
     async def _drain(self, broadcast_id: int) -> None:
-        while True:
-            batch = await self._claim(broadcast_id)
-            if not batch:
-                return
-            await asyncio.gather(*(self._send(broadcast_id, *row) for row in batch))
+        async with self.deps.sessions() as session:
+            markdown = (await session.get(Broadcast, broadcast_id)).markdown
+        while batch := await self._claim(broadcast_id):
+            # A chunk at a time: its outcomes are recorded in one transaction (one write per chunk,
+            # not per message), and a crash can leave at most one chunk's sends unconfirmed.
+            for start in range(0, len(batch), self.concurrency):
+                chunk = batch[start:start + self.concurrency]
+                outcomes = await asyncio.gather(*(self._send(broadcast_id, c, markdown) for c in chunk))
+                await self._record([(c, o) for c, o in zip(chunk, outcomes) if o is not None])
 
-    async def _claim(self, broadcast_id: int) -> list[tuple[int, int, int, str]]:
+    async def _claim(self, broadcast_id: int) -> list[_Claim]:
         now = self.deps.clock.now()
+        lease_until = now + self.lease
         async with self.deps.sessions.begin() as session:
             query = (
-                select(Delivery, Subscriber.chat_id)
+                select(Delivery, Subscriber.chat_id, Subscriber.status, Subscriber.blocked)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
                 .where(
                     Delivery.broadcast_id == broadcast_id,
@@ -155,54 +224,64 @@ class BroadcastService:
                     or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
                 )
                 .order_by(Delivery.id)
-                .limit(BATCH)
+                .limit(self.batch)
                 .with_for_update(of=Delivery, skip_locked=True)
             )
-            rows = (await session.execute(query)).all()
-            markdown = (await session.get(Broadcast, broadcast_id)).markdown
-            for delivery, _ in rows:
+            claims = []
+            for delivery, chat_id, status, blocked in (await session.execute(query)).all():
+                if blocked or status not in AUDIENCE_STATUSES:  # left after the recipients were fixed
+                    delivery.status, delivery.lease_until = ("blocked" if blocked else "skipped"), None
+                    continue
                 delivery.status = "claimed"
                 delivery.attempts += 1
                 delivery.claimed_at = now
-                delivery.lease_until = now + LEASE
-        return [(d.id, d.subscriber_id, chat_id, markdown) for d, chat_id in rows]
+                delivery.lease_until = lease_until
+                claims.append(_Claim(delivery.id, delivery.subscriber_id, chat_id, lease_until))
+        return claims
 
-    async def _send(self, broadcast_id: int, delivery_id: int, subscriber_id: int, chat_id: int, markdown: str) -> None:
+    async def _send(self, broadcast_id: int, claim: _Claim, markdown: str) -> SendOutcome | None:
+        if self.deps.clock.now() >= claim.lease_until:
+            return None  # too late to start: the row is claimable again, perhaps by another process
         try:
-            outcome = await self.messenger.send_markdown(chat_id, markdown, bulk=True)
+            return await self.messenger.send_markdown(claim.chat_id, markdown, bulk=True)
         except Exception as exc:  # one recipient never stops the others
             log.exception("broadcast %d: send failed", broadcast_id)
-            outcome = SendOutcome("failed", error=type(exc).__name__, retry=True)
-        now = self.deps.clock.now()
-        async with self.deps.sessions.begin() as session:
-            delivery = await session.get(Delivery, delivery_id)
-            if delivery is None:  # the subscriber used /forget meanwhile
-                return
-            if outcome.ok:
-                delivery.status, delivery.sent_at, delivery.message_id = "sent", now, outcome.message_id
-                delivery.lease_until = None
-            elif outcome.status == "blocked":
-                delivery.status, delivery.error, delivery.lease_until = "blocked", outcome.error, None
-                await session.execute(update(Subscriber).where(Subscriber.id == subscriber_id).values(blocked=True))
-            elif delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status, delivery.error, delivery.lease_until = "failed", (outcome.error or "")[:255], None
-            else:  # try again after a pause, in a later run
-                delivery.status, delivery.error = "pending", (outcome.error or "")[:255]
-                delivery.lease_until = now + timedelta(seconds=30 * delivery.attempts)
+            return SendOutcome("failed", error=type(exc).__name__, retry=True)
 
-    async def _finish_if_done(self, broadcast_id: int) -> Progress | None:
+    async def _record(self, results: list[tuple[_Claim, SendOutcome]]) -> None:
+        if not results:
+            return
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
-            progress = await _progress(session, broadcast_id)
-            if progress.pending:
-                return None
-            result = await session.execute(
+            ids = [claim.delivery_id for claim, _ in results]
+            rows = {d.id: d for d in (await session.execute(select(Delivery).where(Delivery.id.in_(ids)))).scalars()}
+            blocked = []
+            for claim, outcome in results:
+                delivery = rows.get(claim.delivery_id)
+                if delivery is None:  # the subscriber used /forget meanwhile
+                    continue
+                delivery.lease_until = None
+                if outcome.ok:
+                    delivery.status, delivery.sent_at, delivery.message_id = "sent", now, outcome.message_id
+                elif outcome.status == "blocked":
+                    delivery.status, delivery.error = "blocked", outcome.error
+                    blocked.append(claim.subscriber_id)
+                elif delivery.attempts >= MAX_ATTEMPTS:
+                    delivery.status, delivery.error = "failed", (outcome.error or "")[:255]
+                else:  # try again after a pause, in a later run
+                    delivery.status, delivery.error = "pending", (outcome.error or "")[:255]
+                    delivery.lease_until = now + timedelta(seconds=30 * delivery.attempts)
+            if blocked:
+                await session.execute(update(Subscriber).where(Subscriber.id.in_(blocked)).values(blocked=True))
+
+    async def _finish_if_done(self, broadcast_id: int) -> None:
+        async with self.deps.sessions.begin() as session:
+            if (await _progress(session, broadcast_id)).pending:
+                return
+            await session.execute(
                 update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-                .values(status="done", finished_at=now)
+                .values(status="done", finished_at=self.deps.clock.now())
             )
-            if result.rowcount != 1:
-                return None
-        return await self.progress(broadcast_id)
 
     async def mark_summary_sent(self, broadcast_id: int) -> bool:
         """True for exactly one caller: the one that should send the operator's summary."""
@@ -217,9 +296,13 @@ class BroadcastService:
         async with self.deps.sessions() as session:
             return await _progress(session, broadcast_id)
 
-    async def all_progress(self, limit: int = 10) -> list[Progress]:
+    async def all_progress(self, limit: int = 10, *, in_flight: bool = False) -> list[Progress]:
+        """The latest broadcasts (drafts left out), newest first; `in_flight`: queued or sending only."""
+        statuses = ("queued", "sending") if in_flight else ("queued", "sending", "done", "cancelled")
         async with self.deps.sessions() as session:
-            ids = (await session.execute(select(Broadcast.id).order_by(Broadcast.id.desc()).limit(limit))).scalars().all()
+            ids = (await session.execute(
+                select(Broadcast.id).where(Broadcast.status.in_(statuses)).order_by(Broadcast.id.desc()).limit(limit)
+            )).scalars().all()
             return [await _progress(session, i) for i in ids]
 
     async def recipients_csv(self, broadcast_id: int) -> bytes:
@@ -245,5 +328,5 @@ async def _progress(session: AsyncSession, broadcast_id: int) -> Progress:
     return Progress(
         broadcast.id, broadcast.slug, broadcast.title, broadcast.status, broadcast.recipients,
         counts.get("sent", 0), counts.get("blocked", 0), counts.get("failed", 0),
-        counts.get("pending", 0) + counts.get("claimed", 0),
+        counts.get("pending", 0) + counts.get("claimed", 0), counts.get("skipped", 0),
     )

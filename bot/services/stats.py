@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.domain.levels import classify
 from bot.services.broadcasts import BroadcastService, Progress
@@ -18,6 +18,7 @@ from bot.storage.models import CheckIn, RedFlagEvent, Subscriber, UnansweredQues
 class Stats:
     by_status: dict[str, int]
     by_day: dict[int, int]  # active or paused subscribers at each program day
+    left_by_day: dict[int, int]  # stopped or blocked before completing, by the last day they got
     checkins_per_day: list[tuple[str, int]]  # the last 14 local dates with check-ins
     pain_first_week: float | None  # average over program days 1-7
     pain_latest_week: float | None  # average over the latest 7 days
@@ -43,6 +44,11 @@ async def collect(deps: Deps) -> Stats:
             .where(Subscriber.status.in_(("active", "paused")), Subscriber.blocked.is_(False))
             .group_by(Subscriber.program_day).order_by(Subscriber.program_day)
         ))
+        left_by_day = dict(await rows(
+            select(Subscriber.program_day, func.count())
+            .where(or_(Subscriber.status == "stopped", Subscriber.blocked.is_(True)), Subscriber.completed_at.is_(None))
+            .group_by(Subscriber.program_day).order_by(Subscriber.program_day)
+        ))
         per_day = await rows(
             select(CheckIn.local_date, func.count()).group_by(CheckIn.local_date)
             .order_by(CheckIn.local_date.desc()).limit(14)
@@ -58,9 +64,9 @@ async def collect(deps: Deps) -> Stats:
             .order_by(func.count().desc()).limit(5)
         )
         red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
-    in_flight = [p for p in await BroadcastService(deps).all_progress() if p.status in ("queued", "sending")]
+    in_flight = await BroadcastService(deps).all_progress(limit=50, in_flight=True)
     return Stats(
-        dict(by_status), by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
+        dict(by_status), by_day, left_by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
         _round(first), _round(latest), dict(bands), [(t, n) for t, n in unanswered], red_flags, in_flight,
     )
 
@@ -76,7 +82,8 @@ def render(stats: Stats) -> str:
 
     lines = [
         "Subscribers by status: " + pairs(stats.by_status),
-        "Active/paused by program day (where people are, and stop): " + pairs({f"day {k}": v for k, v in stats.by_day.items()}),
+        "Active/paused by program day: " + pairs({f"day {k}": v for k, v in stats.by_day.items()}),
+        "Left (stopped or blocked) at program day: " + pairs({f"day {k}": v for k, v in stats.left_by_day.items()}),
         "Check-ins per day (latest 14 days): " + (", ".join(f"{d}: {n}" for d, n in stats.checkins_per_day) or "none"),
         "Average pain, program days 1-7: " + _fmt(stats.pain_first_week) + "; latest 7 days: " + _fmt(stats.pain_latest_week),
         "Latest vitamin D result per subscriber, by band: " + pairs(stats.bands),
@@ -86,7 +93,7 @@ def render(stats: Stats) -> str:
     lines += [f"  {n}× {text[:80]}" for text, n in stats.top_unanswered] or ["  none"]
     lines.append("Broadcasts in flight:")
     lines += [
-        f"  #{p.id} {p.slug}: {p.done_count}/{p.recipients} ({p.sent} sent, {p.blocked} blocked, {p.failed} failed)"
+        f"  #{p.id} {p.slug} [{p.status}]: {p.done_count}/{p.recipients} ({p.sent} sent, {p.blocked} blocked, {p.failed} failed)"
         for p in stats.broadcasts
     ] or ["  none"]
     return "\n".join(lines)

@@ -3,16 +3,21 @@ unknown-command reply, for the commands and for their buttons (forged callback d
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.content.loader import ContentError, load_article
+from bot.content.program import plain
 from bot.services import stats as stats_service
 from bot.services.broadcasts import Progress
 from bot.telegram.handlers.general import UNKNOWN_COMMAND
 from bot.telegram.runtime import reply, runtime
+
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a file name in articles/, never a path
 
 
 def operators_only(handler):
@@ -21,7 +26,9 @@ def operators_only(handler):
         if not runtime(context).deps.settings.is_operator(update.effective_user and update.effective_user.id):
             if update.callback_query:
                 await update.callback_query.answer()
-            await reply(update, context, UNKNOWN_COMMAND)
+            # The chat of the pressed message, or the user's own chat for a forged press without one.
+            chat = update.effective_chat.id if update.effective_chat else update.effective_user.id
+            await runtime(context).messenger.send(chat, UNKNOWN_COMMAND)
             return
         await handler(update, context)
 
@@ -33,20 +40,22 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     rt = runtime(context)
     articles = rt.deps.content.articles
     slug = " ".join(context.args).strip()
-    available = ", ".join(f"`{s}`" for s in sorted(articles)) or "none"
+    folder = rt.deps.settings.content_dir / "articles"
+    on_disk = {p.stem for p in folder.glob("*.md")} if folder.is_dir() else set()
+    available = ", ".join(f"`{s}`" for s in sorted(set(articles) | on_disk)) or "none"
     if not slug:
         await reply(update, context, f"Usage: `/broadcast <slug>`. Available articles: {available}")
         return
     article = articles.get(slug)
-    if article is None:
-        path = rt.deps.settings.content_dir / "articles" / f"{slug}.md"
+    if article is None and SLUG.fullmatch(slug):
+        path = folder / f"{slug}.md"
         try:  # an article added after start-up is picked up without a restart
             article = load_article(path) if path.is_file() else None
         except ContentError as exc:
-            await reply(update, context, f"`{slug}` has problems:\n{exc}")
+            await reply(update, context, f"`{slug}` has problems:\n{plain(str(exc))}")
             return
     if article is None:
-        await reply(update, context, f"There is no article `{slug}`. Available articles: {available}")
+        await reply(update, context, f"There is no article “{plain(slug)}”. Available articles: {available}")
         return
     broadcast = await rt.broadcasts.create(article, requested_by=update.effective_chat.id, status="draft")
     audience = await rt.broadcasts.audience_size()
@@ -54,7 +63,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await reply(update, context, broadcast.markdown)
     await reply(
         update, context,
-        f"Send *{article.title}* to {audience} active subscriber{'s' if audience != 1 else ''}?",
+        f"Send *{plain(article.title)}* to {audience} active subscriber{'s' if audience != 1 else ''}?",
         [[(f"Send to {audience}", f"bc:send:{broadcast.id}"), ("Cancel", f"bc:cancel:{broadcast.id}")]],
     )
 
@@ -69,7 +78,12 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         broadcast_id = int(raw_id)
     except ValueError:
         return
-    await query.edit_message_reply_markup(None)
+    if action not in ("send", "cancel"):
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:  # a second press: the buttons are already gone
+        pass
     if action == "cancel":
         cancelled = await rt.broadcasts.cancel(broadcast_id)
         await reply(update, context, "Cancelled: nothing was sent." if cancelled else "That broadcast can't be cancelled any more.")
@@ -101,7 +115,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def summary_text(progress: Progress) -> str:
+    skipped = f", {progress.skipped} unsubscribed meanwhile" if progress.skipped else ""
     return (
-        f"Broadcast #{progress.id} *{progress.title}* is done: {progress.sent} sent, "
-        f"{progress.blocked} blocked, {progress.failed} failed (of {progress.recipients})."
+        f"Broadcast #{progress.id} *{plain(progress.title)}* is done: {progress.sent} sent, "
+        f"{progress.blocked} blocked, {progress.failed} failed{skipped} (of {progress.recipients})."
     )
