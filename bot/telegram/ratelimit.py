@@ -1,12 +1,14 @@
-"""One bulk budget for the whole process, as a python-telegram-bot rate limiter.
+"""One send budget for the whole process, as a python-telegram-bot rate limiter.
 
 `SEND_RATE_LIMIT` is a hard ceiling in *every* sliding window, not an average: Telegram answers
 429 to a burst even when the average is fine, and a leaky bucket (PTB's `AIORateLimiter`) lets a
-full bucket plus its refill through in one second. So bulk sends (drip and broadcasts, marked with
-`rate_limit_args={"bulk": True}`) wait for a free slot in a sliding window of recent sends.
+full bucket plus its refill through in one second. So every send takes a slot in a sliding window
+of recent sends, and waits when there is none.
 
-Replies to a subscriber's own command never wait: they go straight out, but they take a slot in
-the window, so bulk sends make room for them rather than the other way round.
+Bulk sends (drip and broadcasts, marked with `rate_limit_args={"bulk": True}`) queue for slots
+first come, first served. Replies to a subscriber's own command jump that queue: they take the
+next free slot before any waiting bulk send, so a running broadcast delays a reply by at most one
+slot (1/rate s) and the ceiling still holds for everything together.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Coroutine
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -31,13 +33,19 @@ MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscri
 
 
 class SlidingWindow:
-    """At most `floor(rate)` events in any one-second window (for a rate below 1: one per 1/rate s)."""
+    """At most `floor(rate)` sends in any one-second window (for a rate below 1: one per 1/rate s).
+
+    A send's slot counts from the moment its answer came back, not from when it left: the server
+    saw it somewhere in between, so counting from the answer can only err on the safe side, however
+    long the request took. A send still under way holds its slot until then.
+    """
 
     def __init__(self, rate: float, *, margin: float = 0.02, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._margin = margin  # the server's clock sees our sends a little later than we do
-        self._events: deque[float] = deque()
+        self._margin = margin
+        self._slots: deque[list[float]] = deque()  # [answered at]; inf while the send is under way
         self._lock = asyncio.Lock()
+        self._urgent = 0  # replies waiting for a slot
         self.set_rate(rate)
 
     def set_rate(self, rate: float) -> None:
@@ -47,24 +55,43 @@ class SlidingWindow:
         self.capacity = max(1, math.floor(rate))
         self.window = 1.0 if rate >= 1 else 1.0 / rate
 
-    def _trim(self, now: float) -> None:
-        while self._events and self._events[0] <= now - self.window - self._margin:
-            self._events.popleft()
+    def _wait(self, now: float) -> float:
+        """Seconds until a slot is free (0: one is free now)."""
+        if len(self._slots) < self.capacity:
+            return 0.0
+        cutoff = now - self.window - self._margin
+        self._slots = deque(slot for slot in self._slots if slot[0] > cutoff)
+        if len(self._slots) < self.capacity:
+            return 0.0
+        oldest = min(slot[0] for slot in self._slots)
+        return 0.01 if oldest == math.inf else max(oldest - cutoff, 0.001)
 
-    def record(self) -> None:
-        now = self._clock()
-        self._trim(now)
-        self._events.append(now)
+    def _take(self) -> list[float]:
+        slot = [math.inf]
+        self._slots.append(slot)
+        return slot
 
-    async def acquire(self) -> None:
+    def release(self, slot: list[float]) -> None:
+        """The send in `slot` has been answered (or given up): its second starts now."""
+        slot[0] = self._clock()
+
+    async def acquire(self, *, urgent: bool = False) -> list[float]:
+        """Wait for a slot; pass it to `release` once the send is answered."""
+        if urgent:
+            self._urgent += 1
+            try:
+                while (wait := self._wait(self._clock())) > 0:
+                    await asyncio.sleep(wait)
+            finally:
+                self._urgent -= 1
+            return self._take()
         async with self._lock:  # first come, first served among bulk senders
             while True:
-                now = self._clock()
-                self._trim(now)
-                if len(self._events) < self.capacity:
-                    self._events.append(now)
-                    return
-                await asyncio.sleep(self._events[-self.capacity] + self.window + self._margin - now)
+                wait = self._wait(self._clock())
+                if wait == 0 and not self._urgent:
+                    return self._take()
+                # A waiting reply gets the free slot first: step aside until it has taken it.
+                await asyncio.sleep(wait or 0.001)
 
 
 class BulkRateLimiter(BaseRateLimiter[dict]):
@@ -77,6 +104,16 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
 
     async def shutdown(self) -> None:
         pass
+
+    async def _slot(self, bulk: bool) -> list[float]:
+        while True:
+            if bulk:  # after a 429 every bulk send waits as Telegram told us
+                while (pause := self._paused_until - time.monotonic()) > 0:
+                    await asyncio.sleep(pause)
+            slot = await self.window.acquire(urgent=not bulk)
+            if not bulk or self._paused_until <= time.monotonic():
+                return slot
+            self.window.release(slot)  # a 429 came while it waited: give the slot up, wait again
 
     async def process_request(
         self,
@@ -93,15 +130,12 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
         attempt = 0
         while True:
             attempt += 1
-            if bulk:
-                pause = self._paused_until - time.monotonic()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                await self.window.acquire()
-            else:
-                self.window.record()
+            slot = await self._slot(bulk)
             try:
-                return await callback(*args, **kwargs)
+                try:
+                    return await callback(*args, **kwargs)
+                finally:
+                    self.window.release(slot)
             except RetryAfter as exc:
                 delay = _seconds(exc.retry_after)
                 self._paused_until = max(self._paused_until, time.monotonic() + delay)
@@ -110,6 +144,8 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
                     raise
                 if not bulk:
                     await asyncio.sleep(delay)
+            except BadRequest:  # a NetworkError subclass in PTB, but Telegram's final answer
+                raise
             except (TimedOut, NetworkError) as exc:
                 # Network trouble: retried with backoff, never dropped (the caller reschedules
                 # once the attempts are spent). Replies are not retried: the subscriber is there.
