@@ -5,6 +5,7 @@ outcomes the services understand."""
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -21,9 +22,17 @@ GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no righ
 def inline_keyboard(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in keyboard]
-    )
+    return _markup(tuple(tuple((label, data) for label, data in row) for row in keyboard))
+
+
+@lru_cache(maxsize=256)
+def _markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
+    # Telegram objects are immutable, so one markup serves every message with these buttons.
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
+
+
+# A bulk send renders the same day or article for every recipient: render it once.
+_render_shared = lru_cache(maxsize=64)(render)
 
 
 class TelegramMessenger:
@@ -55,7 +64,7 @@ class TelegramMessenger:
     ) -> Message:
         """Send Markdown as one or more messages; raises Telegram's errors. The keyboard goes on
         the last piece, where the subscriber's thumb is."""
-        pieces = render(markdown)
+        pieces = _render_shared(markdown) if bulk else render(markdown)
         markup = reply_markup if reply_markup is not None else (
             keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
         )
