@@ -5,17 +5,17 @@ the Telegram layer only has to choose the words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timezone
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.calendar import local_date
 from bot.services.context import Deps
-from bot.services.schedule import next_slot, resume_at
+from bot.services.schedule import next_slot, resume_at, retest_at
 from bot.storage.models import Delivery, Subscriber
-from bot.storage.repositories import Subscribers
+from bot.storage.repositories import Results, Subscribers
 
 StartState = Literal["ask_consent", "ask_timezone", "ask_time", "active", "paused", "resumed", "completed"]
 
@@ -73,7 +73,7 @@ class SubscriptionService:
                     return f"ask_{subscriber.awaiting or 'consent'}", Snapshot.of(subscriber)  # type: ignore[return-value]
                 if subscriber.status == "stopped":
                     subscriber.status = "completed" if subscriber.completed_at else "active"
-                    if subscriber.status == "active":
+                    if subscriber.status == "active" and not await _in_flight(session, subscriber, now):
                         subscriber.next_delivery_at = resume_at(subscriber, now)
                     return "resumed", Snapshot.of(subscriber)
                 return subscriber.status, Snapshot.of(subscriber)  # type: ignore[return-value]
@@ -134,10 +134,11 @@ class SubscriptionService:
                     subscriber.next_delivery_at = now  # Day 1 as soon as enrolment completes
                 return Snapshot.of(subscriber)
             subscriber.awaiting = None
-            if subscriber.status == "active" and subscriber.program_day > 0 and not await _in_flight(session, subscriber, now):
-                # Takes effect from the next delivery; the last delivered local date (in the
-                # new zone) keeps today's day from coming twice.
-                subscriber.next_delivery_at = next_slot(subscriber, now)
+            if zone is not None:
+                await _restate_last_delivery(session, subscriber)
+            if not await _in_flight(session, subscriber, now):
+                # From the next delivery on (an item under way is rescheduled by its confirm).
+                subscriber.next_delivery_at = await _reschedule(session, subscriber, now)
             return Snapshot.of(subscriber)
 
     async def pause(self, user_id: int) -> Snapshot | None:
@@ -173,11 +174,38 @@ class SubscriptionService:
                 return
             subscriber.blocked = blocked
             subscriber.updated_at = now
-            if not blocked and subscriber.status == "active":
+            if not blocked and subscriber.status == "active" and not await _in_flight(session, subscriber, now):
                 subscriber.next_delivery_at = resume_at(subscriber, now)
 
     def local_today(self, snapshot: Snapshot):
         return local_date(self.deps.clock.now(), snapshot.timezone)
+
+
+async def _reschedule(session, subscriber: Subscriber, now: datetime) -> datetime | None:
+    """The next delivery under new settings: never today's day twice (the last delivery's local
+    date rules that out), and never today's day lost when the new time has already passed."""
+    if subscriber.status == "completed":
+        first = await Results(session).first_taken_on(subscriber.id)
+        return retest_at(subscriber, first, now) if subscriber.next_delivery_at is not None else None
+    if subscriber.status != "active" or subscriber.program_day == 0:
+        return subscriber.next_delivery_at
+    slot = next_slot(subscriber, now)
+    today = local_date(now, subscriber.timezone)
+    served_today = subscriber.last_delivered_local_date is not None and subscriber.last_delivered_local_date >= today
+    return now if not served_today and local_date(slot, subscriber.timezone) > today else slot
+
+
+async def _restate_last_delivery(session, subscriber: Subscriber) -> None:
+    """After a zone change, the last delivery's local date is the one in the new zone: what
+    "one program day per local day" is measured in from now on."""
+    query = select(func.max(Delivery.sent_at)).where(
+        Delivery.subscriber_id == subscriber.id, Delivery.status == "sent", Delivery.broadcast_id.is_(None)
+    )
+    last_sent = (await session.execute(query)).scalar_one_or_none()
+    if last_sent is not None:
+        if last_sent.tzinfo is None:  # SQLite's MAX() comes back without the column type's zone
+            last_sent = last_sent.replace(tzinfo=timezone.utc)
+        subscriber.last_delivered_local_date = local_date(last_sent, subscriber.timezone)
 
 
 async def _in_flight(session, subscriber: Subscriber, now) -> bool:

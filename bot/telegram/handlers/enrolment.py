@@ -124,6 +124,7 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
         await ask_time(update, context)
     else:
         await reply(update, context, f"Your daily message now arrives at {describe_schedule(snapshot)}.")
+        await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
 async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
@@ -146,6 +147,7 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await rt.delivery.deliver_now(snapshot.id)
     else:
         await reply(update, context, f"Done: your daily message now arrives at {describe_schedule(snapshot)}.")
+        await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -220,25 +222,28 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    snapshot = await runtime(context).subscriptions.pause(update.effective_user.id)
-    if snapshot is None:
+    rt = runtime(context)
+    before = await rt.subscriptions.get(update.effective_user.id)
+    if before is None:
         await reply(update, context, NOT_ENROLLED)
-    elif snapshot.status == "paused":
-        await reply(update, context, f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues where it stopped.")
+    elif before.status != "active":  # said as it is, not as if it had just happened
+        await reply(update, context, _cannot(before, "pause"))
     else:
-        await reply(update, context, _cannot(snapshot, "pause"))
+        snapshot = await rt.subscriptions.pause(update.effective_user.id)
+        await reply(update, context, f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues where it stopped.")
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    snapshot = await rt.subscriptions.resume(update.effective_user.id)
-    if snapshot is None:
+    before = await rt.subscriptions.get(update.effective_user.id)
+    if before is None:
         await reply(update, context, NOT_ENROLLED)
-    elif snapshot.status == "active":
-        await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
-        await rt.delivery.deliver_now(snapshot.id)
+    elif before.status != "paused":
+        await reply(update, context, _cannot(before, "resume"))
     else:
-        await reply(update, context, _cannot(snapshot, "resume"))
+        snapshot = await rt.subscriptions.resume(update.effective_user.id)
+        await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
+        await rt.delivery.deliver_now(snapshot.id)  # today's day at once, if none came today
 
 
 def _cannot(snapshot: Snapshot, what: str) -> str:
