@@ -55,12 +55,12 @@ def build_application(
         workers = WorkerRegistry(deps.sessions)
         application.bot_data["workers"] = workers
         application.bot_data["leadership"] = PollingLeadership(engine)
-        await share_rate(application)
+        live = await share_rate(application)
         jobs = application.job_queue
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
-        # On a shared database, wait one heartbeat round before bulk sends, so that the other
-        # processes have lowered their share of the rate first.
-        settle = HEARTBEAT_EVERY.total_seconds() + 1 if engine.dialect.name == "postgresql" else 0
+        # With other processes alive, wait one heartbeat round before bulk sends, so that they
+        # have lowered their share of the rate first. Alone, there is nobody to wait for.
+        settle = HEARTBEAT_EVERY.total_seconds() + 1 if live > 1 else 0
         if broadcast_interval is not None:
             rt.kick_broadcasts = lambda: jobs.run_once(run_broadcasts, 0)
             jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
@@ -90,10 +90,12 @@ def build_application(
     return application
 
 
-async def share_rate(application: Application) -> None:
+async def share_rate(application: Application) -> int:
+    """This process's share of SEND_RATE_LIMIT; returns how many processes are alive."""
     live = await application.bot_data["workers"].beat()
     limit = application.bot_data["runtime"].deps.settings.send_rate_limit
     application.bot.rate_limiter.window.set_rate(limit / live)
+    return live
 
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
