@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     content_dir: Path = REPOSITORY_ROOT / "content"
     send_rate_limit: float = Field(default=25, gt=0, le=1000)
+    # How long a claimed send blocks a retry; after a crash, what was in flight is sent again
+    # once its lease has run out.
+    delivery_lease_seconds: float = Field(default=300, gt=0, le=86400)
 
     bot_mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None

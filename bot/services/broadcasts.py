@@ -23,7 +23,6 @@ import csv
 import io
 import logging
 import math
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,7 +39,6 @@ from bot.storage.models import Broadcast, Delivery, Subscriber
 log = logging.getLogger(__name__)
 
 AUDIENCE_STATUSES = ("active", "completed")
-DEFAULT_LEASE_SECONDS = 300.0
 BATCH = 200
 MAX_ATTEMPTS = 5
 POLL = 1.0  # seconds: how often a running pass looks for broadcasts started meanwhile
@@ -77,16 +75,8 @@ def audience_filter():
 
 
 def lease_seconds(settings: Settings) -> float:
-    """DELIVERY_LEASE_SECONDS: a Settings field when config has one, else the environment."""
-    value = getattr(settings, "delivery_lease_seconds", None) or os.environ.get("DELIVERY_LEASE_SECONDS")
-    try:
-        seconds = float(value) if value is not None else DEFAULT_LEASE_SECONDS
-    except ValueError:
-        seconds = 0
-    if not seconds > 0:
-        log.warning("DELIVERY_LEASE_SECONDS must be a positive number; using %g", DEFAULT_LEASE_SECONDS)
-        return DEFAULT_LEASE_SECONDS
-    return seconds
+    """DELIVERY_LEASE_SECONDS, validated with the rest of the configuration."""
+    return settings.delivery_lease_seconds
 
 
 class BroadcastService:
