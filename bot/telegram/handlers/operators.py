@@ -63,7 +63,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await reply(update, context, broadcast.markdown)
     await reply(
         update, context,
-        f"Send *{plain(article.title)}* to {audience} active subscriber{'s' if audience != 1 else ''}?",
+        f"Send **{plain(article.title)}** to {audience} active subscriber{'s' if audience != 1 else ''}?",
         [[(f"Send to {audience}", f"bc:send:{broadcast.id}"), ("Cancel", f"bc:cancel:{broadcast.id}")]],
     )
 
@@ -117,6 +117,6 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 def summary_text(progress: Progress) -> str:
     skipped = f", {progress.skipped} unsubscribed meanwhile" if progress.skipped else ""
     return (
-        f"Broadcast #{progress.id} *{plain(progress.title)}* is done: {progress.sent} sent, "
+        f"Broadcast #{progress.id} **{plain(progress.title)}** is done: {progress.sent} sent, "
         f"{progress.blocked} blocked, {progress.failed} failed{skipped} (of {progress.recipients})."
     )
