@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 SEND_DEADLINE = LEASE / 2  # a send still running then is abandoned, well before the lease ends
 BATCH = 200
-CONCURRENCY = 16
+CONCURRENCY = 64  # sends in flight: covers Telegram's latency at high rates, and confirms group well
 MAX_RETRY_DELAY = timedelta(hours=1)
 CONFIRM_ATTEMPTS = 3
 
