@@ -17,11 +17,13 @@ import asyncio
 import logging
 import math
 import time
+import warnings
 from collections import deque
 from typing import Any, Callable, Coroutine
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +139,7 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
                 finally:
                     self.window.release(slot)
             except RetryAfter as exc:
-                delay = _seconds(exc.retry_after)
+                delay = _seconds(exc)
                 self._paused_until = max(self._paused_until, time.monotonic() + delay)
                 log.warning("Telegram asked to wait %.1f s (429)", delay)
                 if attempt >= MAX_BULK_ATTEMPTS or (not bulk and delay > MAX_REPLY_RETRY_AFTER):
@@ -156,7 +158,10 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
                 await asyncio.sleep(backoff)
 
 
-def _seconds(retry_after: object) -> float:
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry_after = exc.retry_after
     if hasattr(retry_after, "total_seconds"):
-        return float(retry_after.total_seconds())  # type: ignore[union-attr]
-    return float(retry_after)  # type: ignore[arg-type]
+        return float(retry_after.total_seconds())
+    return float(retry_after)
