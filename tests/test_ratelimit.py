@@ -15,7 +15,7 @@ from tests.fakebot import FakeBotApi, FakeUser
 from tests.test_drip_support import day_of
 
 RATE = 10
-DUE = 30
+DUE = 25
 
 
 async def test_bulk_sends_keep_the_ceiling_and_replies_jump_the_queue(database_url, clock, content, settings_for):
