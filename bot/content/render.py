@@ -51,6 +51,10 @@ def _render(markdown: str, first_limit: int, later_limit: int) -> list[RenderedM
     if first_limit < 1 or later_limit < 1:
         raise ValueError("a message limit must be positive")
     text, parsed = telegramify_markdown.convert(markdown, latex_escape=False, config=_CONFIG)
+    if not text.strip() and markdown.strip():
+        # Markup with no visible text (a lone ">" or "---"): show what was written rather than
+        # dropping it, since Telegram refuses an empty message.
+        text, parsed = markdown.strip(), []
     units = _Utf16Index(text)
     spans = sorted(
         ((units.to_index(e.offset), units.to_index(e.offset + e.length), e) for e in parsed if _acceptable(e)),

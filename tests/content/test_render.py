@@ -156,3 +156,8 @@ def test_every_piece_fits_and_every_entity_lies_inside_it(markdown: str, limit: 
 def test_every_caption_piece_fits(markdown: str) -> None:
     pieces = render_caption(markdown)
     _assert_acceptable(pieces, [CAPTION_LIMIT] + [MESSAGE_LIMIT] * (len(pieces) - 1))
+
+
+def test_markup_with_no_visible_text_is_shown_as_written_not_dropped() -> None:
+    assert [p.text for p in render(">")] == [">"]
+    assert render("") == [] and render("   \n") == []
