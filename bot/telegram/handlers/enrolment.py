@@ -118,7 +118,7 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
         return
     snapshot = await rt.subscriptions.set_timezone(update.effective_user.id, zone_key)
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
-    done = f"Time zone set to *{zone_key}* (it's {local_now:%H:%M} there now)."
+    done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
     await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
     if snapshot.status == "enrolling":
         await ask_time(update, context)
@@ -150,16 +150,21 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str, ask, apply) -> None:
+    """`/timezone X` and `/time X` apply X; without it, they ask and wait for the typed answer."""
     text = " ".join(context.args)
-    if not text:
-        if await runtime(context).subscriptions.get(update.effective_user.id) is None:
-            await reply(update, context, NOT_ENROLLED)
-            return
-        await runtime(context).subscriptions.ask(update.effective_user.id, "timezone")
-        await ask_timezone(update, context)
+    if text:
+        await apply(update, context, text)
         return
-    await timezone_text(update, context, text)
+    if await runtime(context).subscriptions.get(update.effective_user.id) is None:
+        await reply(update, context, NOT_ENROLLED)
+        return
+    await runtime(context).subscriptions.ask(update.effective_user.id, what)
+    await ask(update, context)
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _setting_command(update, context, "timezone", ask_timezone, timezone_text)
 
 
 async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -189,15 +194,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    text = " ".join(context.args)
-    if not text:
-        if await runtime(context).subscriptions.get(update.effective_user.id) is None:
-            await reply(update, context, NOT_ENROLLED)
-            return
-        await runtime(context).subscriptions.ask(update.effective_user.id, "time")
-        await ask_time(update, context)
-        return
-    await time_text(update, context, text)
+    await _setting_command(update, context, "time", ask_time, time_text)
 
 
 async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:

@@ -21,7 +21,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     rt = runtime(context)
     operator = rt.deps.settings.is_operator(update.effective_user.id)
     text = (
-        "*Your 30-day vitamin D and back pain program*\n\n"
+        "**Your 30-day vitamin D and back pain program**\n\n"
         "Each morning, at your own local time, you get one day of the program: a short reading "
         "from the article and one concrete task. Tell me how your back feels (0-10) with the "
         "buttons under each day, add your vitamin D blood results, ask questions in your own "
