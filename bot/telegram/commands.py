@@ -8,6 +8,7 @@ first; then buttons by their callback-data prefix; then a shared location; then 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -25,6 +26,7 @@ from telegram.ext import (
 
 from bot.telegram.handlers import enrolment, general, operators, questions, tracking
 
+log = logging.getLogger(__name__)
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
@@ -91,7 +93,11 @@ def register(application: Application) -> None:
 async def publish_menu(application: Application, operator_ids: frozenset[int]) -> None:
     """The menu next to the text box: subscriber commands for all, operator ones for operators."""
     public = [BotCommand(c.name, c.description) for c in COMMANDS if not c.operator]
-    await application.bot.set_my_commands(public)
+    try:
+        await application.bot.set_my_commands(public)
+    except TelegramError as exc:  # a menu is a convenience: never a reason not to start
+        log.warning("could not publish the command menu: %s", exc.message)
+        return
     everything = [BotCommand(c.name, c.description) for c in COMMANDS]
     for operator_id in operator_ids:
         try:
