@@ -40,7 +40,6 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
 
             site = await start_webhook(application, settings)
         else:
-            await application.bot.delete_webhook()
             await _poll_when_leading(application)
             application.job_queue.run_repeating(_lead_job, interval=LEADERSHIP_RETRY, first=LEADERSHIP_RETRY)
         log.info("bot running (%s mode)", settings.bot_mode)
