@@ -31,6 +31,7 @@ from typing import Sequence
 
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.domain.calendar import local_date
 from bot.services.context import Deps
 from bot.services.messages import build_item
@@ -41,8 +42,7 @@ from bot.storage.repositories import Results, Subscribers
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
-SEND_DEADLINE = LEASE / 2  # a send still running then is abandoned, well before the lease ends
+LEASE = timedelta(seconds=Settings.model_fields["delivery_lease_seconds"].default)  # the default lease
 BATCH = 200
 CONCURRENCY = 64  # sends in flight: covers Telegram's latency at high rates, and confirms group well
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -68,6 +68,9 @@ class DeliveryService:
     def __init__(self, deps: Deps, messenger: Messenger) -> None:
         self.deps = deps
         self.messenger = messenger
+        self.lease = timedelta(seconds=deps.settings.delivery_lease_seconds)
+        # A send still running at half the lease is abandoned, well before the lease ends.
+        self.send_deadline = self.lease / 2
         self._sweep_lock = asyncio.Lock()
         # Claims in this process one at a time: SQLite has no row locks (SKIP LOCKED is for
         # other processes on PostgreSQL), and a sweep and a deliver_now must not both claim.
@@ -129,8 +132,8 @@ class DeliveryService:
                     session.add(row)
                     rows[(subscriber.id, item)] = row
                 row.status, row.attempts = "claimed", (row.attempts or 0) + 1
-                row.claimed_at, row.lease_until = now, now + LEASE
-                subscriber.next_delivery_at = now + LEASE
+                row.claimed_at, row.lease_until = now, now + self.lease
+                subscriber.next_delivery_at = now + self.lease
             await session.flush()  # one batched INSERT for the new ledger rows, with their ids
             for subscriber, item in due.values():
                 row = rows[(subscriber.id, item)]
@@ -148,7 +151,7 @@ class DeliveryService:
         try:
             outcome = await asyncio.wait_for(
                 self.messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk),
-                SEND_DEADLINE.total_seconds(),
+                self.send_deadline.total_seconds(),
             )
         except Exception as exc:  # one subscriber's failure never stops the sweep
             log.exception("delivery of %s to subscriber %d failed", claim.item, claim.subscriber_id)
