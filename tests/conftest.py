@@ -62,15 +62,24 @@ def postgres_url():
     asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def empty_database(request, engine: str, folder) -> str:
+    """A migrated, empty database on `engine`: a new SQLite file in `folder`, or the session's
+    PostgreSQL database with every table emptied."""
+    if engine == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder}/bot.db"
         upgrade_sync(url)
         return url
     url = request.getfixturevalue("postgres_url")
     asyncio.run(_admin(url, f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     return url
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path):
+    return empty_database(request, request.param, tmp_path)
 
 
 @pytest.fixture(scope="session")

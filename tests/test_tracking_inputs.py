@@ -7,7 +7,6 @@ the table slow); each case compares everything stored about the subscriber befor
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timezone
 
 import pytest
@@ -15,10 +14,9 @@ import pytest_asyncio
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.storage.db import upgrade_sync
 from bot.storage.models import CheckIn, VitaminDResult
 from bot.storage.repositories import Subscribers, rows_of_subscriber
-from tests.conftest import OPERATOR_ID, TABLES, _admin
+from tests.conftest import ENGINES, OPERATOR_ID, empty_database
 from tests.e2e import eventually, running_bot
 from tests.fakebot import FakeBotApi
 
@@ -28,15 +26,9 @@ USER_ID = 3001
 TODAY = date(2027, 1, 4)  # the fake clock's date; the subscriber is on UTC
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=ENGINES)
 def shared_database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('inputs')}/bot.db"
-        upgrade_sync(url)
-        return url
-    url = request.getfixturevalue("postgres_url")
-    asyncio.run(_admin(url, f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    return url
+    return empty_database(request, request.param, tmp_path_factory.mktemp("inputs"))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -177,11 +177,8 @@ async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text
 
 async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
-    parsed = parse_timezone(update.callback_query.data.removeprefix("tz:"))
-    if isinstance(parsed, ParseError):  # forged or outdated button
-        await reply(update, context, parsed.message)
-        return
-    await _apply_timezone(update, context, parsed.key)
+    # Parsed like typed text, so a forged or outdated button gets the same friendly refusal.
+    await timezone_text(update, context, update.callback_query.data.removeprefix("tz:"))
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
