@@ -160,6 +160,17 @@ class _SourceFile:
             self.problem(f"{what}: {message}", self.line_of(loc))
         return obj
 
+    def markdown_document(self) -> tuple[dict[str, Any], str] | None:
+        """Read this Markdown file: (front-matter fields, body), or None after recording why not."""
+        text = self.read_text()
+        if text is None:
+            return None
+        fields, body, body_line = self.front_matter(text)
+        if fields is None:
+            return None
+        self.lines[("body",)] = body_line
+        return fields, body
+
     def front_matter(self, text: str) -> tuple[dict[str, Any] | None, str, int]:
         """Split ``---`` YAML front matter from a Markdown body: (fields, body, body's first line)."""
         lines = text.splitlines(keepends=True)
@@ -291,13 +302,10 @@ class _Loader:
         return sorted(sections, key=lambda s: s.order)
 
     def _section(self, file: _SourceFile, order: int, file_id: str) -> Section | None:
-        text = file.read_text()
-        if text is None:
+        document = file.markdown_document()
+        if document is None:
             return None
-        fields, body, body_line = file.front_matter(text)
-        if fields is None:
-            return None
-        file.lines[("body",)] = body_line
+        fields, body = document
         if "id" in fields and fields["id"] != file_id:
             file.problem(
                 f"id '{fields['id']}' does not match the file name (expected '{file_id}')",
@@ -407,13 +415,10 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
     if not _SLUG.match(slug):
         file.problem("file name must be a slug: lower-case letters, digits and '-', ending in .md")
         return None
-    text = file.read_text()
-    if text is None:
+    document = file.markdown_document()
+    if document is None:
         return None
-    fields, body, body_line = file.front_matter(text)
-    if fields is None:
-        return None
-    file.lines[("body",)] = body_line
+    fields, body = document
     if not _derived_fields_absent(file, fields, body="the text after the front matter"):
         return None
     if "slug" in fields and fields["slug"] != slug:

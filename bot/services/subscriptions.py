@@ -177,8 +177,6 @@ class SubscriptionService:
             if not blocked and subscriber.status == "active" and not await _in_flight(session, subscriber, now):
                 subscriber.next_delivery_at = resume_at(subscriber, now)
 
-    def local_today(self, snapshot: Snapshot):
-        return local_date(self.deps.clock.now(), snapshot.timezone)
 
 
 async def _reschedule(session, subscriber: Subscriber, now: datetime) -> datetime | None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
-    Broadcast,
     CheckIn,
     Delivery,
     RedFlagEvent,
@@ -63,32 +62,6 @@ class Subscribers:
         await self.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
 
 
-class Ledger:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def find(self, subscriber_id: int, item: str) -> Delivery | None:
-        query = select(Delivery).where(Delivery.subscriber_id == subscriber_id, Delivery.item == item)
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def claim(self, subscriber_id: int, item: str, now: datetime, lease_until: datetime) -> Delivery:
-        row = await self.find(subscriber_id, item)
-        if row is None:
-            row = Delivery(subscriber_id=subscriber_id, item=item, status="claimed", attempts=0)
-            self.session.add(row)
-        row.status = "claimed"
-        row.attempts = (row.attempts or 0) + 1
-        row.claimed_at = now
-        row.lease_until = lease_until
-        await self.session.flush()
-        return row
-
-    async def mark(self, delivery_id: int, status: str, **values: object) -> None:
-        await self.session.execute(
-            update(Delivery).where(Delivery.id == delivery_id).values(status=status, **values)
-        )
-
-
 class CheckIns:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -138,4 +111,4 @@ async def rows_of_subscriber(session: AsyncSession, subscriber_id: int) -> dict[
     return out
 
 
-__all__ = ["Subscribers", "Ledger", "CheckIns", "Results", "Broadcast", "rows_of_subscriber"]
+__all__ = ["Subscribers", "CheckIns", "Results", "rows_of_subscriber"]
