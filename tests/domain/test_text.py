@@ -13,7 +13,8 @@ def test_words_and_tokens():
 
 
 def test_stem_meets_inflections_and_irregulars():
-    assert stem("weakness") == stem("weak") == stem("weakening")
+    assert stem("weakness") == stem("weak")
+    assert stem("numbness") == stem("numb")
     assert stem("fell") == stem("falling") == "fall"
     assert stems("lost control") == [stem("lose"), "control"]
     assert stem("24") == "24"
