@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.content.models import Content, RedFlag
 from bot.domain.calendar import local_date
@@ -138,10 +138,6 @@ class ReportService:
             red_flags=[_flag_row(e.flag_id, flags.get(e.flag_id), local_date(e.created_at, zone)) for e in events],
             disclaimer=plain_text(content.safety.disclaimer),
         )
-
-    async def count(self) -> int:
-        async with self.deps.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(ReportMade))).scalar_one()
 
 
 def _result_row(taken_on: date, value: float, unit: str, value_ng_ml: float, content: Content) -> ResultRow:
