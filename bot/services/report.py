@@ -38,6 +38,14 @@ class NothingToReport(Exception):
     """Neither a check-in nor a result yet: there is nothing for a clinician to read."""
 
 
+class UnprintableName(Exception):
+    """The name asked for has characters the report's font cannot show (e.g. Chinese)."""
+
+    def __init__(self, characters: str) -> None:
+        super().__init__(characters)
+        self.characters = characters
+
+
 @dataclass(frozen=True)
 class ResultRow:
     taken_on: date
@@ -94,9 +102,11 @@ class ReportService:
 
     async def make(self, user_id: int, *, name: str | None = None, without_name: bool = False) -> Report:
         """The report, with ``name`` on it, or the Telegram first name, or no name at all."""
-        data = await self.gather(user_id, name=name, without_name=without_name)
-        from bot.services.report_pdf import render_report_pdf  # fpdf2 loads only when needed
+        from bot.services.report_pdf import render_report_pdf, unprintable  # fpdf2 loads only when needed
 
+        if name and (missing := unprintable(name)):
+            raise UnprintableName(missing)
+        data = await self.gather(user_id, name=name, without_name=without_name)
         pdf = await asyncio.to_thread(render_report_pdf, data)
         async with self.deps.sessions.begin() as session:
             session.add(ReportMade(created_at=self.deps.clock.now()))
@@ -121,7 +131,7 @@ class ReportService:
         started = local_date(subscriber.consented_at, zone)
         flags = {flag.id: flag for flag in content.safety.red_flags}
         return ReportData(
-            name=None if without_name else (name or subscriber.first_name or None),
+            name=None if without_name else (name or _printable_name(subscriber.first_name)),
             made_on=local_date(now, zone),
             zone=zone,
             started_on=started,
@@ -138,6 +148,17 @@ class ReportService:
             red_flags=[_flag_row(e.flag_id, flags.get(e.flag_id), local_date(e.created_at, zone)) for e in events],
             disclaimer=plain_text(content.safety.disclaimer),
         )
+
+
+def _printable_name(first_name: str | None) -> str | None:
+    """The Telegram first name without what the font cannot show; None if no letter is left."""
+    from bot.services.report_pdf import unprintable
+
+    name = first_name or ""
+    for character in unprintable(name):
+        name = name.replace(character, "")
+    name = " ".join(name.split())
+    return name if any(ch.isalpha() for ch in name) else None
 
 
 def _result_row(taken_on: date, value: float, unit: str, value_ng_ml: float, content: Content) -> ResultRow:

@@ -7,6 +7,7 @@ left on the page holds, with "… and N more", so the report is one page whateve
 from __future__ import annotations
 
 import io
+from functools import cache
 from collections.abc import Sequence
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -30,6 +31,21 @@ INK, MUTED, RULE, HEAD_FILL = (25, 25, 25), (95, 95, 95), (190, 190, 190), (236,
 MAX_RESULTS = 8
 MAX_WEEKS = 8
 MAX_RED_FLAGS = 4
+
+
+@cache
+def _font_characters() -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # fpdf2 depends on fontTools
+
+    with TTFont(str(FONT_DIR / "DejaVuSans.ttf"), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def unprintable(text: str) -> str:
+    """The characters of ``text`` the report's font has no glyph for (fpdf2 would drop them),
+    e.g. Chinese or emoji; each once, in order."""
+    missing = dict.fromkeys(ch for ch in text if not ch.isspace() and ord(ch) not in _font_characters())
+    return "".join(missing)
 
 
 def render_report_pdf(data: ReportData) -> bytes:
@@ -173,7 +189,8 @@ def _weeks_table(pdf: FPDF, data: ReportData, x: float, y: float, width: float) 
     first, latest, hidden = keep_first_and_last(data.weeks, MAX_WEEKS)
 
     def cells(week) -> tuple[str, ...]:
-        dates = f"{short_date(week.start)} – {short_date(week.end)}"
+        other_year = week.end.year != data.made_on.year
+        dates = f"{short_date(week.start, with_year=other_year)} – {short_date(week.end, with_year=other_year)}"
         average = "–" if week.average is None else f"{week.average:.1f}"
         return (str(week.number), dates, average, str(week.checkins))
 

@@ -14,7 +14,7 @@ from bot.domain.parsing import ParseError
 from bot.domain.progress import EMPTY_TEXT
 from bot.domain.report import parse_report_name
 from bot.services.export import ALL_DATA, ExportService
-from bot.services.report import NothingToReport, ReportService
+from bot.services.report import NothingToReport, ReportService, UnprintableName
 from bot.services.tracking import NotEnrolled
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
 from bot.telegram.runtime import reply, runtime
@@ -59,6 +59,13 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, na
         return
     except NothingToReport:
         await reply(update, context, EMPTY_TEXT)
+        return
+    except UnprintableName as exc:
+        await reply(
+            update, context,
+            f"Sorry, the report's font has no letters for “{plain(exc.characters)}” (it prints Latin, Greek "
+            "and Cyrillic letters). Send the name in those letters, e.g. `/report Jane Doe`.",
+        )
         return
     if report.name:
         caption = (
