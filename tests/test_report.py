@@ -136,6 +136,8 @@ async def test_refused_names_make_no_report(bot):
 async def test_nothing_to_report_and_strangers(bot):
     ben = bot.user(7004, "Ben")
     await bot.enrol(ben)
+    [help_text] = await ben.replies_after(ben.command("/help"))
+    assert "/report [name] — a one-page PDF for your clinician" in help_text.text
     [answer] = await ben.replies_after(ben.command("/report"))
     assert answer.kind == "text" and answer.text.startswith(EMPTY_TEXT.split("`")[0].strip())
     stranger = bot.user(7005, "Cy")
