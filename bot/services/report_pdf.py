@@ -257,7 +257,10 @@ def _notes_and_flags(pdf: FPDF, data: ReportData, bottom: float) -> None:
 
 
 def _fit(pdf: FPDF, width: float, height: float, text: str, *, align: str = "L", fill: bool = False, shrink: bool = True) -> None:
-    """One cell on one line: a long text gets a smaller font (down to 6.5 pt), then an ellipsis."""
+    """One cell on one line: a long text gets a smaller font (down to 6.5 pt), then an ellipsis.
+    Characters the font has no glyph for are left out here, so fpdf2 never logs them (they may
+    come from a subscriber's note)."""
+    text = text.translate({ord(ch): None for ch in unprintable(text)})
     size = pdf.font_size_pt
     padding = 2 * pdf.c_margin
     if shrink:

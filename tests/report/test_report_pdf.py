@@ -138,3 +138,16 @@ def test_rendered_to_png_by_poppler(tmp_path):
     # docs/report-example.png is this same sample (regenerate: python -m tests.report.samples).
     docs = Path(__file__).resolve().parents[2] / "docs" / "report-example.png"
     assert png_size(docs.read_bytes()) == (width, height)
+
+
+def test_characters_without_glyphs_are_left_out_quietly(caplog):
+    from dataclasses import replace
+
+    from bot.services.report import NoteRow
+
+    data = sample_report()
+    data = replace(data, notes=[NoteRow(data.started_on, 5, "腰痛 stiff today")])
+    with caplog.at_level("DEBUG"):
+        text = text_of(render_report_pdf(data))
+    assert "5/10 stiff today" in text
+    assert not [r for r in caplog.records if "腰痛" in r.getMessage()]  # no subscriber text in logs
