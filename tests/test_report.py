@@ -18,6 +18,8 @@ from bot.storage.models import RedFlagEvent
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
+from tests.test_broadcast_crash import bot_environment
+from tests.test_cli_operator import run_cli
 
 ZONE = "Pacific/Auckland"  # UTC+13 in January: local dates run a day ahead of UTC dates
 FIRST_LOCAL_DAY = date(2027, 1, 5)  # the fake clock starts at 06:00 UTC on 4 Jan; check-ins begin at 12:00 UTC
@@ -146,7 +148,7 @@ async def test_nothing_to_report_and_strangers(bot):
     assert await reports_counted(bot) == 0
 
 
-async def test_forget_keeps_only_anonymous_counts(bot):
+async def test_forget_keeps_only_anonymous_counts(bot, tmp_path):
     tess = bot.user(7001, "Tess")
     await fill_history(bot, tess)
     await tess.replies_after(tess.command("/report"))
@@ -164,3 +166,7 @@ async def test_forget_keeps_only_anonymous_counts(bot):
     assert await reports_counted(bot) == 1
     [answer] = await tess.replies_after(tess.command("/report"))
     assert answer.text == NOT_ENROLLED
+    # The operator's shell counts the same.
+    env = bot_environment(bot.server, bot.runtime.deps.settings.database_url)
+    code, output = await run_cli(env, tmp_path, "stats")
+    assert code == 0 and "Reports made (/report): 1" in output, output
