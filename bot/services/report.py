@@ -104,9 +104,9 @@ class ReportService:
         """The report, with ``name`` on it, or the Telegram first name, or no name at all."""
         from bot.services.report_pdf import render_report_pdf, unprintable  # fpdf2 loads only when needed
 
+        data = await self.gather(user_id, name=name, without_name=without_name)
         if name and (missing := unprintable(name)):
             raise UnprintableName(missing)
-        data = await self.gather(user_id, name=name, without_name=without_name)
         pdf = await asyncio.to_thread(render_report_pdf, data)
         async with self.deps.sessions.begin() as session:
             session.add(ReportMade(created_at=self.deps.clock.now()))
