@@ -126,6 +126,18 @@ def stats() -> None:
     asyncio.run(print_stats(settings, _content(settings)))
 
 
+@app.command()
+def export(
+    telegram_id: int = typer.Argument(..., help="the subscriber's Telegram user id"),
+    out: Optional[Path] = typer.Option(None, "--out", help="folder to write to (default: ./export-<telegram id>)"),
+) -> None:
+    """Write a subscriber's data (checkins.csv, results.csv, all-data.csv), as /export sends it."""
+    from bot.cli_operator import write_export
+
+    settings = _settings()
+    asyncio.run(write_export(settings, _content(settings), telegram_id, out or Path(f"export-{telegram_id}")))
+
+
 def main() -> None:
     app()
 

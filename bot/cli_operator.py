@@ -15,6 +15,8 @@ from bot.content.program import article_markdown, preview_text
 from bot.services import stats as stats_service
 from bot.services.broadcasts import BroadcastService
 from bot.services.context import Deps
+from bot.services.export import ExportService
+from bot.services.tracking import NotEnrolled
 from bot.storage.db import create_engine, session_factory, upgrade
 
 BAR_WIDTH = 30
@@ -74,3 +76,18 @@ async def broadcast_status(settings: Settings) -> None:
 async def print_stats(settings: Settings, content: Content) -> None:
     async with _deps(settings, content) as deps:
         typer.echo(stats_service.render(await stats_service.collect(deps)))
+
+
+async def write_export(settings: Settings, content: Content, telegram_id: int, folder: Path) -> None:
+    """For an operator answering a data request: the same files the subscriber's /export sends."""
+    async with _deps(settings, content) as deps:
+        try:
+            files = await ExportService(deps).files(telegram_id)
+        except NotEnrolled:
+            typer.echo(f"Nothing is stored about Telegram user {telegram_id}.", err=True)
+            raise typer.Exit(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        path = folder / file.filename
+        path.write_bytes(file.data)
+        typer.echo(f"Wrote {path}")

@@ -23,7 +23,7 @@ from bot.storage.db import upgrade_sync
 from tests.e2e import BotHarness, running_bot
 
 TABLES = ("deliveries", "broadcasts", "checkins", "vitamin_d_results", "unanswered_questions",
-          "red_flag_events", "workers", "subscribers")
+          "red_flag_events", "workers", "subscribers", "reports")
 
 
 def _asyncpg_dsn(url: str) -> str:

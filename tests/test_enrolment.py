@@ -128,6 +128,6 @@ async def test_stop_then_start_resumes(bot):
 
 async def test_the_command_menu_is_published(bot):
     commands = [c["command"] for c in bot.server.commands_for("default")]
-    for name in ("start", "pain", "level", "progress", "help", "stop", "faq", "export", "forget"):
+    for name in ("start", "pain", "level", "progress", "help", "stop", "faq", "export", "report", "forget"):
         assert name in commands
     assert "broadcast" not in commands  # operators get theirs in their own chat's menu

@@ -1,4 +1,5 @@
-"""/export sends exactly what is stored; /forget deletes every row of the subscriber, on both engines."""
+"""/export's complete dump (all-data.csv) is exactly what is stored; /forget deletes every row of
+the subscriber, on both engines. The readable files are tested in test_export_readable.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.storage.repositories import Subscribers, rows_of_subscriber
 from tests.e2e import eventually
 
 # Tables that hold nothing about a subscriber (a new table must be added here or have subscriber_id).
-NOT_PERSONAL = {"broadcasts", "workers"}
+NOT_PERSONAL = {"broadcasts", "workers", "reports"}
 
 
 async def fill(bot, user) -> None:
@@ -56,10 +57,10 @@ async def test_export_is_everything_stored_and_nothing_else(bot):
     ann, ben = bot.user(5001, "Ann"), bot.user(5002, "Ben")
     await fill(bot, ann)
     await fill(bot, ben)
-    [document] = await ann.replies_after(ann.command("/export"))
-    assert document.kind == "document" and document.filename.endswith(".csv")
-    assert "everything I have stored about you" in document.caption
-    exported = list(csv.reader(io.StringIO(document.document_bytes.decode("utf-8"))))
+    *_, document = await ann.replies_after(ann.command("/export"), count=3)
+    assert document.kind == "document" and document.filename == "all-data.csv"
+    assert "Everything I have stored about you" in document.caption
+    exported = list(csv.reader(io.StringIO(document.document_bytes.decode("utf-8-sig"))))
     assert exported[0] == ["table", "row_id", "field", "value"]
 
     sid = await subscriber_id(bot, ann.id)

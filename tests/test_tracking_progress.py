@@ -195,6 +195,7 @@ async def test_weekly_and_completion_summaries_use_the_progress_numbers(bot):
     last, last_n = average(START + timedelta(days=23), START + timedelta(days=29))
     change = Decimal(one_decimal(last)) - Decimal(one_decimal(first))
     assert "Your 30 days in numbers" in completion.text
+    assert "/report makes a one-page PDF" in completion.text
     assert (
         f"Average pain: {one_decimal(first)} in your first week → {one_decimal(last)} in your last "
         f"week (down {abs(change)})."

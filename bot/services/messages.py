@@ -39,7 +39,8 @@ async def build_item(
         return markdown, pain_keyboard()
     if item == "completion":
         pain, levels = await load_points(session, subscriber.id)
-        return f"{content.safety.completion}\n\n{completion_summary_markdown(pain, levels)}", None
+        report = "For your next appointment, /report makes a one-page PDF of all this for your clinician."
+        return f"{content.safety.completion}\n\n{completion_summary_markdown(pain, levels)}\n\n{report}", None
     if item == "retest":
         return content.safety.retest_reminder, None
     raise ValueError(f"unknown item {item!r}")

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from bot.domain.levels import classify
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
-from bot.storage.models import CheckIn, RedFlagEvent, Subscriber, UnansweredQuestion, VitaminDResult
+from bot.storage.models import CheckIn, RedFlagEvent, ReportMade, Subscriber, UnansweredQuestion, VitaminDResult
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Stats:
     top_unanswered: list[tuple[str, int]]
     red_flags: dict[str, int]
     broadcasts: list[Progress]
+    reports_made: int = 0  # /report PDFs, all time (counted anonymously, so /forget keeps them)
 
 
 async def collect(deps: Deps) -> Stats:
@@ -64,10 +65,12 @@ async def collect(deps: Deps) -> Stats:
             .order_by(func.count().desc()).limit(5)
         )
         red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
+        reports_made = (await session.execute(select(func.count()).select_from(ReportMade))).scalar_one()
     in_flight = await BroadcastService(deps).all_progress(limit=50, in_flight=True)
     return Stats(
         dict(by_status), by_day, left_by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
         _round(first), _round(latest), dict(bands), [(t, n) for t, n in unanswered], red_flags, in_flight,
+        reports_made,
     )
 
 
@@ -88,6 +91,7 @@ def render(stats: Stats) -> str:
         "Average pain, program days 1-7: " + _fmt(stats.pain_first_week) + "; latest 7 days: " + _fmt(stats.pain_latest_week),
         "Latest vitamin D result per subscriber, by band: " + pairs(stats.bands),
         "Red flags: " + (pairs(stats.red_flags) + f" (total {sum(stats.red_flags.values())})" if stats.red_flags else "none"),
+        f"Reports made (/report): {stats.reports_made}",
         "Top unanswered questions:",
     ]
     lines += [f"  {n}× {text[:80]}" for text, n in stats.top_unanswered] or ["  none"]

@@ -1,15 +1,15 @@
-"""Check-ins and vitamin D results: recording them, reading them back, exporting and forgetting.
+"""Check-ins and vitamin D results: recording them, reading them back, and forgetting.
 
 Pain is one record per local day: a second check-in the same day replaces the first (the reply
 says so). Results are kept in ng/mL alongside what the subscriber typed."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
+
+from sqlalchemy import update
 
 from bot.content.models import Band
 from bot.domain.calendar import local_date
@@ -17,8 +17,8 @@ from bot.domain.levels import classify, describe_change
 from bot.domain.parsing import LevelReading
 from bot.services.context import Deps
 from bot.services.schedule import retest_at
-from bot.storage.models import CheckIn, VitaminDResult
-from bot.storage.repositories import CheckIns, Results, Subscribers, rows_of_subscriber
+from bot.storage.models import CheckIn, RedFlagEvent, VitaminDResult
+from bot.storage.repositories import CheckIns, Results, Subscribers
 
 SEVERE_SCORE = 9
 SEVERE_STREAK = 3  # check-ins of 9-10 in a row that suggest seeing a clinician
@@ -123,23 +123,6 @@ class TrackingService:
         page = min(max(page, 1), pages)
         return HistoryPage(checkins[(page - 1) * per_page : page * per_page], results if page == 1 else [], page, pages)
 
-    async def export_csv(self, user_id: int) -> bytes:
-        """Everything stored about the subscriber: one line per stored field (table, id, field, value)."""
-        async with self.deps.sessions() as session:
-            subscriber = await Subscribers(session).by_user(user_id)
-            if subscriber is None:
-                raise NotEnrolled
-            tables = await rows_of_subscriber(session, subscriber.id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["table", "row_id", "field", "value"])
-        for table, rows in tables.items():
-            for row in rows:
-                for column in row.__table__.columns:
-                    value = getattr(row, column.key)
-                    writer.writerow([table, row.id, column.key, "" if value is None else _csv_value(value)])
-        return buffer.getvalue().encode("utf-8")
-
     async def forget(self, user_id: int) -> bool:
         """Delete every row of this subscriber, in one transaction (the foreign keys cascade)."""
         async with self.deps.sessions.begin() as session:
@@ -147,6 +130,10 @@ class TrackingService:
             subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None:
                 return False
+            # Red-flag counts stay for operators, tied to nobody.
+            await session.execute(
+                update(RedFlagEvent).where(RedFlagEvent.subscriber_id == subscriber.id).values(subscriber_id=None)
+            )
             await repo.delete(subscriber.id)
         return True
 
@@ -159,8 +146,3 @@ def _severe_streak(newest_first: Sequence[CheckIn]) -> int:
         count += 1
     return count
 
-
-def _csv_value(value: object) -> str:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
-    return str(value)

@@ -183,6 +183,15 @@ class RedFlagEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReportMade(Base):
+    """A /report PDF was made. Only when, tied to nobody, so operators' count survives /forget."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Worker(Base):
     """A running bot process; live workers share SEND_RATE_LIMIT between them."""
 

@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.handlers import enrolment, general, operators, questions, tracking
+from bot.telegram.handlers import enrolment, general, operators, questions, report, tracking
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -51,7 +51,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("time", "/time 07:30", "change your delivery time", enrolment.time_command),
     Command("pause", "/pause", "pause daily messages", enrolment.pause),
     Command("resume", "/resume", "continue where you paused", enrolment.resume),
-    Command("export", "/export", "download your data (CSV)", tracking.export_command),
+    Command("report", "/report [name]", "a one-page PDF for your clinician", report.report_command),
+    Command("export", "/export", "download your data (CSV)", report.export_command),
     Command("forget", "/forget", "delete all your data", tracking.forget_command),
     Command("stop", "/stop", "unsubscribe", enrolment.stop),
     Command("help", "/help", "what I do, and the disclaimer", general.help_command),
@@ -67,6 +68,7 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
     ("lvl:", tracking.level_unit_button),
     ("hist:", tracking.history_button),
     ("forget:", tracking.forget_button),
+    ("report:", report.report_button),
     (questions.FAQ_PREFIX, questions.faq_button),
     ("bc:", operators.broadcast_button),
     ("bcsv:", operators.recipients_button),

@@ -1,4 +1,4 @@
-"""Check-ins, vitamin D results, history, the progress chart, export and forget.
+"""Check-ins, vitamin D results, history, the progress chart, and forget.
 
 Texts are Markdown for the messenger (telegramify): `**bold**` is bold, `*x*` would be italic.
 Refused input gets the parser's plain-text message and stores nothing."""
@@ -222,23 +222,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await context.bot.send_message(update.effective_chat.id, piece.text, entities=list(piece.entities) or None)
 
 
-# ---- export and forget -----------------------------------------------------------------------
-
-
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
-    try:
-        data = await rt.tracking.export_csv(update.effective_user.id)
-    except NotEnrolled:
-        await reply(update, context, "I have no data about you, so there is nothing to export.")
-        return
-    today = rt.deps.clock.now().date().isoformat()
-    await context.bot.send_document(
-        update.effective_chat.id,
-        InputFile(data, filename=f"vitd-bot-export-{today}.csv"),
-        caption="Here is everything I have stored about you, as a CSV file: one line per stored "
-        "value (table, row, field, value).",
-    )
+# ---- forget -----------------------------------------------------------------------------
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

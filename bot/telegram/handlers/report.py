@@ -1,0 +1,100 @@
+"""/report (a one-page PDF for a clinician) and /export (the subscriber's data as CSV files).
+
+The name on the report: the Telegram first name by default, `/report Jane Doe` for another one,
+or the button under the PDF to make it again without a name. Nothing about the name is stored."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import ContextTypes
+
+from bot.content.program import plain
+from bot.content.render import render_caption
+from bot.domain.parsing import ParseError
+from bot.domain.progress import EMPTY_TEXT
+from bot.domain.report import parse_report_name
+from bot.services.export import ALL_DATA, ExportService
+from bot.services.report import NothingToReport, ReportService, UnprintableName
+from bot.services.tracking import NotEnrolled
+from bot.telegram.handlers.enrolment import NOT_ENROLLED
+from bot.telegram.runtime import reply, runtime
+
+WITHOUT_NAME = "report:noname"
+EXPORT_CAPTIONS = {
+    "checkins.csv": "Your check-ins: one row per day, with your notes.",
+    "results.csv": "Your vitamin D results: one row each, in the unit your lab used and in ng/mL.",
+    ALL_DATA: "Everything I have stored about you: one line per stored value (table, row, field, value).",
+}
+
+
+def _argument(update: Update) -> str:
+    parts = (update.effective_message.text or "").split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    name = parse_report_name(_argument(update))
+    if isinstance(name, ParseError):
+        await reply(update, context, name.message)
+        return
+    await _send_report(update, context, name=name, without_name=False)
+
+
+async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query.data != WITHOUT_NAME:
+        await query.answer("That button isn't valid any more.")
+        return
+    await query.answer("Making it again without your name…")
+    await _send_report(update, context, name=None, without_name=True)
+
+
+async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, name: str | None, without_name: bool) -> None:
+    rt = runtime(context)
+    chat_id = update.effective_chat.id
+    try:
+        report = await ReportService(rt.deps).make(update.effective_user.id, name=name, without_name=without_name)
+    except NotEnrolled:
+        await reply(update, context, NOT_ENROLLED)
+        return
+    except NothingToReport:
+        await reply(update, context, EMPTY_TEXT)
+        return
+    except UnprintableName as exc:
+        await reply(
+            update, context,
+            f"Sorry, the report's font has no letters for “{plain(exc.characters)}” (it prints Latin, Greek "
+            "and Cyrillic letters). Send the name in those letters, e.g. `/report Jane Doe`.",
+        )
+        return
+    if report.name:
+        caption = (
+            f"Your one-page report for your clinician, with the name **{plain(report.name)}** on it. "
+            "For another name, send `/report` and the name, e.g. `/report Jane Doe`."
+        )
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Make it without my name", callback_data=WITHOUT_NAME)]])
+    else:
+        caption = (
+            "Your one-page report for your clinician, without a name on it. To put one on it, send "
+            "`/report` and the name, e.g. `/report Jane Doe`."
+        )
+        markup = None
+    [rendered] = render_caption(caption)
+    await context.bot.send_document(
+        chat_id, InputFile(report.pdf, filename=report.filename),
+        caption=rendered.text, caption_entities=list(rendered.entities) or None, reply_markup=markup,
+    )
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    try:
+        files = await ExportService(rt.deps).files(update.effective_user.id)
+    except NotEnrolled:
+        await reply(update, context, "I have no data about you, so there is nothing to export.")
+        return
+    for file in files:
+        await context.bot.send_document(
+            update.effective_chat.id, InputFile(file.data, filename=file.filename),
+            caption=EXPORT_CAPTIONS.get(file.filename),
+        )
