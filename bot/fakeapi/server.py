@@ -1,4 +1,4 @@
-"""``FakeBotApi``: a Telegram Bot API server on 127.0.0.1 for end-to-end tests.
+"""``FakeBotApi``: a Telegram Bot API server on 127.0.0.1 for end-to-end tests and the demo.
 
 It runs in the test's event loop, speaks real HTTP (python-telegram-bot talks to it through
 ``base_url``), keeps the updates users queue until the bot confirms them, records every message
@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from tests.fakebot import validation
-from tests.fakebot.faults import (
+from bot.fakeapi import validation
+from bot.fakeapi.faults import (
     FailRule,
     HangRule,
     HungRequest,
@@ -28,10 +28,10 @@ from tests.fakebot.faults import (
     max_in_any_window,
     take_rule,
 )
-from tests.fakebot.params import ApiError, Params, Upload, bad_request
-from tests.fakebot.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage
-from tests.fakebot.shapes import membership_change, message_object
-from tests.fakebot.updates import Pulse, UpdateQueue
+from bot.fakeapi.params import ApiError, Params, Upload, bad_request
+from bot.fakeapi.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage
+from bot.fakeapi.shapes import membership_change, message_object
+from bot.fakeapi.updates import Pulse, UpdateQueue
 
 DEFAULT_TOKEN = "123456789:TEST-fake-bot-api-token"
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
