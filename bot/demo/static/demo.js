@@ -57,13 +57,16 @@ function render(state) {
   $("cli").textContent = `DATABASE_URL=${state.database_url} vitd-bot stats`;
   const busy = Boolean(state.busy);
   document.querySelectorAll("#machine button").forEach((b) => { b.disabled = busy || b.dataset.working === "1"; });
-  if (busy) setStatus(`Filling: ${state.busy}…`);
+  $("busy").textContent = busy ? `Filling: ${state.busy}…` : "";
 }
 
 function person(state, id) { return state.people.find((p) => p.id === id); }
 
 function renderPeople(state) {
   const nav = $("people");
+  const signature = JSON.stringify([view.user, state.people]);
+  if (signature === view.peopleSignature) return;  // a list rebuilt mid-click would lose the click
+  view.peopleSignature = signature;
   nav.replaceChildren();
   state.people.forEach((p, index) => {
     const button = el("button", { class: `person${p.id === view.user ? " selected" : ""}`, type: "button" });
@@ -72,7 +75,9 @@ function renderPeople(state) {
     const who = el("div", { class: "who" });
     const name = el("div", { class: "name" }, p.name);
     if (p.operator) name.append(el("span", { class: "badge" }, "operator"));
-    who.append(name, el("div", { class: "about" }, `${p.zone} · ${p.time}`), el("div", { class: "state" }, describe(p)));
+    const enrolled = p.status && p.status !== "enrolling";
+    const about = enrolled ? p.subscriber_zone : `${p.zone} · ${p.time} with ⚡ Quick enrol`;
+    who.append(name, el("div", { class: "about" }, about), el("div", { class: "state" }, describe(p)));
     button.append(who);
     button.addEventListener("click", () => select(p.id));
     nav.append(button);
