@@ -112,9 +112,11 @@ class Page:
             count,
         )
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, toast: bool = False) -> None:
         folder = os.environ.get("DEMO_SCREENSHOTS")
         if folder:
+            if not toast:
+                self.until(lambda: not self.css("#toast")[0].is_displayed(), "the toast gone")
             Path(folder).mkdir(parents=True, exist_ok=True)
             self.browser.save_screenshot(str(Path(folder) / f"{name}.png"))
 
@@ -139,7 +141,7 @@ def test_a_subscriber_enrols_by_buttons_lives_through_days_and_sees_the_chart(pa
     page.press("6")
     page.bot_says("saved: 6/10")
     page.until(lambda: "Saved: 6/10" in page.css("#toast")[0].text, "the button's answer shown")
-    page.shot("demo-day2-checkin")
+    page.shot("demo-day2-checkin", toast=True)
 
     page.type("<b>not bold</b> & fine")  # a person's own text is shown as written
     mine = page.until(lambda: [b for b in page.css(".msg.user .bubble") if "<b>not bold</b>" in b.text], "my text shown")

@@ -76,7 +76,7 @@ function renderPeople(state) {
     const name = el("div", { class: "name" }, p.name);
     if (p.operator) name.append(el("span", { class: "badge" }, "operator"));
     const enrolled = p.status && p.status !== "enrolling";
-    const about = enrolled ? p.subscriber_zone : `${p.zone} · ${p.time} with ⚡ Quick enrol`;
+    const about = enrolled ? p.subscriber_zone : `${p.zone} · ${p.time}`;
     who.append(name, el("div", { class: "about" }, about), el("div", { class: "state" }, describe(p)));
     button.append(who);
     button.addEventListener("click", () => select(p.id));
@@ -283,7 +283,8 @@ function renderKeyboard(state) {
 function renderToast(state) {
   const seen = view.toastsSeen.get(view.user);
   view.toastsSeen.set(view.user, state.toasts.length);
-  if (seen === undefined || state.toasts.length <= seen) return;
+  // Presses the sample filler makes are not the person's own: no toast for them.
+  if (seen === undefined || state.toasts.length <= seen || state.busy) return;
   toast(state.toasts[state.toasts.length - 1]);
 }
 
