@@ -206,9 +206,11 @@ def demo_settings(server: FakeBotApi, database_url: str) -> Settings:
 
 
 @asynccontextmanager
-async def running_demo(port: int = 8080, folder: Path | None = None) -> AsyncIterator[Demo]:
-    """Start the page, the Bot API and the bot; stop them all on exit. The database lives in
-    ``folder`` (default: a temporary directory removed on exit)."""
+async def running_demo(
+    port: int = 8080, folder: Path | None = None, database_url: str | None = None
+) -> AsyncIterator[Demo]:
+    """Start the page, the Bot API and the bot; stop them all on exit. The database is a SQLite
+    file in ``folder`` (default: a temporary directory removed on exit), or ``database_url``."""
     from bot.demo.web import add_routes
 
     with tempfile.TemporaryDirectory(prefix="vitd-demo-") as scratch:
@@ -221,7 +223,8 @@ async def running_demo(port: int = 8080, folder: Path | None = None) -> AsyncIte
         )
         await server.start()
         try:
-            demo = Demo(server, clock, demo_settings(server, f"sqlite+aiosqlite:///{database}"))
+            url = database_url or f"sqlite+aiosqlite:///{database}"
+            demo = Demo(server, clock, demo_settings(server, url))
             holder.append(demo)
             for who in PEOPLE:
                 demo.users[who.user_id] = FakeUser(server, who.user_id, who.name, clock=clock)

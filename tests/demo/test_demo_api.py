@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from contextlib import asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,20 @@ ANNA, BEN, CHIARA = 100001, 100002, 100003
 
 @pytest.fixture
 async def demo(tmp_path):
-    async with running_demo(port=0, folder=tmp_path) as running:
+    async with _demo(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def demo_on_each_engine(tmp_path, database_url):
+    """The time machine's own queries, on SQLite and PostgreSQL (the demo itself uses SQLite)."""
+    async with _demo(tmp_path, database_url) as running:
+        yield running
+
+
+@asynccontextmanager
+async def _demo(folder, database_url=None):
+    async with running_demo(port=0, folder=folder, database_url=database_url) as running:
         async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
             running.client = client
             yield running
@@ -99,7 +113,8 @@ async def test_enrolling_by_buttons_brings_day_1_and_the_next_delivery_brings_da
     assert (sent_at.hour, sent_at.minute) == (7, 0)
 
 
-async def test_going_to_a_day_delivers_each_day_between_once_on_its_own_local_morning(demo):
+async def test_going_to_a_day_delivers_each_day_between_once_on_its_own_local_morning(demo_on_each_engine):
+    demo = demo_on_each_engine
     response = await post(demo, "enrol", user=BEN)
     assert response.status_code == 200, response.text
     response = await post(demo, "time", user=BEN, to="day", day=5)
@@ -114,7 +129,8 @@ async def test_going_to_a_day_delivers_each_day_between_once_on_its_own_local_mo
     assert found["people"][1]["day"] == 5
 
 
-async def test_the_time_machine_refuses_what_it_cannot_do_and_moves_nothing(demo):
+async def test_the_time_machine_refuses_what_it_cannot_do_and_moves_nothing(demo_on_each_engine):
+    demo = demo_on_each_engine
     for body in ({"to": "next"}, {"to": "day", "day": 3}):
         response = await post(demo, "time", user=CHIARA, **body)
         assert response.status_code == 400 and "Enrol first" in response.json()["error"]

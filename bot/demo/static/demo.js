@@ -8,6 +8,7 @@ const CITIES = [
   ["Nairobi", -1.292, 36.822], ["Mumbai", 19.076, 72.878], ["Tokyo", 35.676, 139.65],
   ["Sydney", -33.869, 151.209],
 ];
+const DEFAULT_USER = 100001;
 const $ = (id) => document.getElementById(id);
 const view = { user: null, state: null, rendered: new Map(), toastsSeen: new Map(), keyboard: null };
 let refreshing = false, dirty = false, toastTimer = null;
@@ -32,6 +33,7 @@ async function refresh() {
       dirty = false;
       const response = await fetch(`/api/state?user=${encodeURIComponent(view.user)}`, { cache: "no-store" });
       if (response.ok) render(await response.json());
+      else if (response.status === 400 && view.user !== DEFAULT_USER) setTimeout(() => select(DEFAULT_USER), 0);
     } while (dirty);
   } finally {
     refreshing = false;
@@ -107,6 +109,12 @@ function renderClock(state) {
     const next = new Intl.DateTimeFormat("en-GB", { weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: zone })
       .format(new Date(p.next_delivery));
     clock.append(el("small", {}, `next scheduled message: ${next}`));
+  }
+  const dayInput = $("tm-day");
+  const suggested = String(Math.min(30, (p.day || 0) + 1));
+  if (document.activeElement !== dayInput && dayInput.dataset.for !== `${p.id}:${p.day}`) {
+    dayInput.value = suggested;  // the next day, until the person types another
+    dayInput.dataset.for = `${p.id}:${p.day}`;
   }
   $("chat-sub").textContent = `bot · chatting as ${p.name}${p.operator ? " (operator)" : ""}`;
 }
@@ -429,7 +437,7 @@ function start() {
   $("fill").addEventListener("click", (e) => machine(e.target, {}, "/api/fill"));
   $("city-cancel").addEventListener("click", () => { $("city-picker").hidden = true; });
   const fromHash = /user=(\d+)/.exec(location.hash);
-  select(fromHash ? Number(fromHash[1]) : 100001);
+  select(fromHash ? Number(fromHash[1]) : DEFAULT_USER);
   listen();
 }
 
