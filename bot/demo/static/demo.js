@@ -365,6 +365,7 @@ function commandButton(c, onPick) {
 
 function toggleMenu() {
   const menu = $("menu");
+  $("suggest").hidden = true;
   if (!menu.hidden) { menu.hidden = true; return; }
   menu.replaceChildren(...commands().map((c) => commandButton(c, (picked) => { menu.hidden = true; sendText(`/${picked.command}`); })));
   if (!commands().length) menu.append(el("div", { class: "desc", style: "padding:8px 16px" }, "No commands published yet."));
