@@ -185,3 +185,29 @@ def test_an_operator_broadcast_reaches_two_subscribers(page):
     stats = subprocess.run([sys.executable, "-m", "bot", "stats"], env=env, capture_output=True, text=True, timeout=120)
     assert stats.returncode == 0, stats.stderr
     assert "active" in stats.stdout and "2" in stats.stdout.split("Subscribers by status:")[1].splitlines()[0]
+
+
+def test_entities_become_elements_and_only_web_links_are_followed(page):
+    from bot.fakeapi.markup import utf16_len
+
+    text = "Day 👍 bold italic link bad <img src=x onerror=alert(1)>"
+
+    def at(part: str) -> int:  # Telegram counts offsets in UTF-16 code units
+        return utf16_len(text[: text.index(part)])
+
+    entities = [
+        {"type": "italic", "offset": at("italic"), "length": 6},
+        {"type": "bold", "offset": at("bold"), "length": 11},
+        {"type": "text_link", "offset": at("link"), "length": 4, "url": "https://example.org/a?b=1&c=2"},
+        {"type": "text_link", "offset": at("bad"), "length": 3, "url": "javascript:alert(1)"},
+    ]
+    html = page.browser.execute_script(
+        "const box = document.createElement('div'); box.append(formatted(arguments[0], arguments[1]));"
+        "return box.innerHTML;",
+        text, entities,
+    )
+    assert html == (
+        'Day 👍 <b>bold <i>italic</i></b> '
+        '<a href="https://example.org/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">link</a> '
+        "<a>bad</a> &lt;img src=x onerror=alert(1)&gt;"
+    )
