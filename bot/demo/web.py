@@ -7,7 +7,6 @@ take JSON bodies only: a plain cross-site form cannot post here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
