@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -243,3 +243,16 @@ async def _next_event(lines) -> str:
         if line.startswith("data: "):
             return line.removeprefix("data: ")
     raise AssertionError("the stream ended")
+
+
+async def test_next_morning_is_seven_tomorrow_in_the_persons_zone_and_brings_what_is_due(demo):
+    await post(demo, "enrol", user=CHIARA)  # Tokyo, 06:30
+    before = datetime.fromisoformat((await state(demo, CHIARA))["now"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    response = await post(demo, "time", user=CHIARA, to="morning")
+    assert response.status_code == 200, response.text
+    found = await state(demo, CHIARA)
+    now = datetime.fromisoformat(found["now"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert now.date() == before.date() + timedelta(days=1)
+    assert (now.hour, now.minute) == (7, 0)
+    assert days(found) == ["Day 1 of 30", "Day 2 of 30"]  # 06:30 had come and gone
+    assert "1 scheduled message delivered" in response.json()["note"]
