@@ -3,6 +3,7 @@
 
     python3 dev.py run     # creates .venv, installs the bot, runs it (SQLite by default)
     python3 dev.py test    # creates .venv, installs the bot and its test tools, runs every test
+    python3 dev.py demo    # the bot in your browser (http://127.0.0.1:8080), no Telegram token
 
 Anything after the command is passed on (`python3 dev.py test -k drip`, `python3 dev.py run --help`).
 """
@@ -40,13 +41,13 @@ def ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "test", "demo"):
         print(__doc__)
         return 2
     ensure_environment()
     command, rest = argv[0], argv[1:]
-    if command == "run":
-        return subprocess.call([str(BIN / "vitd-bot"), "run", *rest], cwd=ROOT)
+    if command in ("run", "demo"):
+        return subprocess.call([str(BIN / "vitd-bot"), command, *rest], cwd=ROOT)
     env = dict(os.environ)
     env.setdefault("TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES)
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT, env=env)

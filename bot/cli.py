@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -136,6 +137,24 @@ def export(
 
     settings = _settings()
     asyncio.run(write_export(settings, _content(settings), telegram_id, out or Path(f"export-{telegram_id}")))
+
+
+@app.command()
+def demo(
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="the page's port on 127.0.0.1 (0: any free port)"),
+) -> None:
+    """Try the bot without Telegram: a chat page with a time machine at http://127.0.0.1:PORT/."""
+    from bot.demo.app import serve_demo
+    from bot.logs import setup_logging
+
+    settings = _settings()
+    setup_logging(settings.log_format, os.environ.get("LOG_LEVEL", "WARNING"), None)
+    try:
+        asyncio.run(serve_demo(port, announce=lambda line: typer.echo(line)))
+    except ConfigError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"The demo could not start on 127.0.0.1:{port}: {exc.strerror or exc}. Try --port with another number.")
 
 
 def main() -> None:

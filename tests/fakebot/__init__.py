@@ -12,12 +12,22 @@
             assert server.max_sends_in_any_window(1.0) <= 25
 Only server.token ("<digits>:<secret>", settable) is accepted; unknown methods answer 404.
 Texts are stored as the user sees them (parse_mode applied). Photos must be real PNG/JPEG/GIF/WebP.
+
+The server and FakeUser live in the package (``bot.fakeapi``, which ``vitd-bot demo`` also runs);
+their modules stay importable under their old names here (``tests.fakebot.server``, ...).
 """
 
-from tests.fakebot.ptb import application_builder, bot_for, polling
-from tests.fakebot.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage
-from tests.fakebot.server import DEFAULT_TOKEN, FakeBotApi
-from tests.fakebot.subscriber import FakeUser
+import sys
+
+from bot.fakeapi import faults, markup, params, records, server, shapes, subscriber, updates, validation
+
+for _module in (faults, markup, params, records, server, shapes, subscriber, updates, validation):
+    sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
+
+from tests.fakebot.ptb import application_builder, bot_for, polling  # noqa: E402
+from tests.fakebot.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage  # noqa: E402
+from tests.fakebot.server import DEFAULT_TOKEN, FakeBotApi  # noqa: E402
+from tests.fakebot.subscriber import FakeUser  # noqa: E402
 
 __all__ = [
     "DEFAULT_TOKEN", "AnsweredCallback", "FakeBotApi", "FakeUser", "MessageVersion",

@@ -1,4 +1,4 @@
-"""``FakeBotApi``: a Telegram Bot API server on 127.0.0.1 for end-to-end tests.
+"""``FakeBotApi``: a Telegram Bot API server on 127.0.0.1 for end-to-end tests and the demo.
 
 It runs in the test's event loop, speaks real HTTP (python-telegram-bot talks to it through
 ``base_url``), keeps the updates users queue until the bot confirms them, records every message
@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from tests.fakebot import validation
-from tests.fakebot.faults import (
+from bot.fakeapi import validation
+from bot.fakeapi.faults import (
     FailRule,
     HangRule,
     HungRequest,
@@ -28,10 +28,10 @@ from tests.fakebot.faults import (
     max_in_any_window,
     take_rule,
 )
-from tests.fakebot.params import ApiError, Params, Upload, bad_request
-from tests.fakebot.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage
-from tests.fakebot.shapes import membership_change, message_object
-from tests.fakebot.updates import Pulse, UpdateQueue
+from bot.fakeapi.params import ApiError, Params, Upload, bad_request
+from bot.fakeapi.records import AnsweredCallback, MessageVersion, SendRecord, SentMessage
+from bot.fakeapi.shapes import membership_change, message_object
+from bot.fakeapi.updates import Pulse, UpdateQueue
 
 DEFAULT_TOKEN = "123456789:TEST-fake-bot-api-token"
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
@@ -53,11 +53,16 @@ class FakeBotApi:
         latency: float = 0.0,
         bot_username: str = "vitd_test_bot",
         bot_name: str = "VitD Test Bot",
+        port: int = 0,
+        extra_routes: Callable[[web.Application], None] | None = None,
     ) -> None:
+        """``port`` 0 picks a free one; ``extra_routes`` adds pages to the same server (the demo)."""
         self.token = token
         self.clock = clock or SystemClock()
         self.rate_limit_per_second = rate_limit_per_second
         self.latency = latency
+        self._wanted_port = port
+        self._extra_routes = extra_routes
         self.bot_user = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -125,13 +130,16 @@ class FakeBotApi:
     async def start(self) -> FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        if self._extra_routes is not None:
+            self._extra_routes(app)
         # handler_cancellation: a long poll whose client went away must not linger.
         self._runner = web.AppRunner(
             app, access_log=None, handler_cancellation=True, shutdown_timeout=0.2
         )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self._wanted_port))
         self._port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         return self
@@ -256,12 +264,28 @@ class FakeBotApi:
     def message(self, chat_id: int, message_id: int) -> SentMessage | None:
         return self._by_key.get((chat_id, message_id))
 
+    def user_messages(self, chat_id: int) -> list[dict]:
+        """Messages the user sent in this chat (as queued in updates), oldest first."""
+        found = [m for (chat, _), m in self._user_messages.items() if chat == chat_id]
+        return sorted(found, key=lambda m: m["message_id"])
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("FakeBotApi is not started")
+        return self._port
+
     def max_sends_in_any_window(self, seconds: float = 1.0) -> int:
         return max_in_any_window([record.at for record in self.sends_log], seconds)
 
     def commands_for(self, scope_type: str = "default", language_code: str = "") -> list[dict]:
         key = (self._scope_key({"type": scope_type}), language_code)
         return self._commands_by_scope.get(key, [])
+
+    def menu_for(self, chat_id: int) -> list[dict]:
+        """The command menu a private chat shows: its own scope if set, else the default one."""
+        own = self._commands_by_scope.get((self._scope_key({"type": "chat", "chat_id": chat_id}), ""))
+        return own if own is not None else self.commands_for()
 
     async def wait_for_messages(
         self, chat_id: int, count: int, timeout: float = 5.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakebot.records import SentMessage
+from bot.fakeapi.records import SentMessage
 
 
 def message_object(

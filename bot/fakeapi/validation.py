@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tests.fakebot.markup import MarkupError, check_entities, parse_text, utf16_len
-from tests.fakebot.params import ApiError, Params, bad_request
+from bot.fakeapi.markup import MarkupError, check_entities, parse_text, utf16_len
+from bot.fakeapi.params import ApiError, Params, bad_request
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.clock import Clock
-from tests.fakebot.markup import utf16_len
-from tests.fakebot.records import AnsweredCallback, SentMessage
-from tests.fakebot.server import FakeBotApi
+from bot.fakeapi.markup import utf16_len
+from bot.fakeapi.records import AnsweredCallback, SentMessage
+from bot.fakeapi.server import FakeBotApi
 
 Action = Awaitable[Any] | Callable[[], Awaitable[Any]]
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?=\s|$)")

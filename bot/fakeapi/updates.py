@@ -8,7 +8,7 @@ import contextlib
 import itertools
 import time
 
-from tests.fakebot.params import ApiError
+from bot.fakeapi.params import ApiError
 
 # Update types Telegram leaves out unless asked for by allowed_updates.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
