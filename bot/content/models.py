@@ -6,6 +6,8 @@ objects and refuses anything that does not fit. Nothing here does I/O.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 PROGRAM_LENGTH = 30
@@ -74,17 +76,24 @@ class Band(_Strict):
 class RedFlag(_Strict):
     id: str
     label: str  # what it is, for operators' counts
+    # emergency: seek emergency care now; prompt: see a doctor promptly (SPEC.md, Health safety)
+    level: Literal["emergency", "prompt"]
     phrases: list[str]  # how people say it; matched tolerant of case, plurals and small typos
 
 
 class Safety(_Strict):
     disclaimer: str
     consent_prompt: str
+    warning_signs: str  # the list of signs: once after consent, in /help, for "what if ...?"
     red_flags: list[RedFlag]
-    urgent_reply: str
+    emergency_reply: str  # a red flag of level "emergency"
+    prompt_reply: str  # a red flag of level "prompt"
     severe_pain_reply: str  # three check-ins of 9-10 in a row
     completion: str  # after Day 30, before the personal summary
-    retest_reminder: str  # 8-12 weeks after the first result
+    retest_reminder: str  # some weeks after the first result; no timeline is the article's
+
+    def reply_for(self, flag: RedFlag) -> str:
+        return self.emergency_reply if flag.level == "emergency" else self.prompt_reply
 
 
 class Article(_Strict):
