@@ -446,30 +446,56 @@ def _web_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s<>]", url)
 
 
+NMOL_PER_NG = 2.496
+_EDGE_TOLERANCE = 0.03  # a lab's rounded nmol/L edge (75 for 30 ng/mL = 74.9) is within 3%
+
+
 def band_problems(bands: list[Band]) -> list[str]:
-    """Bands must cover every value from 0 up, each value in exactly one band."""
+    """Bands must cover every value from 0 up, each value in exactly one band, in both units;
+    and each nmol/L edge must be the same edge as the ng/mL one, as labs round it."""
+    problems = _coverage_problems(bands, "ng/mL")
+    if any(b.lower_nmol is not None or b.upper_nmol is not None for b in bands):
+        problems += _coverage_problems(bands, "nmol/L")
+        for band in bands:
+            for name, ng, nmol in (("lower", band.lower, band.lower_nmol), ("upper", band.upper, band.upper_nmol)):
+                if (ng is None) != (nmol is None):
+                    problems.append(f"band '{band.id}' has '{name}' in one unit only: give both '{name}' and '{name}_nmol'")
+                elif ng is not None and nmol is not None and abs(nmol - ng * NMOL_PER_NG) > _EDGE_TOLERANCE * max(ng * NMOL_PER_NG, 1):
+                    problems.append(
+                        f"band '{band.id}': {name}_nmol {nmol:g} nmol/L is not the same edge as {name} {ng:g} ng/mL "
+                        f"(that is {ng * NMOL_PER_NG:.1f} nmol/L)"
+                    )
+    else:
+        problems.append("bands need their nmol/L edges too ('lower_nmol' and 'upper_nmol', as labs print them)")
+    return problems
+
+
+def _coverage_problems(bands: list[Band], unit: str) -> list[str]:
     problems = []
+    suffix = "" if unit == "ng/mL" else "_nmol"
     first, last = bands[0], bands[-1]
-    if first.lower not in (None, 0):
-        problems.append(f"the first band '{first.id}' must start at 0, not {first.lower}")
-    if last.upper is not None:
-        problems.append(f"the last band '{last.id}' must be open-ended (no 'upper'), not end at {last.upper}")
+    if first.edges(unit)[0] not in (None, 0):
+        problems.append(f"the first band '{first.id}' must start at 0, not {first.edges(unit)[0]} {unit}")
+    if last.edges(unit)[1] is not None:
+        problems.append(f"the last band '{last.id}' must be open-ended (no 'upper{suffix}'), not end at {last.edges(unit)[1]} {unit}")
     for band in bands:
-        if band.lower is not None and band.upper is not None and band.lower >= band.upper:
-            problems.append(f"band '{band.id}' has lower {band.lower} not below upper {band.upper}")
+        lower, upper = band.edges(unit)
+        if lower is not None and upper is not None and lower >= upper:
+            problems.append(f"band '{band.id}' has lower{suffix} {lower} not below upper{suffix} {upper}")
     for below, above in zip(bands, bands[1:]):
-        if below.upper is None or above.lower is None:
+        top, bottom = below.edges(unit)[1], above.edges(unit)[0]
+        if top is None or bottom is None:
             problems.append(
-                f"bands '{below.id}' and '{above.id}' overlap: only the last band may be open-ended"
+                f"bands '{below.id}' and '{above.id}' overlap ({unit}): only the last band may be open-ended"
             )
-        elif above.lower > below.upper:
-            problems.append(f"gap between bands '{below.id}' and '{above.id}': {below.upper} to {above.lower}")
-        elif above.lower < below.upper:
-            problems.append(f"bands '{below.id}' and '{above.id}' overlap: {above.lower} to {below.upper}")
+        elif bottom > top:
+            problems.append(f"gap between bands '{below.id}' and '{above.id}': {top} to {bottom} {unit}")
+        elif bottom < top:
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: {bottom} to {top} {unit}")
         elif below.upper_inclusive and above.lower_inclusive:
-            problems.append(f"bands '{below.id}' and '{above.id}' overlap: both include {below.upper}")
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: both include {top} {unit}")
         elif not below.upper_inclusive and not above.lower_inclusive:
-            problems.append(f"gap between bands '{below.id}' and '{above.id}': neither includes {below.upper}")
+            problems.append(f"gap between bands '{below.id}' and '{above.id}': neither includes {top} {unit}")
     return problems
 
 

@@ -52,7 +52,8 @@ class SmallTalk(_Strict):
 
 
 class Band(_Strict):
-    """A vitamin D band in ng/mL. ``None`` bounds are open-ended."""
+    """A vitamin D band, with its edges in ng/mL and the nmol/L edges labs print for it.
+    ``None`` bounds are open-ended; inclusiveness is the same in both units."""
 
     id: str
     label: str
@@ -60,15 +61,21 @@ class Band(_Strict):
     lower_inclusive: bool = True
     upper: float | None = None
     upper_inclusive: bool = False
+    lower_nmol: float | None = None
+    upper_nmol: float | None = None
     meaning: str  # what the article says about this band (Markdown)
-    advice: str | None = None  # a safety message shown with results in this band (e.g. >100)
+    advice: str  # what to do with a result in this band (Markdown)
 
-    def contains(self, value_ng_ml: float) -> bool:
-        if self.lower is not None:
-            if value_ng_ml < self.lower or (value_ng_ml == self.lower and not self.lower_inclusive):
+    def edges(self, unit: str = "ng/mL") -> tuple[float | None, float | None]:
+        return (self.lower, self.upper) if unit == "ng/mL" else (self.lower_nmol, self.upper_nmol)
+
+    def contains(self, value: float, unit: str = "ng/mL") -> bool:
+        lower, upper = self.edges(unit)
+        if lower is not None:
+            if value < lower or (value == lower and not self.lower_inclusive):
                 return False
-        if self.upper is not None:
-            if value_ng_ml > self.upper or (value_ng_ml == self.upper and not self.upper_inclusive):
+        if upper is not None:
+            if value > upper or (value == upper and not self.upper_inclusive):
                 return False
         return True
 

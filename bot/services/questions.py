@@ -36,6 +36,17 @@ class QuestionService:
     def red_flag_in(self, text: str) -> RedFlag | None:
         return self.red_flags.detect(text)
 
+    def sign_asked_about(self, text: str) -> RedFlag | None:
+        """A red-flag sign asked about, not reported ("what if I can't pee?")."""
+        return self.red_flags.mention(text)
+
+    async def check_note(self, user_id: int, text: str | None) -> RedFlag | None:
+        """A note on /pain or /level: a red flag in it is counted and returned."""
+        flag = self.red_flag_in(text) if text else None
+        if flag is not None:
+            await self.record_red_flag(user_id, flag)
+        return flag
+
     async def record_red_flag(self, user_id: int, flag: RedFlag) -> None:
         # Counted even for someone not enrolled: only the flag and the time, tied to nobody.
         await self._store(
