@@ -357,6 +357,10 @@ class _Loader:
         if bands and not file.problems:
             for message in band_problems(bands):
                 file.problem(message)
+            for band in bands:
+                if not band.advice:
+                    path = self.item_paths[("bands", band.id)]
+                    file.problem(f"band '{band.id}' has no 'advice': every band says what to do with such a result", file.line_of(path))
         return bands
 
     def _unique_items(self, file: _SourceFile, key: str, model: type, what: str, required: bool = True) -> list:
@@ -455,7 +459,7 @@ def band_problems(bands: list[Band]) -> list[str]:
     and each nmol/L edge must be the same edge as the ng/mL one, as labs round it."""
     problems = _coverage_problems(bands, "ng/mL")
     if any(b.lower_nmol is not None or b.upper_nmol is not None for b in bands):
-        problems += _coverage_problems(bands, "nmol/L")
+        problems += _coverage_problems(bands, "nmol/L", inclusiveness=False)  # said once, for ng/mL
         for band in bands:
             for name, ng, nmol in (("lower", band.lower, band.lower_nmol), ("upper", band.upper, band.upper_nmol)):
                 if (ng is None) != (nmol is None):
@@ -470,7 +474,7 @@ def band_problems(bands: list[Band]) -> list[str]:
     return problems
 
 
-def _coverage_problems(bands: list[Band], unit: str) -> list[str]:
+def _coverage_problems(bands: list[Band], unit: str, inclusiveness: bool = True) -> list[str]:
     problems = []
     suffix = "" if unit == "ng/mL" else "_nmol"
     first, last = bands[0], bands[-1]
@@ -492,6 +496,8 @@ def _coverage_problems(bands: list[Band], unit: str) -> list[str]:
             problems.append(f"gap between bands '{below.id}' and '{above.id}': {top} to {bottom} {unit}")
         elif bottom < top:
             problems.append(f"bands '{below.id}' and '{above.id}' overlap: {bottom} to {top} {unit}")
+        elif not inclusiveness:
+            continue
         elif below.upper_inclusive and above.lower_inclusive:
             problems.append(f"bands '{below.id}' and '{above.id}' overlap: both include {top} {unit}")
         elif not below.upper_inclusive and not above.lower_inclusive:

@@ -64,7 +64,7 @@ class Band(_Strict):
     lower_nmol: float | None = None
     upper_nmol: float | None = None
     meaning: str  # what the article says about this band (Markdown)
-    advice: str  # what to do with a result in this band (Markdown)
+    advice: str | None = None  # what to do with a result in this band; content check requires it
 
     def edges(self, unit: str = "ng/mL") -> tuple[float | None, float | None]:
         return (self.lower, self.upper) if unit == "ng/mL" else (self.lower_nmol, self.upper_nmol)

@@ -76,7 +76,7 @@ def test_bad_yaml_in_front_matter_names_the_markdown_file(content_dir: Path) -> 
     [
         ("program.yaml", "    title: Protein at every meal\n", "titel"),
         ("bands.yaml", "    label: Deficient\n", "colour"),
-        ("safety.yaml", "    label: New leg weakness\n", "severity"),
+        ("safety.yaml", "    label: New or worsening leg weakness\n", "severity"),
         ("faq.yaml", "faq:\n  - id: ", None),
     ],
 )
@@ -239,9 +239,9 @@ def test_an_empty_section_body_is_named(content_dir: Path) -> None:
 
 def test_a_repeated_key_is_named_with_both_lines(content_dir: Path) -> None:
     safety = content_dir / "safety.yaml"
-    _edit(safety, "urgent_reply: >-\n", "urgent_reply: Go now.\nurgent_reply: >-\n")
-    problem = _only(check_content(content_dir), "content/safety.yaml", "'urgent_reply' appears twice")
-    assert problem.line == _line_of(safety, "urgent_reply:", occurrence=2)
+    _edit(safety, "emergency_reply: >-\n", "emergency_reply: Go now.\nemergency_reply: >-\n")
+    problem = _only(check_content(content_dir), "content/safety.yaml", "'emergency_reply' appears twice")
+    assert problem.line == _line_of(safety, "emergency_reply:", occurrence=2)
 
 
 def test_a_missing_file_is_named(content_dir: Path) -> None:

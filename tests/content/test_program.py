@@ -98,7 +98,8 @@ def test_an_article_whose_summary_repeats_its_title_shows_it_once() -> None:
 
 def test_every_other_text_fits_in_one_message_and_short_ones_in_a_caption(content: Content) -> None:
     safety = content.safety
-    texts = [safety.disclaimer, safety.consent_prompt, safety.urgent_reply, safety.severe_pain_reply]
+    texts = [safety.disclaimer, safety.consent_prompt, safety.emergency_reply, safety.prompt_reply]
+    texts += [safety.warning_signs, safety.severe_pain_reply]
     texts += [safety.completion, safety.retest_reminder]
     texts += [band.meaning for band in content.bands] + [band.advice for band in content.bands if band.advice]
     texts += [entry.answer for entry in content.faq] + [reply.reply for reply in content.smalltalk]

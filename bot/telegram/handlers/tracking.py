@@ -179,9 +179,9 @@ async def _record_level(
         f"Saved: vitamin D **{shown}**, taken {_day(reading.taken_on, today)}.",
         "",
         f"**{recorded.band.label}** ({band_words}). {recorded.band.meaning}",
-        "",
-        recorded.band.advice,
     ]
+    if recorded.band.advice:
+        lines += ["", recorded.band.advice]
     if recorded.change:
         lines += ["", f"That's {recorded.change}."]
     if recorded.unit_changed:
