@@ -7,6 +7,7 @@ parser can tell, the line, because the people who fix them edit text files, not 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.content.models import (
     SmallTalk,
 )
 
+log = logging.getLogger(__name__)
 _SECTION_NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -40,10 +42,18 @@ class ContentProblem:
     file: str
     line: int | None
     message: str
+    # error: the bot refuses to start; claim: a text attributes to the article what it does not
+    # say (content check fails, the bot still starts and logs it); warning: worth knowing.
+    kind: str = "error"
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.message}"
+        label = "" if self.kind == "error" else f"{self.kind}: "
+        return f"{where}: {label}{self.message}"
+
+    @property
+    def fails_check(self) -> bool:
+        return self.kind != "warning"
 
 
 class ContentError(Exception):
@@ -62,13 +72,18 @@ def default_content_dir() -> Path:
 
 
 def load_content(content_dir: Path) -> Content:
+    """The content, or ContentError if it has errors (claims and warnings are logged)."""
     content, problems = _load(Path(content_dir))
-    if problems or content is None:
-        raise ContentError(problems)
+    errors = [p for p in problems if p.kind == "error"]
+    if errors or content is None:
+        raise ContentError(errors or problems)
+    for problem in problems:
+        log.warning("content: %s", problem)
     return content
 
 
 def check_content(content_dir: Path) -> list[ContentProblem]:
+    """Every problem: errors, unfaithful claims and warnings (see ``ContentProblem.kind``)."""
     return _load(Path(content_dir))[1]
 
 
@@ -94,8 +109,8 @@ class _SourceFile:
         self.problems: list[ContentProblem] = []
         self.lines: dict[Path_, int] = {}
 
-    def problem(self, message: str, line: int | None = None) -> None:
-        self.problems.append(ContentProblem(self.display, line, message))
+    def problem(self, message: str, line: int | None = None, kind: str = "error") -> None:
+        self.problems.append(ContentProblem(self.display, line, message, kind))
 
     def line_of(self, path: Path_) -> int | None:
         # The deepest known ancestor: a missing field is reported where its parent starts.
@@ -353,6 +368,7 @@ class _Loader:
 
     def bands(self) -> list[Band]:
         file = self.file("bands.yaml")
+        self.bands_file = file
         bands = self._unique_items(file, "bands", Band, "band")
         if bands and not file.problems:
             for message in band_problems(bands):
@@ -558,8 +574,10 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
                 loader.faq_file.line_of(loader.item_paths[("faq", entry.id)] + ("source",)),
             )
     _check_usable(loader, faq, smalltalk, safety)
+    if sections:
+        _check_attribution(loader, program_file, sections, days, faq, bands, safety)
     problems = loader.problems
-    if problems or safety is None:
+    if any(p.kind == "error" for p in problems) or safety is None:
         return None, problems
     content = Content(
         sections=sections,
@@ -570,7 +588,7 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
         safety=safety,
         articles=articles,
     )
-    return content, []
+    return content, problems
 
 
 def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTalk], safety: Safety | None) -> None:
@@ -588,3 +606,38 @@ def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTal
             RedFlagDetector(safety.red_flags)
         except ValueError as exc:
             loader.safety_file.problem(str(exc))
+
+
+def _check_attribution(loader: _Loader, program_file: _SourceFile, sections: list[Section], days: list[ProgramDay],
+                       faq: list[FaqEntry], bands: list[Band], safety: Safety | None) -> None:
+    """What our texts attribute to the article must be in it (see bot/content/attribution.py)."""
+    from bot.content import attribution
+
+    article = attribution.Article(f"{s.title}\n{s.body}" for s in sections)
+
+    def check(file: _SourceFile, path: Path_, what: str, text: str | None) -> None:
+        for found in attribution.quotes_not_in(article, text or "") + attribution.claims_not_in(article, text or ""):
+            file.problem(f"{what}: {found.describe()}", file.line_of(path), kind="claim")
+
+    for day in days:
+        for field in ("title", "task", "checkin_prompt"):
+            check(program_file, loader.day_paths[day.day] + (field,), f"day {day.day} {field}", getattr(day, field))
+    by_id = {s.id: s for s in sections}
+    for entry in faq:
+        path = loader.item_paths[("faq", entry.id)]
+        check(loader.faq_file, path + ("answer",), f"FAQ entry '{entry.id}'", entry.answer)
+        source = by_id.get(entry.source or "")
+        if source is not None:
+            for found in attribution.sentences_not_in_source(article, f"{source.title}\n{source.body}", entry.answer):
+                loader.faq_file.problem(
+                    f"FAQ entry '{entry.id}' (source '{entry.source}'): {found.describe()}",
+                    loader.faq_file.line_of(path + ("answer",)), kind="claim",
+                )
+    for band in bands:
+        path = loader.item_paths[("bands", band.id)]
+        for field in ("meaning", "advice"):
+            check(loader.bands_file, path + (field,), f"band '{band.id}' {field}", getattr(band, field))
+    if safety is not None:
+        for field, value in safety:
+            if isinstance(value, str):
+                check(loader.safety_file, (field,), field, value)
