@@ -89,6 +89,7 @@ class Article:
 def flatten(text: str) -> str:
     """Case, accents, quotes, dashes, Markdown and whitespace folded, for word-for-word checks."""
     text = _MARKDOWN.sub(lambda m: m.group(1) or "", text)
+    text = re.sub(r"(?m)^\s*[-•]\s+", "", text)  # list markers
     text = re.sub(r"[\u2010-\u2015]", "-", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[\"'`]", "", text.lower())

@@ -22,6 +22,7 @@ from bot.content.models import (
     PROGRAM_LENGTH,
     Article,
     Band,
+    CheckinNotes,
     Content,
     FaqEntry,
     ProgramDay,
@@ -77,8 +78,8 @@ def load_content(content_dir: Path) -> Content:
     errors = [p for p in problems if p.kind == "error"]
     if errors or content is None:
         raise ContentError(errors or problems)
-    for problem in problems:
-        log.warning("content: %s", problem)
+    if problems:
+        log.warning("content: %d finding(s) that do not stop the bot; `vitd-bot content check` lists them", len(problems))
     return content
 
 
@@ -236,8 +237,11 @@ def _blank_fields(obj: BaseModel, path: Path_) -> list[tuple[Path_, str]]:
     return found
 
 
-def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple[Path_, Any]] | None:
-    """The items of the list under top-level ``key`` with their paths; None if there is no list."""
+def _yaml_list(
+    file: _SourceFile, key: str, required: bool = True, extras: dict[str, Any] | None = None
+) -> list[tuple[Path_, Any]] | None:
+    """The items of the list under top-level ``key`` with their paths; None if there is no list.
+    Other top-level fields named in ``extras`` are filled in there; any other is a problem."""
     if not file.path.exists() and not required:
         return []
     text = file.read_text()
@@ -250,7 +254,9 @@ def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple
         file.problem(f"must have a top-level '{key}:' list", 1)
         return None
     for extra in data:
-        if extra != key:
+        if extras is not None and extra in extras:
+            extras[extra] = data[extra]
+        elif extra != key:
             file.problem(f"unknown top-level field '{extra}'", file.line_of((extra,)))
     items = data[key]
     if not isinstance(items, list):
@@ -335,7 +341,20 @@ class _Loader:
         file = self.file("program.yaml")
         numbers_given: set[int] = set()
         days: list[ProgramDay] = []
-        items = _yaml_list(file, "days")
+        extras: dict[str, Any] = {"checkin_notes": None}
+        items = _yaml_list(file, "days", extras=extras)
+        self.checkin_notes = None
+        if extras["checkin_notes"] is not None:
+            self.checkin_notes = file.validate(CheckinNotes, extras["checkin_notes"], ("checkin_notes",), "checkin_notes")
+            for name in ("rising", "falling"):
+                text = getattr(self.checkin_notes, name, None) if self.checkin_notes else None
+                try:
+                    (text or "").format(first=1, last=2)
+                except (KeyError, IndexError, ValueError) as exc:
+                    file.problem(
+                        f"checkin_notes: '{name}' may only use {{first}} and {{last}} ({exc})",
+                        file.line_of(("checkin_notes", name)),
+                    )
         for path, item in items or []:
             given = item.get("day") if isinstance(item, dict) else None
             if isinstance(given, int):
@@ -543,6 +562,7 @@ def _check_reading(loader: _Loader, file: _SourceFile, sections: list[Section], 
     for section in sections:
         if section.id not in read_on:
             file.problem(f"section '{section.id}' is not read on any day")
+    _check_rereads(loader, file, sections, days)
     read = [s for s in sections if s.id in read_on]
     for previous, section in zip(read, read[1:]):
         if read_on[section.id] < read_on[previous.id]:
@@ -551,6 +571,34 @@ def _check_reading(loader: _Loader, file: _SourceFile, sections: list[Section], 
                 f"'{previous.id}' (day {read_on[previous.id]}), but comes after it in the article",
                 file.line_of(loader.day_paths[read_on[section.id]] + ("sections",)),
             )
+
+
+def _check_rereads(loader: _Loader, file: _SourceFile, sections: list[Section], days: list[ProgramDay]) -> None:
+    """Every day has a reading or a passage to re-read, and a passage is its section's, word for word."""
+    from bot.content.attribution import flatten
+
+    by_id = {s.id: s for s in sections}
+    seen: dict[str, int] = {}
+    for day in days:
+        path = loader.day_paths[day.day]
+        if day.reread is None:
+            if not day.sections:
+                file.problem(f"day {day.day} has no reading: give it 'sections' or a 'reread' passage", file.line_of(path))
+            continue
+        line = file.line_of(path + ("reread",))
+        if day.sections:
+            file.problem(f"day {day.day} has both a reading and a 'reread': one is enough", line)
+        section = by_id.get(day.reread.section)
+        if section is None:
+            file.problem(f"day {day.day} re-reads section '{day.reread.section}', which does not exist", line)
+        elif flatten(day.reread.passage) not in flatten(section.body):
+            file.problem(
+                f"day {day.day}: the 'reread' passage is not in section '{section.id}' word for word", line
+            )
+        key = flatten(day.reread.passage)
+        if key in seen:
+            file.problem(f"day {day.day} re-reads the same passage as day {seen[key]}", line)
+        seen[key] = day.day
 
 
 def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
@@ -582,6 +630,7 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
     content = Content(
         sections=sections,
         days=days,
+        checkin_notes=loader.checkin_notes,
         faq=faq,
         smalltalk=smalltalk,
         bands=bands,

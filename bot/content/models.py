@@ -27,12 +27,31 @@ class Section(_Strict):
     body: str  # Markdown
 
 
+class Reread(_Strict):
+    """A passage worth re-reading, word for word from a section, on a day without a reading."""
+
+    section: str  # the Section id it comes from
+    passage: str  # Markdown, exactly as in the section
+
+
 class ProgramDay(_Strict):
     day: int = Field(ge=1, le=PROGRAM_LENGTH)
     title: str
     task: str  # Markdown: the one concrete thing to do today, taken from the protocol
     sections: list[str] = []  # Section ids to read today
+    reread: Reread | None = None  # on a day without sections
+    exercise: bool = False  # strengthening or posture work: the stop rule is shown
     checkin_prompt: str
+
+
+class CheckinNotes(_Strict):
+    """The personal line before a day's check-in prompt, from what the subscriber reported.
+    ``rising`` and ``falling`` may use {first} and {last}: the scores the trend went between."""
+
+    first: str
+    missed_yesterday: str
+    rising: str
+    falling: str
 
 
 class FaqEntry(_Strict):
@@ -95,6 +114,7 @@ class Safety(_Strict):
     red_flags: list[RedFlag]
     emergency_reply: str  # a red flag of level "emergency"
     prompt_reply: str  # a red flag of level "prompt"
+    exercise_stop_rule: str  # under the task of every exercise day
     severe_pain_reply: str  # three check-ins of 9-10 in a row
     completion: str  # after Day 30, before the personal summary
     retest_reminder: str  # some weeks after the first result; no timeline is the article's
@@ -116,6 +136,7 @@ class Article(_Strict):
 class Content(_Strict):
     sections: list[Section]
     days: list[ProgramDay]
+    checkin_notes: CheckinNotes | None = None
     faq: list[FaqEntry]
     smalltalk: list[SmallTalk] = []
     bands: list[Band]

@@ -22,8 +22,10 @@ def plain(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
-def day_markdown(content: Content, day: int) -> str:
-    """Day ``day`` as sent: ``Day N of 30``, title, task, reading, check-in prompt."""
+def day_markdown(content: Content, day: int, checkin_note: str | None = None) -> str:
+    """Day ``day`` as sent: ``Day N of 30``, title, task (and the stop rule on an exercise day),
+    the reading or a passage worth re-reading, the check-in prompt (after ``checkin_note``, the
+    subscriber's own line, if any)."""
     if not 1 <= day <= PROGRAM_LENGTH:
         raise ValueError(f"day must be between 1 and {PROGRAM_LENGTH}, not {day}")
     program_day = content.day(day)
@@ -31,11 +33,18 @@ def day_markdown(content: Content, day: int) -> str:
         f"Day {day} of {PROGRAM_LENGTH}\n**{plain(program_day.title)}**",
         f"🎯 _Today's task_\n{program_day.task.strip()}",
     ]
+    if program_day.exercise:
+        parts.append(content.safety.exercise_stop_rule.strip())
     sections = sorted((content.section(i) for i in program_day.sections), key=lambda s: s.order)
     for section in sections:
         parts.append(f"📖 _Today's reading:_ **{plain(section.title)}**")
         parts.append(section.body.strip())
-    parts.append(f"💬 _Check-in_\n{program_day.checkin_prompt.strip()}")
+    if program_day.reread is not None:
+        title = content.section(program_day.reread.section).title
+        parts.append(f"📖 _Worth re-reading, from the article's section_ **{plain(title)}**")
+        parts.append(program_day.reread.passage.strip())
+    prompt = program_day.checkin_prompt.strip()
+    parts.append(f"💬 _Check-in_\n{checkin_note.strip()} {prompt}" if checkin_note else f"💬 _Check-in_\n{prompt}")
     return "\n\n".join(parts)
 
 
