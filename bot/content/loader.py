@@ -93,8 +93,9 @@ def load_article(path: Path) -> Article:
     path = Path(path)
     file = _SourceFile(path, str(path))
     article = _article(file, path.stem)
-    if file.problems or article is None:
-        raise ContentError(file.problems)
+    errors = [p for p in file.problems if p.kind == "error"]
+    if errors or article is None:
+        raise ContentError(errors or file.problems)
     return article
 
 
@@ -469,6 +470,18 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
         message = "article: 'url' must be a web address starting with https:// or http://"
         file.problem(message, file.line_of(("url",)))
         return None
+    if article is not None:
+        if not article.body.strip() and not article.url:
+            file.problem(
+                "article has neither a body nor a 'url': a broadcast of it is refused until you add the "
+                "text under the front matter or a 'url:' line (shown as a \"Read the article\" button)",
+                file.line_of(("title",)), kind="warning",
+            )
+        if article.title.rstrip().endswith(("…", "...")):
+            file.problem(
+                "article: the title looks cut off (it ends with '…'): write it in full, it is never shortened",
+                file.line_of(("title",)), kind="warning",
+            )
     return article
 
 

@@ -223,7 +223,7 @@ def test_a_missing_section_number_is_named(content_dir: Path) -> None:
     (content_dir / "sections" / "07-deep-muscle-weakness.md").unlink()
     problems = check_content(content_dir)
     _only(problems, "content/sections", "missing: 07")
-    _only(problems, "content/program.yaml", "'deep-muscle-weakness', which does not exist")
+    _only(problems, "content/program.yaml", "day 7 reads section 'deep-muscle-weakness', which does not exist")
 
 
 def test_a_badly_named_section_file_is_named(content_dir: Path) -> None:
