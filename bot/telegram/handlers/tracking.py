@@ -12,7 +12,7 @@ from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot.content.render import render_caption
-from bot.domain.levels import band_range, short_date
+from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, band_range, short_date
 from bot.domain.parsing import (
     ASK_UNIT_ABOVE,
     NG_ML,
@@ -131,7 +131,8 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         value, stamp = f"{parsed.value:g}", parsed.taken_on.isoformat()
         buttons = [[(f"{value} ng/mL", f"lvl:{value}:{stamp}:ng"), (f"{value} nmol/L", f"lvl:{value}:{stamp}:nmol")]]
         if remembered == NG_ML:  # a value this high is more likely nmol/L: ask again
-            question = f"**{value}** would be unusually high in ng/mL. Was your result in nmol/L? Your lab report shows the unit next to the number."
+            high = "too high to be" if parsed.value > MAX_PLAUSIBLE_NG_ML else "unusually high in"
+            question = f"**{value}** is {high} ng/mL. Was your result in nmol/L? Your lab report shows the unit next to the number."
         else:
             question = UNIT_QUESTION.format(value=value)
         await reply(update, context, question, buttons)
@@ -174,7 +175,7 @@ async def _record_level(
     band_words = band_range(recorded.band, unit)
     if unit != NG_ML:  # the article's ranges are in ng/mL: show both
         shown += f" (= {reading.value_ng_ml:.1f} ng/mL)"
-        band_words += f"; in the article's unit, {band_range(recorded.band, NG_ML)}"
+        band_words += f", that is {band_range(recorded.band, NG_ML)}"
     lines = [
         f"Saved: vitamin D **{shown}**, taken {_day(reading.taken_on, today)}.",
         "",
