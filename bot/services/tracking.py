@@ -17,7 +17,9 @@ from bot.domain.levels import classify, describe_change
 from bot.domain.parsing import LevelReading
 from bot.services.context import Deps
 from bot.services.schedule import retest_at
-from bot.storage.models import CheckIn, VitaminDResult
+from sqlalchemy import update
+
+from bot.storage.models import CheckIn, RedFlagEvent, VitaminDResult
 from bot.storage.repositories import CheckIns, Results, Subscribers, rows_of_subscriber
 
 SEVERE_SCORE = 9
@@ -156,12 +158,16 @@ class TrackingService:
         return buffer.getvalue().encode("utf-8")
 
     async def forget(self, user_id: int) -> bool:
-        """Delete every row of this subscriber, in one transaction (the foreign keys cascade)."""
+        """Delete every row of this subscriber, in one transaction (the foreign keys cascade).
+        Red-flag counts stay for operators, unlinked: which flag and when, tied to nobody."""
         async with self.deps.sessions.begin() as session:
             repo = Subscribers(session)
             subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None:
                 return False
+            await session.execute(
+                update(RedFlagEvent).where(RedFlagEvent.subscriber_id == subscriber.id).values(subscriber_id=None)
+            )
             await repo.delete(subscriber.id)
         return True
 
