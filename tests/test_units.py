@@ -80,3 +80,23 @@ async def test_a_unit_question_answered_by_someone_not_enrolled_stores_nothing(b
     assert "not enrolled" in answer.text.lower()
     async with bot.runtime.deps.sessions() as session:
         assert (await session.execute(select(VitaminDResult))).scalars().all() == []
+
+
+def test_the_chart_speaks_the_subscribers_unit(content):
+    from datetime import date
+
+    from bot.domain.progress import LevelPoint
+    from bot.services.chart import build_figure, chart_series
+    from bot.services.progress_data import band_shades
+
+    levels = [
+        LevelPoint(taken_on=date(2027, 1, 4), value_ng_ml=16.026, original_value=40.0, original_unit="nmol/L"),
+        LevelPoint(taken_on=date(2027, 1, 20), value_ng_ml=30.0, original_value=30.0, original_unit="ng/mL"),
+    ]
+    series = chart_series([], levels, "nmol/L")
+    assert series.level_values == [40.0, 74.9] and series.level_unit == "nmol/L"
+    shades = band_shades(content.bands, "nmol/L")
+    assert [(s.lower, s.upper) for s in shades] == [(0, 50), (50, 75), (100, 150)]
+    figure = build_figure(series, bands=shades)
+    assert figure.axes[1].get_ylabel() == "Vitamin D (nmol/L)"
+    assert chart_series([], levels).level_values == [16.026, 30.0]

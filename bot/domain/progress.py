@@ -284,17 +284,10 @@ def _level_lines(summary: ProgressSummary, *, at_end: bool = False) -> list[str]
 
 
 def _retest_lines(summary: ProgressSummary) -> list[str]:
-    start, end = summary.retest_from, summary.retest_until
-    if start is None or end is None:
+    # The article gives no retest timeline (SPEC.md, Health safety): the clinician decides when.
+    if summary.retest_from is None or summary.retest_until is None:
         return []
-    day = _day_formatter(summary)
-    if summary.as_of is not None and end < summary.as_of:
-        verb = "Your retest window was"
-    else:
-        verb = "Retest window:"
-    return [
-        f"{verb} between {day(start)} and {day(end)} (8-12 weeks after your first result)."
-    ]
+    return ['Retesting: ask your clinician when to retest. The article says "Monitoring ensures safety and effectiveness."']
 
 
 def _day_formatter(summary: ProgressSummary):

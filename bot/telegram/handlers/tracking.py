@@ -247,12 +247,14 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await reply(update, context, NOT_ENROLLED)
             return
         pain, levels = await load_points(session, subscriber.id)
+        # The chart speaks the subscriber's unit: the one remembered, else their latest result's.
+        unit = subscriber.level_unit or (levels[-1].original_unit if levels else NG_ML)
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
-    bands = band_shades(rt.deps.content.bands)
+    bands = band_shades(rt.deps.content.bands, unit)
     # matplotlib is slow and blocking: render off the event loop.
-    png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands)
+    png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands, unit=unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary_markdown(summarize(pain, levels), title="Your progress"))
     await context.bot.send_photo(
