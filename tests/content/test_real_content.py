@@ -183,3 +183,45 @@ def test_one_article_teaser_per_site_title_with_its_subtitle_and_no_invented_bod
     assert {(a.title, a.summary) for a in content.articles.values()} == expected
     assert all(a.body == "" and a.url is None for a in content.articles.values())
 
+
+
+def test_every_day_has_a_reading_or_a_passage_worth_rereading(content: Content) -> None:
+    from bot.content.program import day_markdown
+
+    for day in content.days:
+        text = day_markdown(content, day.day)
+        assert ("Today's reading" in text) != ("Worth re-reading" in text), day.day
+
+
+def test_every_strengthening_or_posture_day_carries_the_stop_rule(content: Content) -> None:
+    from bot.content.program import day_markdown
+
+    rule = content.safety.exercise_stop_rule
+    assert all(words in rule for words in ("sharper", "spreads down a leg", "numbness", "weakness"))
+    for day in content.days:
+        exercising = re.search(r"strengthening|posture exercise", day.task, re.I) is not None
+        assert day.exercise == exercising, day.day
+        assert (rule.strip() in day_markdown(content, day.day)) == exercising, day.day
+    assert {18, 21, 24, 27, 30} <= {d.day for d in content.days if d.exercise}  # the days
+
+
+def test_days_18_to_29_do_not_repeat_each_other(content: Content) -> None:
+    days = [content.day(n) for n in range(18, 30)]
+    assert len({d.title for d in days}) == len(days)
+    first_sentences = [d.task.split(".")[1] for d in days]  # after the bold heading
+    assert len(set(first_sentences)) == len(days)
+    passages = [d.reread.passage for d in days if d.reread]
+    assert len(set(passages)) == len(passages)
+
+
+def test_wording_fits_morning_and_evening_delivery(content: Content) -> None:
+    texts = [d.task for d in content.days] + [d.checkin_prompt for d in content.days]
+    texts += list(content.checkin_notes.model_dump().values())
+    for text in texts:
+        assert not re.search(r"this morning|tonight|this evening|each morning|good morning", text, re.I), text
+
+
+def test_no_text_names_a_food_or_figure_the_article_does_not(content: Content) -> None:
+    foods = r"\b(fish|salmon|sardines?|eggs?|milk|cheese|yogh?urt|nuts|seeds|mushrooms?|spinach|beans)\b"
+    texts = [d.task for d in content.days] + [b.meaning + (b.advice or "") for b in content.bands]
+    assert [t for t in texts if re.search(foods, t, re.I)] == []
