@@ -79,7 +79,8 @@ async def test_free_text_gets_the_reply_of_its_level_instead_of_an_faq_answer(bo
 async def test_a_question_about_a_sign_gets_the_warning_signs_not_an_alarm(bot, content):
     user = bot.user(6004, "Kit")
     await bot.enrol(user)
-    for text in ("what if I lose bladder control?", "Is it serious if I can't pee?", "could night sweats be a sign of something?"):
+    for text in ("what if I lose bladder control?", "Is it serious if I can't pee?", "could night sweats be a sign of something?",
+                 "when should I see a doctor?", "What are the warning signs?"):
         [answer] = await user.replies_after(user.send(text))
         assert is_reply(answer, content.safety.warning_signs), text
     assert await red_flag_rows(bot) == []

@@ -26,6 +26,7 @@ from bot.content.models import (
     Content,
     FaqEntry,
     ProgramDay,
+    RedFlag,
     Safety,
     Section,
     SmallTalk,
@@ -666,6 +667,8 @@ def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTal
     if safety is not None:
         try:
             RedFlagDetector(safety.red_flags)
+            for phrase in safety.signs_questions:
+                RedFlagDetector([RedFlag(id="signs-questions", label="signs questions", level="prompt", phrases=[phrase])])
         except ValueError as exc:
             loader.safety_file.problem(str(exc))
 

@@ -111,6 +111,9 @@ class Safety(_Strict):
     disclaimer: str
     consent_prompt: str
     warning_signs: str  # the list of signs: once after consent, in /help, for "what if ...?"
+    # Questions answered with ``warning_signs`` ("when should I see a doctor?"), matched like
+    # red-flag phrases; they come before the FAQ.
+    signs_questions: list[str] = []
     red_flags: list[RedFlag]
     emergency_reply: str  # a red flag of level "emergency"
     prompt_reply: str  # a red flag of level "prompt"
