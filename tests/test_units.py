@@ -72,11 +72,12 @@ async def test_the_unit_is_asked_once_remembered_and_named_everywhere(bot, conte
     assert any(r[2] == "original_unit" and r[3] == "nmol/L" for r in rows)
 
 
-async def test_a_unit_question_answered_by_someone_not_enrolled_stores_nothing(bot):
+async def test_someone_not_enrolled_is_told_so_and_a_forged_unit_press_stores_nothing(bot):
     stranger = bot.user(7002, "Ola")
-    [question] = await stranger.replies_after(stranger.command("/level 40"))
-    assert stranger.buttons(question) == ["40 ng/mL", "40 nmol/L"]
-    [answer] = await stranger.replies_after(stranger.press("40 ng/mL"))
+    [answer] = await stranger.replies_after(stranger.command("/level 40"))
+    assert "not enrolled" in answer.text.lower() and answer.buttons == []
+    await stranger.press_data("lvl:40:2027-01-04:ng")
+    answer = await stranger.next_reply()
     assert "not enrolled" in answer.text.lower()
     async with bot.runtime.deps.sessions() as session:
         assert (await session.execute(select(VitaminDResult))).scalars().all() == []

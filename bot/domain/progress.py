@@ -21,16 +21,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 EMPTY_TEXT = (
     "Nothing to show yet. Log today's back pain with `/pain 6` (0-10) or the buttons under each "
-    "day's message, and add a vitamin D blood result with `/level 24`. Your chart starts there."
+    "day's message, and add a vitamin D blood result with `/level 24 ng/mL` or `/level 60 nmol/L`. Your chart starts there."
 )
 NO_PAIN_TEXT = (
     "No pain check-ins yet: send `/pain 6` (0-10) or tap a number under each day's message."
 )
-NO_LEVEL_TEXT = "No vitamin D result yet: add one with `/level 24` or `/level 60 nmol/L`."
+NO_LEVEL_TEXT = "No vitamin D result yet: add one with `/level 24 ng/mL` or `/level 60 nmol/L`."
 NO_LEVEL_AT_END_TEXT = (
     "No vitamin D result recorded. The article strongly recommends testing vitamin D when back "
     "pain is chronic or unexplained, with a blood test for 25-hydroxyvitamin D. "
-    "Add your result with `/level 24` whenever you have one."
+    "Add your result with `/level 24 ng/mL` or `/level 60 nmol/L` whenever you have one."
 )
 
 

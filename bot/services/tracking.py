@@ -94,10 +94,13 @@ class TrackingService:
             return await Subscribers(session).by_user(user_id) is not None
 
     async def level_unit(self, user_id: int) -> str | None:
-        """The unit this subscriber's lab uses, once they have said it."""
+        """The unit this subscriber's lab uses, once they have said it; NotEnrolled if there is
+        no consented subscriber (nothing to ask about then)."""
         async with self.deps.sessions() as session:
             subscriber = await Subscribers(session).by_user(user_id)
-            return subscriber.level_unit if subscriber else None
+            if subscriber is None or subscriber.consented_at is None:
+                raise NotEnrolled
+            return subscriber.level_unit
 
     async def record_level(self, user_id: int, reading: LevelReading, *, remember_unit: bool = False) -> LevelRecorded:
         """Store a result; ``remember_unit`` when the subscriber named the unit (typed or pressed)."""

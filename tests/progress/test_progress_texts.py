@@ -48,7 +48,7 @@ class TestSummaryMarkdown:
     def test_empty_state_tells_how_to_add_data(self):
         text = summary_markdown(summarize([], []), title="Your progress")
         assert text.startswith("**Your progress**\n")
-        assert "`/pain 6`" in text and "`/level 24`" in text and "buttons" in text
+        assert "`/pain 6`" in text and "`/level 24 ng/mL`" in text and "buttons" in text
 
     def test_one_checkin_asks_for_another_day(self):
         text = summary_markdown(summarize(pain(d(1), 6), []))
@@ -74,7 +74,7 @@ class TestSummaryMarkdown:
 
     def test_pain_only_points_to_level(self):
         text = summary_markdown(summarize(two_weeks(5, 5), []))
-        assert "No vitamin D result yet" in text and "`/level 24`" in text
+        assert "No vitamin D result yet" in text and "`/level 24 ng/mL`" in text
         assert "Retest" not in text
 
     def test_levels_only_points_to_pain(self):
@@ -173,7 +173,7 @@ class TestCompletionSummary:
 
     def test_without_a_result_recommends_the_test(self):
         text = completion_summary_markdown(two_weeks(6, 5), [])
-        assert "25-hydroxyvitamin D" in text and "`/level 24`" in text
+        assert "25-hydroxyvitamin D" in text and "`/level 24 ng/mL`" in text
         assert "Retest" not in text
 
     def test_without_checkins(self):

@@ -9,6 +9,7 @@ import asyncio
 from datetime import date
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.content.render import render_caption
@@ -120,7 +121,11 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
     elif isinstance(parsed, NeedsUnitConfirmation):
-        remembered = await rt.tracking.level_unit(update.effective_user.id)
+        try:
+            remembered = await rt.tracking.level_unit(update.effective_user.id)
+        except NotEnrolled:
+            await reply(update, context, NOT_ENROLLED)
+            return
         if remembered == NMOL_L or (remembered == NG_ML and parsed.value <= ASK_UNIT_ABOVE):
             reading = confirm_unit(parsed, remembered)
             if isinstance(reading, ParseError):
@@ -153,7 +158,11 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(STALE_BUTTON)
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)  # one answer per question
+    if query.message is not None:  # one answer per question (a forged press may have no message)
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:  # a second press: the buttons are already gone
+            pass
     reading = confirm_unit(pending, NMOL_L if unit == "nmol" else NG_ML)
     if isinstance(reading, ParseError):
         await reply(update, context, reading.message)
