@@ -50,7 +50,7 @@ ISSUE_EXAMPLES = [
 
 @pytest.mark.parametrize(("text", "flag_id", "level"), ISSUE_EXAMPLES)
 def test_the_issues_examples_are_found_at_their_level(content, text, flag_id, level):
-    flag = RedFlagDetector(content.safety.red_flags).detect(text)
+    flag = RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words).detect(text)
     assert flag is not None and (flag.id, flag.level) == (flag_id, level)
 
 

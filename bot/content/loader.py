@@ -666,7 +666,7 @@ def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTal
         loader.faq_file.problem(str(exc))
     if safety is not None:
         try:
-            RedFlagDetector(safety.red_flags)
+            RedFlagDetector(safety.red_flags, safety.red_flag_words)
             for phrase in safety.signs_questions:
                 RedFlagDetector([RedFlag(id="signs-questions", label="signs questions", level="prompt", phrases=[phrase])])
         except ValueError as exc:

@@ -114,6 +114,8 @@ class Safety(_Strict):
     # Questions answered with ``warning_signs`` ("when should I see a doctor?"), matched like
     # red-flag phrases; they come before the FAQ.
     signs_questions: list[str] = []
+    # Named groups of words that red-flag phrases use as {name}, e.g. every way to say "groin".
+    red_flag_words: dict[str, list[str]] = {}
     red_flags: list[RedFlag]
     emergency_reply: str  # a red flag of level "emergency"
     prompt_reply: str  # a red flag of level "prompt"

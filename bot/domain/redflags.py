@@ -4,7 +4,9 @@ Text goes through the shared pipeline (``bot.domain.text``: fold case, accents a
 split into words, Snowball stems), so the detector and the FAQ matcher read people alike.
 
 How a phrase matches (content authors write plain phrases; see content/README.md):
-- ``a|b|c`` in a phrase is a choice of words at that place: ``can't control|hold bladder|bowels``.
+- ``a|b|c`` in a phrase is a choice of words at that place: ``can't control|hold bladder|bowels``;
+  ``{name}`` is every word of a named group (``red_flag_words`` in safety.yaml), so one list of
+  ways to say "numb" or "groin" serves every phrase that needs it.
 - Small words ("the", "of", "my", "a", ...) are ignored on both sides. The phrase's other words
   must all appear, in any order, within a few words of each other ("bladder control loss").
 - Words meet on their stems ("legs"/"leg", "numbness"/"numb", "lost"/"loss"); a stem of five
@@ -25,7 +27,7 @@ Emergency flags are tried before see-a-doctor ones, so the most urgent reply win
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,12 +78,21 @@ def _is_negation(word: str) -> bool:
     return word in _NEGATION_WORDS
 
 
-def _expand(phrase: str) -> list[list[str]]:
-    """'can't control|hold bladder' -> [['cant', 'control', 'bladder'], ['cant', 'hold', 'bladder']]."""
-    choices = [
-        [w for alt in part.split("|") for w in [" ".join(tokens(alt))] if w]
-        for part in phrase.split()
-    ]
+def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> list[list[str]]:
+    """'can't control|hold bladder' -> [['cant', 'control', 'bladder'], ['cant', 'hold', 'bladder']];
+    '{name}' stands for every word (or words) of the group ``name``."""
+    groups = groups or {}
+    choices = []
+    for part in phrase.split():
+        alternatives: list[str] = []
+        for alt in part.split("|"):
+            if alt.startswith("{") and alt.endswith("}"):
+                if alt[1:-1] not in groups:
+                    raise ValueError(f"phrase {phrase!r} uses the word group {alt}, which is not defined")
+                alternatives.extend(groups[alt[1:-1]])
+            else:
+                alternatives.append(alt)
+        choices.append([w for alt in alternatives for w in [" ".join(tokens(alt))] if w])
     out = []
     for combination in itertools.product(*[c for c in choices if c]):
         words = [w for chunk in combination for w in chunk.split() if w[0].isalnum()]
@@ -102,7 +113,7 @@ class _Found:
 
 
 class RedFlagDetector:
-    def __init__(self, flags: Sequence[RedFlag]) -> None:
+    def __init__(self, flags: Sequence[RedFlag], groups: Mapping[str, Sequence[str]] | None = None) -> None:
         self._vocabulary: dict[str, int] = {}  # stem -> id
         self._fuzzy_keys: dict[str, int] = {}  # stems and written words -> id
         self._strict: set[int] = set()  # ids that only match exactly
@@ -111,7 +122,7 @@ class RedFlagDetector:
         ordered = sorted(flags, key=lambda f: LEVEL_ORDER.index(f.level))
         for flag in ordered:
             for phrase in flag.phrases:
-                for words in _expand(phrase):
+                for words in _expand(phrase, groups):
                     content_words = [w for w in words if w not in _SMALL_WORDS]
                     if not content_words:
                         raise ValueError(f"red flag {flag.id!r}: phrase {phrase!r} has no words to match")

@@ -31,10 +31,10 @@ class QuestionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.matcher = FaqMatcher(deps.content.faq, deps.content.smalltalk)
-        self.red_flags = RedFlagDetector(deps.content.safety.red_flags)
+        self.red_flags = RedFlagDetector(deps.content.safety.red_flags, deps.content.safety.red_flag_words)
         signs = RedFlag(id="signs-question", label="asks for the warning signs", level="prompt",
                         phrases=deps.content.safety.signs_questions)
-        self.signs_questions = RedFlagDetector([signs] if signs.phrases else [])
+        self.signs_questions = RedFlagDetector([signs] if signs.phrases else [], deps.content.safety.red_flag_words)
 
     def red_flag_in(self, text: str) -> RedFlag | None:
         return self.red_flags.detect(text)

@@ -5,8 +5,9 @@ messages (negated and hypothetical forms included). A sign counts as found only 
 answers it at its level; an ordinary message that gets any alarm is a false alarm. Run with ``-s``
 to see the report; it is also in the failure message.
 
-``eval_first.yaml`` was written before the detector was tuned; ``eval_heldout.yaml`` after, and
-nothing it misses is ever copied into the content's phrases (see docs/SAFETY.md).
+``eval_first.yaml`` was written before the detector was tuned; ``eval_heldout.yaml`` after that
+tuning; ``eval_third.yaml`` after a second, structural round (word groups) made once the held-out
+misses were known. Nothing a later batch misses is ever copied into the phrases (docs/SAFETY.md).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import yaml
 from bot.domain.redflags import RedFlagDetector
 
 MAX_FALSE_ALARMS = 0.05
-BATCHES = {"first": (150, 150), "heldout": (60, 60)}
-# The first batch is what the phrases were tuned on: it must stay at 98% or more. The held-out
-# batch measures how well that tuning carries over to phrasings nobody tuned on; its first score
-# was 73.8% (docs/SAFETY.md). Its misses must not be copied into the phrases, so its floor only
-# guards against getting worse.
-MIN_RECALL = {"first": 0.98, "heldout": 0.73}
+BATCHES = {"first": (150, 150), "heldout": (60, 60), "third": (60, 60)}
+# The first batch is what the phrases were tuned on: it must stay at 98% or more. The later
+# batches measure how well that carries over to phrasings nobody tuned on; their first scores
+# were 73.8% (held out) and 83.3% (third, after round 2), see docs/SAFETY.md. Their misses must
+# not be copied into the phrases, so their floors only guard against getting worse.
+MIN_RECALL = {"first": 0.98, "heldout": 0.73, "third": 0.83}
 
 
 def _batch(name: str) -> dict:
@@ -60,7 +61,7 @@ def score(detector: RedFlagDetector, data: dict, min_recall: float) -> tuple[flo
 
 @pytest.fixture(scope="module")
 def detector(content):
-    return RedFlagDetector(content.safety.red_flags)
+    return RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words)
 
 
 @pytest.mark.parametrize("name", sorted(BATCHES))
