@@ -179,3 +179,14 @@ def test_choices_in_a_phrase_expand():
 def test_any_text_is_handled(text):
     flag = RedFlagDetector(FLAGS).detect(text)
     assert flag is None or flag in FLAGS
+
+
+def test_a_word_group_serves_every_phrase_that_names_it():
+    groups = {"area": ["groin", "down there", "bum"], "numb": ["numb", "pins and needles"]}
+    flag = RedFlag(id="x", label="x", level="emergency", phrases=["{numb} {area}"])
+    detector = RedFlagDetector([flag], groups)
+    for text in ("my bum is numb", "pins and needles in my groin", "it's numb down there"):
+        assert detector.detect(text) is not None, text
+    assert detector.detect("my foot is numb") is None
+    with pytest.raises(ValueError, match="not defined"):
+        RedFlagDetector([RedFlag(id="y", label="y", level="prompt", phrases=["{nope} groin"])], groups)
