@@ -69,16 +69,19 @@ def db_upgrade() -> None:
 
 @content_app.command("check")
 def content_check(folder: Optional[Path] = typer.Argument(None, help="defaults to CONTENT_DIR")) -> None:
-    """Validate the content folder; print every problem and exit 1 if there is any."""
+    """Validate the content folder; print every problem and exit 1 if there is any (warnings
+    are printed and do not fail)."""
     from bot.content.loader import check_content
 
     folder = folder or _settings().content_dir
     problems = check_content(folder)
     for problem in problems:
         typer.echo(str(problem))
-    if problems:
-        _fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {folder}")
-    typer.echo(f"{folder}: content is valid.")
+    failing = [p for p in problems if p.fails_check]
+    if failing:
+        _fail(f"{len(failing)} problem{'s' if len(failing) != 1 else ''} in {folder}")
+    warnings = len(problems) - len(failing)
+    typer.echo(f"{folder}: content is valid" + (f" ({warnings} warning{'s' if warnings != 1 else ''})." if warnings else "."))
 
 
 @app.command()

@@ -11,7 +11,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.content.loader import ContentError, load_article
 from bot.content.models import Content
-from bot.content.program import article_markdown, preview_text
+from bot.content.program import article_markdown, preview_text, why_not_sendable
 from bot.services import stats as stats_service
 from bot.services.broadcasts import BroadcastService
 from bot.services.context import Deps
@@ -44,6 +44,10 @@ async def queue_broadcast(settings: Settings, content: Content, target: str, yes
         article = content.articles[target]
     else:
         typer.echo(f"No article '{target}'. Available: {', '.join(sorted(content.articles)) or 'none'}", err=True)
+        raise typer.Exit(1)
+    refusal = why_not_sendable(article)
+    if refusal is not None:
+        typer.echo(f"Not queued: {refusal}", err=True)
         raise typer.Exit(1)
     async with _deps(settings, content) as deps:
         service = BroadcastService(deps)

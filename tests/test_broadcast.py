@@ -9,18 +9,36 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.content.loader import default_content_dir, load_content
 from bot.storage.models import Broadcast, Delivery, Subscriber
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually, running_bot
 
 SLUG = "burning-feet-at-night"
 OTHER_SLUG = "early-warning-signs-you-ignore"
+
+
+def sendable_content_dir(folder: Path) -> Path:
+    """A copy of the real content where the two test articles have a URL: the shipped samples
+    (a title and a summary only) are refused for broadcast until an operator adds one."""
+    shutil.copytree(default_content_dir(), folder)
+    for slug in (SLUG, OTHER_SLUG):
+        path = folder / "articles" / f"{slug}.md"
+        path.write_text(path.read_text().replace("---\n", f"---\nurl: https://example.org/{slug}\n", 1))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory):
+    return load_content(sendable_content_dir(tmp_path_factory.mktemp("broadcast") / "content"))
 
 
 async def seed(sessions, server, ids, *, status="active", blocked=False, program_day=3, now=None):

@@ -23,7 +23,7 @@ from bot.storage.db import create_engine, session_factory
 from bot.storage.models import Broadcast, Delivery, Subscriber
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
-from tests.test_broadcast import SLUG, received, seed
+from tests.test_broadcast import SLUG, received, seed, sendable_content_dir
 
 RECIPIENTS = range(30_001, 30_501)
 RATE = 400
@@ -74,7 +74,7 @@ async def test_a_broadcast_killed_twice_still_arrives_once(server, database_url,
     try:
         await seed(sessions, server, RECIPIENTS)
         server.register_user({"id": OPERATOR_ID, "is_bot": False, "first_name": "Olga"})
-        env = bot_environment(server, database_url)
+        env = bot_environment(server, database_url, CONTENT_DIR=str(sendable_content_dir(tmp_path / "content")))
         log = tmp_path / "bot.log"
         # On PostgreSQL several processes may share the work (and each new one waits a heartbeat
         # round before bulk sends): a second process runs from the start and a fresh one replaces

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.storage.db import create_engine, session_factory
 from bot.storage.models import Broadcast
 from tests.e2e import running_bot
-from tests.test_broadcast import SLUG, seed
+from tests.test_broadcast import SLUG, seed, sendable_content_dir
 from tests.test_broadcast_crash import bot_environment, vitd_bot
 
 
@@ -32,7 +32,7 @@ async def test_queue_confirm_status_and_stats(server, database_url, tmp_path, cl
     try:
         await seed(sessions, server, range(40_001, 40_005))
         await seed(sessions, server, [40_100], status="stopped", program_day=4)
-        env = bot_environment(server, database_url)
+        env = bot_environment(server, database_url, CONTENT_DIR=str(sendable_content_dir(tmp_path / "content")))
 
         (declined, said_no), (accepted, said_yes) = await asyncio.gather(
             run_cli(env, tmp_path, "broadcast", SLUG, answer="n\n"),

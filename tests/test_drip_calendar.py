@@ -104,7 +104,7 @@ async def test_thirty_days_through_fall_back_then_the_retest_reminder(bot):
     ]
     users = await enrol_all(bot, readers, start)
     new_york = users[2102]
-    await new_york.command("/level 18")  # the first result: the retest is due 8 weeks later
+    await new_york.command("/level 18 ng/mL")  # the first result: the retest is due 8 weeks later
     assert "18" in (await new_york.next_reply()).text
     await walk_until(bot, start + timedelta(weeks=10))
 
@@ -114,6 +114,6 @@ async def test_thirty_days_through_fall_back_then_the_retest_reminder(bot):
         last = assert_thirty_days(user, reader, start)
         [completion] = texts_starting(user, "You have completed all 30 days")
         assert datetime.fromtimestamp(completion.date, timezone.utc) == reader.expected(last + ONE_DAY)
-    [reminder] = texts_starting(new_york, "Retest your vitamin D")
+    [reminder] = texts_starting(new_york, "A word about retesting")
     assert datetime.fromtimestamp(reminder.date, timezone.utc) == readers[1].expected(first_result_on + timedelta(weeks=8))
-    assert texts_starting(users[2101], "Retest your vitamin D") == []  # no result, nothing to retest
+    assert texts_starting(users[2101], "A word about retesting") == []  # no result, nothing to retest

@@ -21,7 +21,7 @@ async def fill(bot, user) -> None:
     await bot.enrol(user)
     await user.replies_after(user.command('/pain 6 stiff, "bad" after sitting'))
     await user.replies_after(user.command("/level 60 nmol/L 2026-11-02"))
-    await user.replies_after(user.command("/level 31.5"))
+    await user.replies_after(user.command("/level 31.5 ng/mL"))
     await user.replies_after(user.send("Which shoes are best for hiking?"))  # unanswered question
     await user.replies_after(user.send("I have wet myself twice today"))  # a red flag
 

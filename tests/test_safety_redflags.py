@@ -1,5 +1,9 @@
-"""Red flags with the REAL content: the phrases people write fire, near misses and negations don't,
-and end to end the urgent reply wins over the FAQ and only the flag and the time are stored."""
+"""Red flags end to end, with the real content, through the fake Bot API: every free text is
+checked (questions, /pain and /level notes, answers during enrolment), the reply has the sign's
+level (emergency now / see a doctor promptly), a question about a sign gets the warning signs
+instead of an alarm, and only the flag and the time are counted, anonymously after /forget.
+
+The detector's recall and false-alarm figures are in tests/redflags/ (the evaluation sets)."""
 
 from __future__ import annotations
 
@@ -8,126 +12,20 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot.content.program import preview_text
 from bot.domain.redflags import RedFlagDetector
-from bot.storage.models import RedFlagEvent, Subscriber, UnansweredQuestion
+from bot.storage.models import CheckIn, RedFlagEvent, Subscriber, UnansweredQuestion
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 
 
-@pytest.fixture(scope="module")
-def detector(content):
-    return RedFlagDetector(content.safety.red_flags)
+def flat(markdown: str) -> str:
+    """A Markdown text as the subscriber reads it (bold markers gone, one line)."""
+    return " ".join(re.sub(r"\*\*|_", "", markdown).split())
 
 
-POSITIVES = [
-    # loss of bladder or bowel control
-    ("I've lost control of my bladder since this morning", "bladder-bowel-control"),
-    ("I can't control my bowels anymore", "bladder-bowel-control"),
-    ("since yesterday I cant controll my bladdr", "bladder-bowel-control"),  # typos
-    ("I wet myself twice today and my back is killing me", "bladder-bowel-control"),
-    ("INCONTINENCE started last week", "bladder-bowel-control"),
-    ("having problems controlling my bladder", "bladder-bowel-control"),
-    # numbness in the groin or saddle area
-    ("my groin is numb", "saddle-numbness"),
-    ("numbness in my groin and back pain", "saddle-numbness"),
-    ("I have saddle numbness", "saddle-numbness"),
-    ("My bottom and inner thighs feel numb", "saddle-numbness"),
-    ("tingling and numbness between my legs", "saddle-numbness"),
-    # new leg weakness
-    ("my legs are weak", "new-leg-weakness"),
-    ("Sudden weakness in both legs", "new-leg-weakness"),
-    ("my leg keeps giving way on the stairs", "new-leg-weakness"),
-    ("my legs are getting weaker", "new-leg-weakness"),
-    ("I think I've got foot drop", "new-leg-weakness"),
-    # fever with back pain
-    ("I have a fever and my back hurts", "fever-with-back-pain"),
-    ("fevr with bad backpain", "fever-with-back-pain"),
-    ("I've had a high temperature and back pain since Monday", "fever-with-back-pain"),
-    ("running a fever, back aches", "fever-with-back-pain"),
-    ("chills with back pain", "fever-with-back-pain"),
-    # unexplained weight loss
-    ("I've lost weight without trying", "unexplained-weight-loss"),
-    ("losing weight for no reason", "unexplained-weight-loss"),
-    ("Unexplained weight loss this month", "unexplained-weight-loss"),
-    ("sudden weight-loss and tired all the time", "unexplained-weight-loss"),
-    # pain after a fall or injury
-    ("I fell down the stairs and now my back hurts", "fall-or-injury"),
-    ("I slipped on ice and fell", "fall-or-injury"),
-    ("My back pain started after a fall", "fall-or-injury"),
-    ("fell off a ladder yesterday", "fall-or-injury"),
-    ("tripped and fell on my back", "fall-or-injury"),
-    ("I fell and hurt my back", "fall-or-injury"),
-    ("I fell over in the garden", "fall-or-injury"),
-    ("car accident last week and my back pain is worse", "fall-or-injury"),
-    ("I injured my back lifting boxes", "fall-or-injury"),
-    ("back pain after an injury at work", "fall-or-injury"),
-]
-
-NEGATIVES = [
-    # near misses: a red-flag word in another sense, or without what makes it a red flag
-    "I read about fever",
-    "Does vitamin D help with fever?",
-    "in the fall my back is worse",
-    "I took a fall class",
-    "fall is my favourite season",
-    "The leaves fall in autumn",
-    "I feel down in the fall and winter",
-    "I fell behind on my supplements",
-    "I'm worried I might fall",
-    "I want to lose weight",
-    "I'm trying to lose weight, is vitamin D ok?",
-    "Is weight loss good for back pain?",
-    "my weight is stable",
-    "my bladder is fine",
-    "I drink lots of water and pee a lot",
-    "My leg muscles are sore after exercise",
-    "I feel weak and tired",
-    "my back feels weak",
-    "I accidentally took two capsules",
-    "my back hurts when I sit",
-    "What do my vitamin D numbers mean?",
-    # negations
-    "no numbness in my groin",
-    "I have no fever but my back hurts",
-    "I never had a fever with my back pain",
-    "my legs are not weak",
-    "no leg weakness, just stiffness",
-    "I haven't lost control of my bladder",
-    "I don't have any incontinence",
-    "I haven't lost weight without trying, I've been dieting",
-    "I didn't fall, it just started hurting",
-]
-
-
-@pytest.mark.parametrize(("text", "flag_id"), POSITIVES)
-def test_red_flags_people_write_are_found(detector, text, flag_id):
-    flag = detector.detect(text)
-    assert flag is not None and flag.id == flag_id
-
-
-@pytest.mark.parametrize("text", NEGATIVES)
-def test_near_misses_and_negations_are_not_red_flags(detector, text):
-    assert detector.detect(text) is None
-
-
-def test_every_flag_of_the_spec_is_covered_and_ids_are_kebab_case(content):
-    ids = [flag.id for flag in content.safety.red_flags]
-    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", flag_id) for flag_id in ids), ids
-    assert {flag_id for _, flag_id in POSITIVES} == set(ids)
-
-
-def test_no_phrase_hangs_on_one_everyday_word(content):
-    """A one-word phrase fires on any mention of the word ("I read about fever")."""
-    specific = {"incontinence", "incontinent"}  # words with only the red-flag meaning
-    for flag in content.safety.red_flags:
-        for phrase in flag.phrases:
-            alone = RedFlagDetector([flag.model_copy(update={"phrases": [phrase]})])
-            assert alone.detect(phrase) is not None, phrase
-            if phrase not in specific:
-                assert [w for w in phrase.split() if alone.detect(f"I read about {w}")] == [], phrase
-
-
-# ---- end to end ------------------------------------------------------------------------------
+def is_reply(message, markdown: str) -> bool:
+    return message.text == preview_text(markdown)
 
 
 async def red_flag_rows(bot) -> list[RedFlagEvent]:
@@ -135,49 +33,96 @@ async def red_flag_rows(bot) -> list[RedFlagEvent]:
         return list((await session.execute(select(RedFlagEvent).order_by(RedFlagEvent.id))).scalars())
 
 
-async def test_the_urgent_reply_wins_over_the_faq_and_only_the_flag_is_stored(bot, content):
+# The examples of issue 12, as a subscriber typed them, with the reply level they need.
+ISSUE_EXAMPLES = [
+    ("my legs feel numb and I can't feel when I go to the toilet", "saddle-numbness", "emergency"),
+    ("it's numb down there and I can't feel myself wiping", "saddle-numbness", "emergency"),
+    ("my bum is numb since yesterday", "saddle-numbness", "emergency"),
+    ("I can't pee and my back is killing me", "trouble-passing-urine", "emergency"),
+    ("I had breast cancer 3 years ago and now I have new back pain", "cancer-history", "prompt"),
+    ("I've been on steroids for years and suddenly my back hurts", "steroids-osteoporosis", "prompt"),
+    ("I inject drugs and my back hurts", "drugs-or-weak-immunity", "prompt"),
+    ("the pain is worst at night and resting doesn't help", "night-pain", "prompt"),
+    ("fever, chills and night sweats with my back pain", "fever-chills-sweats", "prompt"),
+    ("I've lost a lot of weight without trying", "unexplained-weight-loss", "prompt"),
+]
+
+
+@pytest.mark.parametrize(("text", "flag_id", "level"), ISSUE_EXAMPLES)
+def test_the_issues_examples_are_found_at_their_level(content, text, flag_id, level):
+    flag = RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words).detect(text)
+    assert flag is not None and (flag.id, flag.level) == (flag_id, level)
+
+
+async def test_free_text_gets_the_reply_of_its_level_instead_of_an_faq_answer(bot, content):
     user = bot.user(6001, "Rae")
     await bot.enrol(user)
-    urgent = " ".join(content.safety.urgent_reply.replace("**", "").split())
+    safety = content.safety
+    for text, flag_id, level in ISSUE_EXAMPLES:
+        [answer] = await user.replies_after(user.send(text))
+        assert is_reply(answer, safety.emergency_reply if level == "emergency" else safety.prompt_reply), text
+    emergency = await user.replies_after(user.send(ISSUE_EXAMPLES[0][0]))
+    assert emergency[0].entities[0]["type"] == "bold" and emergency[0].entities[0]["offset"] == 0
+    assert "emergency number" in emergency[0].text and "emergency department" in emergency[0].text
 
-    # A FAQ question alone gets the answer ...
-    [answer] = await user.replies_after(user.send("What do my vitamin D numbers mean?"))
-    assert answer.text.startswith("What do my vitamin D numbers mean?")
-    # ... with a red flag in it, the urgent reply instead, and nothing else.
-    at = bot.clock.now()
+    # A red flag next to an FAQ question: the safety reply, and nothing else.
     [answer] = await user.replies_after(user.send("What do my vitamin D numbers mean? Also I have a fevr and my back hurts"))
-    assert answer.text == urgent
-    assert answer.entities[0]["type"] == "bold" and answer.entities[0]["offset"] == 0  # renders bold
+    assert is_reply(answer, safety.prompt_reply)
     await user.no_reply(0.2)
-
-    [event] = await red_flag_rows(bot)
-    async with bot.runtime.deps.sessions() as session:
-        subscriber_id = (await session.execute(select(RedFlagEvent.subscriber_id))).scalar_one()
-        questions = (await session.execute(select(UnansweredQuestion))).scalars().all()
-    assert (event.flag_id, event.created_at) == ("fever-with-back-pain", at)
-    assert subscriber_id is not None  # tied to the subscriber, so /forget deletes it
-    # Only the flag and the time: no column could hold the message.
+    rows = await red_flag_rows(bot)
+    assert [r.flag_id for r in rows] == [f for _, f, _ in ISSUE_EXAMPLES] + ["saddle-numbness", "fever-chills-sweats"]
     assert [c.key for c in RedFlagEvent.__table__.columns] == ["id", "subscriber_id", "flag_id", "created_at"]
-    assert questions == []
+    async with bot.runtime.deps.sessions() as session:
+        assert (await session.execute(select(UnansweredQuestion))).scalars().all() == []
 
-    # A negated symptom is not a red flag: the FAQ answers.
+
+async def test_a_question_about_a_sign_gets_the_warning_signs_not_an_alarm(bot, content):
+    user = bot.user(6004, "Kit")
+    await bot.enrol(user)
+    for text in ("what if I lose bladder control?", "Is it serious if I can't pee?", "could night sweats be a sign of something?",
+                 "when should I see a doctor?", "What are the warning signs?"):
+        [answer] = await user.replies_after(user.send(text))
+        assert is_reply(answer, content.safety.warning_signs), text
+    assert await red_flag_rows(bot) == []
+    # Negated: no alarm either; the FAQ answers.
     [answer] = await user.replies_after(user.send("No numbness in my groin. What do my vitamin D numbers mean?"))
     assert answer.text.startswith("What do my vitamin D numbers mean?")
-    assert len(await red_flag_rows(bot)) == 1
+    assert await red_flag_rows(bot) == []
 
 
-async def test_red_flags_are_answered_before_enrolment_and_counted_for_operators(bot, content):
+async def test_notes_on_pain_and_level_are_checked(bot, content):
+    user = bot.user(6005, "Lou")
+    await bot.enrol(user)
+    # The issue's example: the check-in is saved, and the emergency reply comes first.
+    urgent, saved = await user.replies_after(user.command("/pain 8 numb groin and I can't control my bladder"), count=2)
+    assert is_reply(urgent, content.safety.emergency_reply)
+    assert "8/10" in saved.text and "note is saved" in saved.text
+    urgent, saved = await user.replies_after(user.command("/level 30 ng/mL I fell down the stairs"), count=2)
+    assert is_reply(urgent, content.safety.emergency_reply)
+    assert "didn't understand" in saved.text  # the level itself is still refused, as before
+    [plain_pain] = await user.replies_after(user.command("/pain 3 stiff after sitting"))
+    assert "3/10" in plain_pain.text
+    rows = await red_flag_rows(bot)
+    assert [r.flag_id for r in rows] == ["bladder-bowel-control", "fall-or-injury"]
+    async with bot.runtime.deps.sessions() as session:
+        [checkin] = (await session.execute(select(CheckIn))).scalars().all()
+    assert checkin.score == 3  # the later check-in of the day replaced the first
+
+
+async def test_enrolment_answers_are_checked_and_the_signs_follow_consent(bot, content):
     stranger = bot.user(6002, "Sol")
     [answer] = await stranger.replies_after(stranger.send("I slipped on the ice and fell, my back is agony"))
-    assert "seek medical care now" in answer.text.lower()
+    assert is_reply(answer, content.safety.emergency_reply)
 
     half = bot.user(6003, "Tom")  # mid-enrolment: the bot is waiting for a time zone
     await half.command("/start")
     await half.next_reply()
     await half.press("✅ I agree")
-    await half.replies(2)
+    zone_question, _ = await half.replies(2)
+    # The warning signs, once, with the first question after consent.
+    assert preview_text(content.safety.warning_signs) in zone_question.text
     [answer] = await half.replies_after(half.send("my legs are giving way"))
-    assert "seek medical care now" in answer.text.lower()
+    assert is_reply(answer, content.safety.emergency_reply)
 
     async def two_events():
         rows = await red_flag_rows(bot)
@@ -186,19 +131,30 @@ async def test_red_flags_are_answered_before_enrolment_and_counted_for_operators
     rows = await eventually(two_events)
     async with bot.runtime.deps.sessions() as session:
         tom = (await session.execute(select(Subscriber).where(Subscriber.telegram_user_id == half.id))).scalar_one()
-    # Someone unknown is counted anonymously; Tom has consented, so his is his (and /forget finds it).
+    # Someone unknown is counted anonymously; Tom has consented, so his is his until /forget.
     assert [(r.flag_id, r.subscriber_id) for r in rows] == [("fall-or-injury", None), ("new-leg-weakness", tom.id)]
     assert tom.awaiting == "timezone"  # the red flag did not disturb his enrolment
 
     operator = bot.user(OPERATOR_ID, "Op")
     [stats] = await operator.replies_after(operator.command("/stats"))
     assert "Red flags:" in stats.text and "(total 2)" in stats.text
-    for flag in ("fall-or-injury", "new-leg-weakness"):
-        assert flag in stats.text
+
+    # /forget deletes Tom, but the counts stay: unlinked and anonymous.
+    await half.command("/forget")
+    await half.next_reply()
+    await half.press("Yes, delete everything")
+    await half.next_reply()
+    rows = await red_flag_rows(bot)
+    assert [(r.flag_id, r.subscriber_id) for r in rows] == [("fall-or-injury", None), ("new-leg-weakness", None)]
+    [stats] = await operator.replies_after(operator.command("/stats"))
+    assert "(total 2)" in stats.text
 
 
-@pytest.mark.parametrize("text", ["In the fall my back pain is worse", "back pain worse in the fall and winter"])
-def test_the_season_is_not_a_fall(text, content):
-    from bot.domain.redflags import RedFlagDetector
-
-    assert RedFlagDetector(content.safety.red_flags).detect(text) is None
+async def test_help_shows_the_signs_both_units_and_no_morning_promise(bot, content):
+    user = bot.user(6006, "Ada")
+    [help_text] = await user.replies_after(user.command("/help"))
+    text = " ".join(help_text.text.split())
+    assert "each morning" not in text.lower()
+    assert "/level 24 ng/mL" in text and "/level 60 nmol/L" in text
+    assert "Get emergency care now" in text and "See a doctor promptly" in text
+    assert "Disclaimer:" in text

@@ -17,7 +17,7 @@ async def test_stats_sum_up_what_subscribers_did(bot, server, content):
     await seed(sessions, server, [50_020, 50_021], status="stopped", program_day=5)
     await seed(sessions, server, [50_030], blocked=True, program_day=9)
     ann, ben, cat = (bot.user(i) for i in (50_001, 50_002, 50_003))
-    for user, text in ((ann, "/pain 6"), (ben, "/pain 3"), (ann, "/level 15"), (ben, "/level 45"),
+    for user, text in ((ann, "/pain 6"), (ben, "/pain 3"), (ann, "/level 15 ng/mL"), (ben, "/level 45 ng/mL"),
                        (cat, "what about quantum flux capacitors?"),
                        (cat, "I lost bladder control and my back hurts")):
         await user.replies_after(user.command(text) if text.startswith("/") else user.send(text))

@@ -147,22 +147,32 @@ async def test_pain_without_a_number_asks_with_buttons(shared):
 # ---- /level ----------------------------------------------------------------------------------
 
 LEVEL_ACCEPTED = [
-    # typed after /level, then what must be stored: ng/mL, original value and unit, date; band
-    ("24", 24.0, 24.0, "ng/mL", TODAY, "Insufficient"),
+    # typed after /level, then what must be stored: ng/mL, original value and unit, date; band.
+    # Each names its unit (a unitless value is asked about: tests/test_units.py).
     ("24 ng/mL", 24.0, 24.0, "ng/mL", TODAY, "Insufficient"),
     ("24 ng/ml", 24.0, 24.0, "ng/mL", TODAY, "Insufficient"),
     ("24 NG/ML", 24.0, 24.0, "ng/mL", TODAY, "Insufficient"),
     ("24ng/mL", 24.0, 24.0, "ng/mL", TODAY, "Insufficient"),
-    ("19.9", 19.9, 19.9, "ng/mL", TODAY, "Deficient"),
-    ("45,5", 45.5, 45.5, "ng/mL", TODAY, "Optimal"),
-    ("35 2026-12-01", 35.0, 35.0, "ng/mL", date(2026, 12, 1), "Between insufficient and optimal"),
+    ("9.9 ng/mL", 9.9, 9.9, "ng/mL", TODAY, "Deficient, and very low"),
+    ("10 ng/mL", 10.0, 10.0, "ng/mL", TODAY, "Deficient"),
+    ("19.9 ng", 19.9, 19.9, "ng/mL", TODAY, "Deficient"),
+    ("30 ng/mL", 30.0, 30.0, "ng/mL", TODAY, "Between insufficient and optimal"),
+    ("45,5 ng", 45.5, 45.5, "ng/mL", TODAY, "Optimal for musculoskeletal health"),
+    ("35 ng/mL 2026-12-01", 35.0, 35.0, "ng/mL", date(2026, 12, 1), "Between insufficient and optimal"),
     ("60 nmol/L 2026-11-02", 24.038, 60.0, "nmol/L", date(2026, 11, 2), "Insufficient"),
     ("60 nmol", 24.038, 60.0, "nmol/L", TODAY, "Insufficient"),
     ("60 nmol/l", 24.038, 60.0, "nmol/L", TODAY, "Insufficient"),
-    ("100 nmol / L", 40.064, 100.0, "nmol/L", TODAY, "Optimal"),
+    ("24.9 nmol/L", 9.976, 24.9, "nmol/L", TODAY, "Deficient, and very low"),
+    ("25 nmol/L", 10.016, 25.0, "nmol/L", TODAY, "Deficient"),
+    ("50 nmol/L", 20.032, 50.0, "nmol/L", TODAY, "Insufficient"),
+    ("75 nmol/L", 30.048, 75.0, "nmol/L", TODAY, "Between insufficient and optimal"),
+    ("100 nmol / L", 40.064, 100.0, "nmol/L", TODAY, "Optimal for musculoskeletal health"),
+    ("150 nmol/L", 60.096, 150.0, "nmol/L", TODAY, "Optimal for musculoskeletal health"),
+    ("250 nmol/L", 100.16, 250.0, "nmol/L", TODAY, "Above the optimal range"),
+    ("375 nmol/L", 150.24, 375.0, "nmol/L", TODAY, "High"),
     ("80 ng/mL", 80.0, 80.0, "ng/mL", TODAY, "Above the optimal range"),
-    ("120", 120.0, 120.0, "ng/mL", TODAY, "High"),
-    ("150", 150.0, 150.0, "ng/mL", TODAY, "High"),
+    ("120 ng/mL", 120.0, 120.0, "ng/mL", TODAY, "High"),
+    ("150 ng/mL", 150.0, 150.0, "ng/mL", TODAY, "High"),
     ("250 ng/mL", 250.0, 250.0, "ng/mL", TODAY, "Very high"),
     ("624 nmol/L", 250.0, 624.0, "nmol/L", TODAY, "Very high"),
 ]
@@ -170,6 +180,8 @@ LEVEL_ACCEPTED = [
 
 @pytest.mark.parametrize(("args", "ng", "value", "unit", "taken_on", "band"), LEVEL_ACCEPTED)
 async def test_level_is_recorded_with_its_band(shared, content, args, ng, value, unit, taken_on, band):
+    from bot.domain.levels import band_range, in_unit
+
     bot, user = shared
     before = await snapshot(bot)
     answer = await ask(user, f"/level {args}")
@@ -180,23 +192,21 @@ async def test_level_is_recorded_with_its_band(shared, content, args, ng, value,
     stored = rows[-1]
     assert stored.value_ng_ml == pytest.approx(ng, abs=1e-3)
     assert (stored.original_value, stored.original_unit, stored.taken_on) == (value, unit, taken_on)
-    # The band by name, what the article says about it, and the value as typed.
-    meaning = next(b for b in content.bands if b.label.startswith(band))
-    assert answer.text.splitlines()[2].startswith(meaning.label)
+    # The band by name with its range in the subscriber's unit, what the article says about it,
+    # its advice, and the value as typed.
+    meaning = next(b for b in content.bands if b.label == band)
+    assert answer.text.splitlines()[2].startswith(f"{meaning.label} ({band_range(meaning, unit)}")
     assert f"{value:g} {unit}" in bold_parts(answer)[0]
     assert "article" in answer.text
-    # Above 100: talk to a clinician; above 150: possible toxicity (SPEC.md's warnings).
-    advice = " ".join((meaning.advice or "").replace("**", "").split())
-    assert (advice in answer.text) if advice else ("doctor" not in answer.text)
-    assert ("toxicity" in answer.text) == (ng > 150)
-    assert ("clinician" in answer.text or "doctor" in answer.text) == (ng > 100)
+    assert " ".join(meaning.advice.replace("**", "").split()) in answer.text
+    assert ("toxicity" in answer.text) == (band == "Very high")
     if stored.taken_on.year != TODAY.year:
         assert f"taken {stored.taken_on.day} {stored.taken_on:%b} {stored.taken_on.year}" in answer.text
-    # The change since the previous result (by date), when there is one.
+    # The change since the previous result (by date), when there is one, in this result's unit.
     earlier = sorted((r for r in rows[:-1] if r.taken_on <= stored.taken_on), key=lambda r: (r.taken_on, r.id))
     if earlier:
-        change = round(stored.value_ng_ml - earlier[-1].value_ng_ml, 1)
-        expected = "unchanged" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change):.1f} ng/mL"
+        change = round(in_unit(stored.value_ng_ml, unit) - in_unit(earlier[-1].value_ng_ml, unit), 1)
+        expected = "unchanged" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change):.1f} {unit}"
         assert f"That's {expected} since your last result" in answer.text
     else:
         assert "since your last result" not in answer.text
@@ -235,23 +245,24 @@ async def test_bad_level_is_refused_and_stores_nothing(shared, args, fragment):
     assert await snapshot(bot) == before
 
 
-# ---- a unitless value above 150: was it nmol/L? ----------------------------------------------
+# ---- ng/mL remembered, and a unitless value above 150: was it nmol/L? -----------------------
 
 @pytest.mark.parametrize(
     ("args", "press", "ng", "unit", "shows"),
     [
-        ("180", "Yes, 180 nmol/L", 72.115, "nmol/L", "Above the optimal range"),
-        ("180", "No, 180 ng/mL", 180.0, "ng/mL", "toxicity"),
-        ("260", "Yes, 260 nmol/L", 104.167, "nmol/L", "talk to a doctor"),
-        ("151.5", "No, 151.5 ng/mL", 151.5, "ng/mL", "toxicity"),
+        ("180", "180 nmol/L", 72.115, "nmol/L", "Above the optimal range"),
+        ("180", "180 ng/mL", 180.0, "ng/mL", "toxicity"),
+        ("260", "260 nmol/L", 104.167, "nmol/L", "High"),
+        ("151.5", "151.5 ng/mL", 151.5, "ng/mL", "toxicity"),
     ],
 )
 async def test_unitless_high_value_asks_for_the_unit(shared, args, press, ng, unit, shows):
     bot, user = shared
+    await ask(user, "/level 20 ng/mL")  # ng/mL is remembered
     before = await snapshot(bot)
     question = await ask(user, f"/level {args}")
     assert "nmol/L?" in question.text
-    assert user.buttons(question) == [f"Yes, {args} nmol/L", f"No, {args} ng/mL"]
+    assert user.buttons(question) == [f"{args} ng/mL", f"{args} nmol/L"]
     assert await snapshot(bot) == before  # nothing stored until they answer
     [answer] = await user.replies_after(user.press(press))
     assert shows in answer.text
@@ -264,10 +275,11 @@ async def test_unitless_high_value_asks_for_the_unit(shared, args, press, ng, un
 
 async def test_a_value_too_high_for_ng_ml_is_refused_after_the_answer(shared):
     bot, user = shared
+    await ask(user, "/level 20 ng/mL")
     before = await snapshot(bot)
     question = await ask(user, "/level 260")
     assert "too high to be ng/mL" in question.text
-    [answer] = await user.replies_after(user.press("No, 260 ng/mL"))
+    [answer] = await user.replies_after(user.press("260 ng/mL"))
     assert "higher than any result I can accept" in answer.text
     assert await snapshot(bot) == before
 

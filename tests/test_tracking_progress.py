@@ -107,8 +107,8 @@ async def test_progress_chart_plots_exactly_what_was_stored(bot):
         if offset == 2:
             await user.replies_after(user.command("/level 50 nmol/L"))
         bot.clock.advance(timedelta(days=1))
-    await user.replies_after(user.command("/level 32"))
-    await user.replies_after(user.command("/level 14 2026-12-28"))  # before the first check-in
+    await user.replies_after(user.command("/level 32 ng/mL"))
+    await user.replies_after(user.command("/level 14 ng/mL 2026-12-28"))  # before the first check-in
     levels = {date(2026, 12, 28): 14.0, START + timedelta(days=2): round(50 / 2.496, 3), START + timedelta(days=10): 32.0}
 
     [photo] = await user.replies_after(user.command("/progress"))

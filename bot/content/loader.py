@@ -7,6 +7,7 @@ parser can tell, the line, because the people who fix them edit text files, not 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +22,17 @@ from bot.content.models import (
     PROGRAM_LENGTH,
     Article,
     Band,
+    CheckinNotes,
     Content,
     FaqEntry,
     ProgramDay,
+    RedFlag,
     Safety,
     Section,
     SmallTalk,
 )
 
+log = logging.getLogger(__name__)
 _SECTION_NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -40,10 +44,18 @@ class ContentProblem:
     file: str
     line: int | None
     message: str
+    # error: the bot refuses to start; claim: a text attributes to the article what it does not
+    # say (content check fails, the bot still starts and logs it); warning: worth knowing.
+    kind: str = "error"
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.message}"
+        label = "" if self.kind == "error" else f"{self.kind}: "
+        return f"{where}: {label}{self.message}"
+
+    @property
+    def fails_check(self) -> bool:
+        return self.kind != "warning"
 
 
 class ContentError(Exception):
@@ -62,13 +74,18 @@ def default_content_dir() -> Path:
 
 
 def load_content(content_dir: Path) -> Content:
+    """The content, or ContentError if it has errors (claims and warnings are logged)."""
     content, problems = _load(Path(content_dir))
-    if problems or content is None:
-        raise ContentError(problems)
+    errors = [p for p in problems if p.kind == "error"]
+    if errors or content is None:
+        raise ContentError(errors or problems)
+    if problems:
+        log.warning("content: %d finding(s) that do not stop the bot; `vitd-bot content check` lists them", len(problems))
     return content
 
 
 def check_content(content_dir: Path) -> list[ContentProblem]:
+    """Every problem: errors, unfaithful claims and warnings (see ``ContentProblem.kind``)."""
     return _load(Path(content_dir))[1]
 
 
@@ -77,8 +94,9 @@ def load_article(path: Path) -> Article:
     path = Path(path)
     file = _SourceFile(path, str(path))
     article = _article(file, path.stem)
-    if file.problems or article is None:
-        raise ContentError(file.problems)
+    errors = [p for p in file.problems if p.kind == "error"]
+    if errors or article is None:
+        raise ContentError(errors or file.problems)
     return article
 
 
@@ -94,8 +112,8 @@ class _SourceFile:
         self.problems: list[ContentProblem] = []
         self.lines: dict[Path_, int] = {}
 
-    def problem(self, message: str, line: int | None = None) -> None:
-        self.problems.append(ContentProblem(self.display, line, message))
+    def problem(self, message: str, line: int | None = None, kind: str = "error") -> None:
+        self.problems.append(ContentProblem(self.display, line, message, kind))
 
     def line_of(self, path: Path_) -> int | None:
         # The deepest known ancestor: a missing field is reported where its parent starts.
@@ -221,8 +239,11 @@ def _blank_fields(obj: BaseModel, path: Path_) -> list[tuple[Path_, str]]:
     return found
 
 
-def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple[Path_, Any]] | None:
-    """The items of the list under top-level ``key`` with their paths; None if there is no list."""
+def _yaml_list(
+    file: _SourceFile, key: str, required: bool = True, extras: dict[str, Any] | None = None
+) -> list[tuple[Path_, Any]] | None:
+    """The items of the list under top-level ``key`` with their paths; None if there is no list.
+    Other top-level fields named in ``extras`` are filled in there; any other is a problem."""
     if not file.path.exists() and not required:
         return []
     text = file.read_text()
@@ -235,7 +256,9 @@ def _yaml_list(file: _SourceFile, key: str, required: bool = True) -> list[tuple
         file.problem(f"must have a top-level '{key}:' list", 1)
         return None
     for extra in data:
-        if extra != key:
+        if extras is not None and extra in extras:
+            extras[extra] = data[extra]
+        elif extra != key:
             file.problem(f"unknown top-level field '{extra}'", file.line_of((extra,)))
     items = data[key]
     if not isinstance(items, list):
@@ -320,7 +343,20 @@ class _Loader:
         file = self.file("program.yaml")
         numbers_given: set[int] = set()
         days: list[ProgramDay] = []
-        items = _yaml_list(file, "days")
+        extras: dict[str, Any] = {"checkin_notes": None}
+        items = _yaml_list(file, "days", extras=extras)
+        self.checkin_notes = None
+        if extras["checkin_notes"] is not None:
+            self.checkin_notes = file.validate(CheckinNotes, extras["checkin_notes"], ("checkin_notes",), "checkin_notes")
+            for name in ("rising", "falling"):
+                text = getattr(self.checkin_notes, name, None) if self.checkin_notes else None
+                try:
+                    (text or "").format(first=1, last=2)
+                except (KeyError, IndexError, ValueError) as exc:
+                    file.problem(
+                        f"checkin_notes: '{name}' may only use {{first}} and {{last}} ({exc})",
+                        file.line_of(("checkin_notes", name)),
+                    )
         for path, item in items or []:
             given = item.get("day") if isinstance(item, dict) else None
             if isinstance(given, int):
@@ -353,10 +389,15 @@ class _Loader:
 
     def bands(self) -> list[Band]:
         file = self.file("bands.yaml")
+        self.bands_file = file
         bands = self._unique_items(file, "bands", Band, "band")
         if bands and not file.problems:
             for message in band_problems(bands):
                 file.problem(message)
+            for band in bands:
+                if not band.advice:
+                    path = self.item_paths[("bands", band.id)]
+                    file.problem(f"band '{band.id}' has no 'advice': every band says what to do with such a result", file.line_of(path))
         return bands
 
     def _unique_items(self, file: _SourceFile, key: str, model: type, what: str, required: bool = True) -> list:
@@ -430,6 +471,18 @@ def _article(file: _SourceFile, slug: str) -> Article | None:
         message = "article: 'url' must be a web address starting with https:// or http://"
         file.problem(message, file.line_of(("url",)))
         return None
+    if article is not None:
+        if not article.body.strip() and not article.url:
+            file.problem(
+                "article has neither a body nor a 'url': a broadcast of it is refused until you add the "
+                "text under the front matter or a 'url:' line (shown as a \"Read the article\" button)",
+                file.line_of(("title",)), kind="warning",
+            )
+        if article.title.rstrip().endswith(("…", "...")):
+            file.problem(
+                "article: the title looks cut off (it ends with '…'): write it in full, it is never shortened",
+                file.line_of(("title",)), kind="warning",
+            )
     return article
 
 
@@ -446,30 +499,58 @@ def _web_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s<>]", url)
 
 
+NMOL_PER_NG = 2.496
+_EDGE_TOLERANCE = 0.03  # a lab's rounded nmol/L edge (75 for 30 ng/mL = 74.9) is within 3%
+
+
 def band_problems(bands: list[Band]) -> list[str]:
-    """Bands must cover every value from 0 up, each value in exactly one band."""
+    """Bands must cover every value from 0 up, each value in exactly one band, in both units;
+    and each nmol/L edge must be the same edge as the ng/mL one, as labs round it."""
+    problems = _coverage_problems(bands, "ng/mL")
+    if any(b.lower_nmol is not None or b.upper_nmol is not None for b in bands):
+        problems += _coverage_problems(bands, "nmol/L", inclusiveness=False)  # said once, for ng/mL
+        for band in bands:
+            for name, ng, nmol in (("lower", band.lower, band.lower_nmol), ("upper", band.upper, band.upper_nmol)):
+                if (ng is None) != (nmol is None):
+                    problems.append(f"band '{band.id}' has '{name}' in one unit only: give both '{name}' and '{name}_nmol'")
+                elif ng is not None and nmol is not None and abs(nmol - ng * NMOL_PER_NG) > _EDGE_TOLERANCE * max(ng * NMOL_PER_NG, 1):
+                    problems.append(
+                        f"band '{band.id}': {name}_nmol {nmol:g} nmol/L is not the same edge as {name} {ng:g} ng/mL "
+                        f"(that is {ng * NMOL_PER_NG:.1f} nmol/L)"
+                    )
+    else:
+        problems.append("bands need their nmol/L edges too ('lower_nmol' and 'upper_nmol', as labs print them)")
+    return problems
+
+
+def _coverage_problems(bands: list[Band], unit: str, inclusiveness: bool = True) -> list[str]:
     problems = []
+    suffix = "" if unit == "ng/mL" else "_nmol"
     first, last = bands[0], bands[-1]
-    if first.lower not in (None, 0):
-        problems.append(f"the first band '{first.id}' must start at 0, not {first.lower}")
-    if last.upper is not None:
-        problems.append(f"the last band '{last.id}' must be open-ended (no 'upper'), not end at {last.upper}")
+    if first.edges(unit)[0] not in (None, 0):
+        problems.append(f"the first band '{first.id}' must start at 0, not {first.edges(unit)[0]} {unit}")
+    if last.edges(unit)[1] is not None:
+        problems.append(f"the last band '{last.id}' must be open-ended (no 'upper{suffix}'), not end at {last.edges(unit)[1]} {unit}")
     for band in bands:
-        if band.lower is not None and band.upper is not None and band.lower >= band.upper:
-            problems.append(f"band '{band.id}' has lower {band.lower} not below upper {band.upper}")
+        lower, upper = band.edges(unit)
+        if lower is not None and upper is not None and lower >= upper:
+            problems.append(f"band '{band.id}' has lower{suffix} {lower} not below upper{suffix} {upper}")
     for below, above in zip(bands, bands[1:]):
-        if below.upper is None or above.lower is None:
+        top, bottom = below.edges(unit)[1], above.edges(unit)[0]
+        if top is None or bottom is None:
             problems.append(
-                f"bands '{below.id}' and '{above.id}' overlap: only the last band may be open-ended"
+                f"bands '{below.id}' and '{above.id}' overlap ({unit}): only the last band may be open-ended"
             )
-        elif above.lower > below.upper:
-            problems.append(f"gap between bands '{below.id}' and '{above.id}': {below.upper} to {above.lower}")
-        elif above.lower < below.upper:
-            problems.append(f"bands '{below.id}' and '{above.id}' overlap: {above.lower} to {below.upper}")
+        elif bottom > top:
+            problems.append(f"gap between bands '{below.id}' and '{above.id}': {top} to {bottom} {unit}")
+        elif bottom < top:
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: {bottom} to {top} {unit}")
+        elif not inclusiveness:
+            continue
         elif below.upper_inclusive and above.lower_inclusive:
-            problems.append(f"bands '{below.id}' and '{above.id}' overlap: both include {below.upper}")
+            problems.append(f"bands '{below.id}' and '{above.id}' overlap: both include {top} {unit}")
         elif not below.upper_inclusive and not above.lower_inclusive:
-            problems.append(f"gap between bands '{below.id}' and '{above.id}': neither includes {below.upper}")
+            problems.append(f"gap between bands '{below.id}' and '{above.id}': neither includes {top} {unit}")
     return problems
 
 
@@ -495,6 +576,7 @@ def _check_reading(loader: _Loader, file: _SourceFile, sections: list[Section], 
     for section in sections:
         if section.id not in read_on:
             file.problem(f"section '{section.id}' is not read on any day")
+    _check_rereads(loader, file, sections, days)
     read = [s for s in sections if s.id in read_on]
     for previous, section in zip(read, read[1:]):
         if read_on[section.id] < read_on[previous.id]:
@@ -503,6 +585,34 @@ def _check_reading(loader: _Loader, file: _SourceFile, sections: list[Section], 
                 f"'{previous.id}' (day {read_on[previous.id]}), but comes after it in the article",
                 file.line_of(loader.day_paths[read_on[section.id]] + ("sections",)),
             )
+
+
+def _check_rereads(loader: _Loader, file: _SourceFile, sections: list[Section], days: list[ProgramDay]) -> None:
+    """Every day has a reading or a passage to re-read, and a passage is its section's, word for word."""
+    from bot.content.attribution import flatten
+
+    by_id = {s.id: s for s in sections}
+    seen: dict[str, int] = {}
+    for day in days:
+        path = loader.day_paths[day.day]
+        if day.reread is None:
+            if not day.sections:
+                file.problem(f"day {day.day} has no reading: give it 'sections' or a 'reread' passage", file.line_of(path))
+            continue
+        line = file.line_of(path + ("reread",))
+        if day.sections:
+            file.problem(f"day {day.day} has both a reading and a 'reread': one is enough", line)
+        section = by_id.get(day.reread.section)
+        if section is None:
+            file.problem(f"day {day.day} re-reads section '{day.reread.section}', which does not exist", line)
+        elif flatten(day.reread.passage) not in flatten(section.body):
+            file.problem(
+                f"day {day.day}: the 'reread' passage is not in section '{section.id}' word for word", line
+            )
+        key = flatten(day.reread.passage)
+        if key in seen:
+            file.problem(f"day {day.day} re-reads the same passage as day {seen[key]}", line)
+        seen[key] = day.day
 
 
 def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
@@ -526,19 +636,22 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
                 loader.faq_file.line_of(loader.item_paths[("faq", entry.id)] + ("source",)),
             )
     _check_usable(loader, faq, smalltalk, safety)
+    if sections:
+        _check_attribution(loader, program_file, sections, days, faq, bands, safety)
     problems = loader.problems
-    if problems or safety is None:
+    if any(p.kind == "error" for p in problems) or safety is None:
         return None, problems
     content = Content(
         sections=sections,
         days=days,
+        checkin_notes=loader.checkin_notes,
         faq=faq,
         smalltalk=smalltalk,
         bands=bands,
         safety=safety,
         articles=articles,
     )
-    return content, []
+    return content, problems
 
 
 def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTalk], safety: Safety | None) -> None:
@@ -553,6 +666,43 @@ def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTal
         loader.faq_file.problem(str(exc))
     if safety is not None:
         try:
-            RedFlagDetector(safety.red_flags)
+            RedFlagDetector(safety.red_flags, safety.red_flag_words)
+            for phrase in safety.signs_questions:
+                RedFlagDetector([RedFlag(id="signs-questions", label="signs questions", level="prompt", phrases=[phrase])])
         except ValueError as exc:
             loader.safety_file.problem(str(exc))
+
+
+def _check_attribution(loader: _Loader, program_file: _SourceFile, sections: list[Section], days: list[ProgramDay],
+                       faq: list[FaqEntry], bands: list[Band], safety: Safety | None) -> None:
+    """What our texts attribute to the article must be in it (see bot/content/attribution.py)."""
+    from bot.content import attribution
+
+    article = attribution.Article(f"{s.title}\n{s.body}" for s in sections)
+
+    def check(file: _SourceFile, path: Path_, what: str, text: str | None) -> None:
+        for found in attribution.quotes_not_in(article, text or "") + attribution.claims_not_in(article, text or ""):
+            file.problem(f"{what}: {found.describe()}", file.line_of(path), kind="claim")
+
+    for day in days:
+        for field in ("title", "task", "checkin_prompt"):
+            check(program_file, loader.day_paths[day.day] + (field,), f"day {day.day} {field}", getattr(day, field))
+    by_id = {s.id: s for s in sections}
+    for entry in faq:
+        path = loader.item_paths[("faq", entry.id)]
+        check(loader.faq_file, path + ("answer",), f"FAQ entry '{entry.id}'", entry.answer)
+        source = by_id.get(entry.source or "")
+        if source is not None:
+            for found in attribution.sentences_not_in_source(article, f"{source.title}\n{source.body}", entry.answer):
+                loader.faq_file.problem(
+                    f"FAQ entry '{entry.id}' (source '{entry.source}'): {found.describe()}",
+                    loader.faq_file.line_of(path + ("answer",)), kind="claim",
+                )
+    for band in bands:
+        path = loader.item_paths[("bands", band.id)]
+        for field in ("meaning", "advice"):
+            check(loader.bands_file, path + (field,), f"band '{band.id}' {field}", getattr(band, field))
+    if safety is not None:
+        for field, value in safety:
+            if isinstance(value, str):
+                check(loader.safety_file, (field,), field, value)

@@ -6,6 +6,8 @@ objects and refuses anything that does not fit. Nothing here does I/O.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 PROGRAM_LENGTH = 30
@@ -25,12 +27,31 @@ class Section(_Strict):
     body: str  # Markdown
 
 
+class Reread(_Strict):
+    """A passage worth re-reading, word for word from a section, on a day without a reading."""
+
+    section: str  # the Section id it comes from
+    passage: str  # Markdown, exactly as in the section
+
+
 class ProgramDay(_Strict):
     day: int = Field(ge=1, le=PROGRAM_LENGTH)
     title: str
     task: str  # Markdown: the one concrete thing to do today, taken from the protocol
     sections: list[str] = []  # Section ids to read today
+    reread: Reread | None = None  # on a day without sections
+    exercise: bool = False  # strengthening or posture work: the stop rule is shown
     checkin_prompt: str
+
+
+class CheckinNotes(_Strict):
+    """The personal line before a day's check-in prompt, from what the subscriber reported.
+    ``rising`` and ``falling`` may use {first} and {last}: the scores the trend went between."""
+
+    first: str
+    missed_yesterday: str
+    rising: str
+    falling: str
 
 
 class FaqEntry(_Strict):
@@ -50,7 +71,8 @@ class SmallTalk(_Strict):
 
 
 class Band(_Strict):
-    """A vitamin D band in ng/mL. ``None`` bounds are open-ended."""
+    """A vitamin D band, with its edges in ng/mL and the nmol/L edges labs print for it.
+    ``None`` bounds are open-ended; inclusiveness is the same in both units."""
 
     id: str
     label: str
@@ -58,15 +80,21 @@ class Band(_Strict):
     lower_inclusive: bool = True
     upper: float | None = None
     upper_inclusive: bool = False
+    lower_nmol: float | None = None
+    upper_nmol: float | None = None
     meaning: str  # what the article says about this band (Markdown)
-    advice: str | None = None  # a safety message shown with results in this band (e.g. >100)
+    advice: str | None = None  # what to do with a result in this band; content check requires it
 
-    def contains(self, value_ng_ml: float) -> bool:
-        if self.lower is not None:
-            if value_ng_ml < self.lower or (value_ng_ml == self.lower and not self.lower_inclusive):
+    def edges(self, unit: str = "ng/mL") -> tuple[float | None, float | None]:
+        return (self.lower, self.upper) if unit == "ng/mL" else (self.lower_nmol, self.upper_nmol)
+
+    def contains(self, value: float, unit: str = "ng/mL") -> bool:
+        lower, upper = self.edges(unit)
+        if lower is not None:
+            if value < lower or (value == lower and not self.lower_inclusive):
                 return False
-        if self.upper is not None:
-            if value_ng_ml > self.upper or (value_ng_ml == self.upper and not self.upper_inclusive):
+        if upper is not None:
+            if value > upper or (value == upper and not self.upper_inclusive):
                 return False
         return True
 
@@ -74,17 +102,30 @@ class Band(_Strict):
 class RedFlag(_Strict):
     id: str
     label: str  # what it is, for operators' counts
+    # emergency: seek emergency care now; prompt: see a doctor promptly (SPEC.md, Health safety)
+    level: Literal["emergency", "prompt"]
     phrases: list[str]  # how people say it; matched tolerant of case, plurals and small typos
 
 
 class Safety(_Strict):
     disclaimer: str
     consent_prompt: str
+    warning_signs: str  # the list of signs: once after consent, in /help, for "what if ...?"
+    # Questions answered with ``warning_signs`` ("when should I see a doctor?"), matched like
+    # red-flag phrases; they come before the FAQ.
+    signs_questions: list[str] = []
+    # Named groups of words that red-flag phrases use as {name}, e.g. every way to say "groin".
+    red_flag_words: dict[str, list[str]] = {}
     red_flags: list[RedFlag]
-    urgent_reply: str
+    emergency_reply: str  # a red flag of level "emergency"
+    prompt_reply: str  # a red flag of level "prompt"
+    exercise_stop_rule: str  # under the task of every exercise day
     severe_pain_reply: str  # three check-ins of 9-10 in a row
     completion: str  # after Day 30, before the personal summary
-    retest_reminder: str  # 8-12 weeks after the first result
+    retest_reminder: str  # some weeks after the first result; no timeline is the article's
+
+    def reply_for(self, flag: RedFlag) -> str:
+        return self.emergency_reply if flag.level == "emergency" else self.prompt_reply
 
 
 class Article(_Strict):
@@ -100,6 +141,7 @@ class Article(_Strict):
 class Content(_Strict):
     sections: list[Section]
     days: list[ProgramDay]
+    checkin_notes: CheckinNotes | None = None
     faq: list[FaqEntry]
     smalltalk: list[SmallTalk] = []
     bands: list[Band]

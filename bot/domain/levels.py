@@ -1,7 +1,9 @@
 """Vitamin D levels: unit conversion, band lookup and a plain-words description of a change.
 
-Bands themselves are content (``content/bands.yaml``); this module only applies them. Values are
-25-hydroxyvitamin D in ng/mL unless a name says nmol.
+Bands themselves are content (``content/bands.yaml``), with edges in both units; this module only
+applies them. A result is banded in the unit the lab printed, against the edges labs print for
+that unit (150 nmol/L is optimal, though 150 / 2.496 = 60.1 ng/mL), so nothing at an edge depends
+on the conversion. Values are 25-hydroxyvitamin D in ng/mL unless a name says nmol.
 """
 
 from __future__ import annotations
@@ -30,12 +32,29 @@ def ng_to_nmol(value_ng_ml: float) -> float:
     return round(value_ng_ml * NMOL_PER_NG, _DECIMALS)
 
 
-def classify(value_ng_ml: float, bands: Sequence[Band]) -> Band:
-    """The first band that contains the value; ValueError if none does (a gap in the content)."""
+def classify(value: float, bands: Sequence[Band], unit: str = "ng/mL") -> Band:
+    """The first band that contains ``value`` (in ``unit``); ValueError if none does (a gap in
+    the content)."""
     for band in bands:
-        if band.contains(value_ng_ml):
+        if band.contains(value, unit):
             return band
-    raise ValueError(f"no vitamin D band contains {value_ng_ml} ng/mL")
+    raise ValueError(f"no vitamin D band contains {value} {unit}")
+
+
+def band_range(band: Band, unit: str = "ng/mL") -> str:
+    """The band's range in words, e.g. '50 to under 75 nmol/L', 'above 150 ng/mL'."""
+    lower, upper = band.edges(unit)
+    if lower in (None, 0) and upper is not None:
+        return f"{'up to' if band.upper_inclusive else 'below'} {upper:g} {unit}"
+    if upper is None:
+        return f"{'from' if band.lower_inclusive else 'above'} {lower:g} {unit}"
+    start = f"{lower:g}" if band.lower_inclusive else f"above {lower:g}"
+    end = f"{upper:g}" if band.upper_inclusive else f"under {upper:g}"
+    return f"{start} to {end} {unit}"
+
+
+def in_unit(value_ng_ml: float, unit: str) -> float:
+    return value_ng_ml if unit == "ng/mL" else ng_to_nmol(value_ng_ml)
 
 
 def short_date(day: date, *, with_year: bool = False) -> str:
@@ -45,15 +64,16 @@ def short_date(day: date, *, with_year: bool = False) -> str:
 
 
 def describe_change(
-    previous_ng: float, current_ng: float, previous_on: date, current_on: date | None = None
+    previous_ng: float, current_ng: float, previous_on: date, current_on: date | None = None,
+    unit: str = "ng/mL",
 ) -> str:
-    """E.g. 'up 6.0 ng/mL since your last result on 2 Nov'.
+    """E.g. 'up 6.0 ng/mL since your last result on 2 Nov' (in ``unit``).
 
     The year is added when ``current_on`` is given and falls in another year than ``previous_on``.
     """
     when = short_date(previous_on, with_year=current_on is not None and current_on.year != previous_on.year)
-    change = round(current_ng - previous_ng, 1)
+    change = round(in_unit(current_ng, unit) - in_unit(previous_ng, unit), 1)
     if change == 0:
         return f"unchanged since your last result on {when}"
     direction = "up" if change > 0 else "down"
-    return f"{direction} {abs(change):.1f} ng/mL since your last result on {when}"
+    return f"{direction} {abs(change):.1f} {unit} since your last result on {when}"

@@ -120,14 +120,14 @@ def parse_pain(args: str) -> PainReport | ParseError:
 Unit = Literal["ng/mL", "nmol/L"]
 NG_ML: Unit = "ng/mL"
 NMOL_L: Unit = "nmol/L"
-# A unitless value above this is more likely nmol/L than ng/mL, so the bot asks.
+# A unitless value above this is more likely nmol/L than ng/mL: asked even when ng/mL is remembered.
 ASK_UNIT_ABOVE = 150.0
 
 _UNITS: dict[str, Unit] = {
     **{s: NG_ML for s in ("ng/ml", "ng", "ngml", "ng/milliliter", "ng/millilitre")},
     **{s: NMOL_L for s in ("nmol/l", "nmol", "nmoll", "nmol/liter", "nmol/litre")},
 }
-_LEVEL_USAGE = "For example: /level 24 or /level 60 nmol/L 2026-11-02."
+_LEVEL_USAGE = "For example: /level 24 ng/mL or /level 60 nmol/L 2026-11-02."
 _VALUE = re.compile(r"(?P<value>[+-]?\d+(?:[.,]\d+)?)(?P<unit>.*)")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -142,14 +142,14 @@ class LevelReading:
 
 @dataclass(frozen=True)
 class NeedsUnitConfirmation:
-    """A unitless value too high to be sure of: ask whether it was nmol/L."""
+    """A value typed without a unit: the subscriber's remembered unit applies, or the bot asks."""
 
     value: float
     taken_on: date
 
 
 def parse_level(args: str, *, today: date) -> LevelReading | NeedsUnitConfirmation | ParseError:
-    """'<value> [unit] [YYYY-MM-DD]'; unit defaults to ng/mL, the date to ``today``."""
+    """'<value> [unit] [YYYY-MM-DD]'; the date defaults to ``today``; no unit -> ask (or remembered)."""
     # "60 nmol / L" and "60 nmol/L" are the same unit; the slash must not split it.
     tokens = re.sub(r"\s*/\s*", "/", args.strip()).split()
     if not tokens:
@@ -190,9 +190,8 @@ def parse_level(args: str, *, today: date) -> LevelReading | NeedsUnitConfirmati
     if unit is None:
         if value > MAX_PLAUSIBLE_NMOL_L:
             return _too_high(value, None)
-        if value > ASK_UNIT_ABOVE:
-            return NeedsUnitConfirmation(value=value, taken_on=taken_on)
-        unit = NG_ML
+        # Never silently ng/mL: the caller applies the subscriber's remembered unit, or asks.
+        return NeedsUnitConfirmation(value=value, taken_on=taken_on)
     return _reading(value, unit, taken_on)
 
 

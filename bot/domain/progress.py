@@ -21,16 +21,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 EMPTY_TEXT = (
     "Nothing to show yet. Log today's back pain with `/pain 6` (0-10) or the buttons under each "
-    "day's message, and add a vitamin D blood result with `/level 24`. Your chart starts there."
+    "day's message, and add a vitamin D blood result with `/level 24 ng/mL` or `/level 60 nmol/L`. Your chart starts there."
 )
 NO_PAIN_TEXT = (
     "No pain check-ins yet: send `/pain 6` (0-10) or tap a number under each day's message."
 )
-NO_LEVEL_TEXT = "No vitamin D result yet: add one with `/level 24` or `/level 60 nmol/L`."
+NO_LEVEL_TEXT = "No vitamin D result yet: add one with `/level 24 ng/mL` or `/level 60 nmol/L`."
 NO_LEVEL_AT_END_TEXT = (
     "No vitamin D result recorded. The article strongly recommends testing vitamin D when back "
     "pain is chronic or unexplained, with a blood test for 25-hydroxyvitamin D. "
-    "Add your result with `/level 24` whenever you have one."
+    "Add your result with `/level 24 ng/mL` or `/level 60 nmol/L` whenever you have one."
 )
 
 
@@ -284,17 +284,10 @@ def _level_lines(summary: ProgressSummary, *, at_end: bool = False) -> list[str]
 
 
 def _retest_lines(summary: ProgressSummary) -> list[str]:
-    start, end = summary.retest_from, summary.retest_until
-    if start is None or end is None:
+    # The article gives no retest timeline (SPEC.md, Health safety): the clinician decides when.
+    if summary.retest_from is None or summary.retest_until is None:
         return []
-    day = _day_formatter(summary)
-    if summary.as_of is not None and end < summary.as_of:
-        verb = "Your retest window was"
-    else:
-        verb = "Retest window:"
-    return [
-        f"{verb} between {day(start)} and {day(end)} (8-12 weeks after your first result)."
-    ]
+    return ['Retesting: ask your clinician when to retest. The article says "Monitoring ensures safety and effectiveness."']
 
 
 def _day_formatter(summary: ProgressSummary):

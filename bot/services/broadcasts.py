@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.content.models import Article
-from bot.content.program import article_markdown
+from bot.content.program import article_markdown, article_message
 from bot.services.context import Deps
 from bot.services.ports import Messenger, SendOutcome
 from bot.storage.models import Broadcast, Delivery, Subscriber
@@ -233,7 +233,8 @@ class BroadcastService:
         if self.deps.clock.now() >= claim.lease_until:
             return None  # too late to start: the row is claimable again, perhaps by another process
         try:
-            return await self.messenger.send_markdown(claim.chat_id, markdown, bulk=True)
+            text, keyboard = article_message(markdown)  # the URL as a "Read the article" button
+            return await self.messenger.send_markdown(claim.chat_id, text, keyboard=keyboard, bulk=True)
         except Exception as exc:  # one recipient never stops the others
             log.exception("broadcast %d: send failed", broadcast_id)
             return SendOutcome("failed", error=type(exc).__name__, retry=True)

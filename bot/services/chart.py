@@ -50,7 +50,7 @@ ARTICLE_BANDS = (
 
 @dataclass(frozen=True)
 class ChartSeries:
-    """Exactly what gets plotted. Levels are in ng/mL whatever unit the subscriber used."""
+    """Exactly what gets plotted. Levels are in ``level_unit``, the subscriber's unit."""
 
     pain_dates: list[date]
     pain_scores: list[int]
@@ -58,6 +58,7 @@ class ChartSeries:
     average_values: list[float]
     level_dates: list[date]
     level_values: list[float]
+    level_unit: str = "ng/mL"
 
     @property
     def is_empty(self) -> bool:
@@ -68,7 +69,7 @@ class ChartSeries:
 
 
 def chart_series(
-    pain_points: Sequence[PainPoint], level_points: Sequence[LevelPoint]
+    pain_points: Sequence[PainPoint], level_points: Sequence[LevelPoint], unit: str = "ng/mL"
 ) -> ChartSeries:
     pain = daily_series(pain_points)
     average = rolling_average(pain)
@@ -79,8 +80,16 @@ def chart_series(
         average_dates=[day for day, _ in average],
         average_values=[value for _, value in average],
         level_dates=[level.taken_on for level in levels],
-        level_values=[level.value_ng_ml for level in levels],
+        level_values=[_in_unit(level, unit) for level in levels],
+        level_unit=unit,
     )
+
+
+def _in_unit(level: LevelPoint, unit: str) -> float:
+    """The result as the lab printed it when that is the chart's unit, else converted."""
+    if level.original_unit == unit:
+        return level.original_value
+    return level.value_ng_ml if unit == "ng/mL" else round(level.value_ng_ml * 2.496, 1)
 
 
 def date_ticks(first: date, last: date, max_ticks: int = 5) -> list[date]:
@@ -171,7 +180,7 @@ def _draw_pain(axis, series: ChartSeries) -> list:
 
 
 def _draw_levels(axis, series: ChartSeries) -> list:
-    axis.set_ylim(0, max(70.0, max(series.level_values) * 1.2))
+    axis.set_ylim(0, max(70.0 if series.level_unit == "ng/mL" else 175.0, max(series.level_values) * 1.2))
     level_x = mdates.date2num(series.level_dates)
     handles = axis.plot(
         level_x, series.level_values, linestyle="none", marker="D", markersize=12,
@@ -182,7 +191,7 @@ def _draw_levels(axis, series: ChartSeries) -> list:
             _value_label(value), (x, value), xytext=(0, 11), textcoords="offset points",
             ha="center", va="bottom", fontsize=FONT_SIZE, fontweight="bold", color=LEVEL_COLOR,
         )
-    axis.set_ylabel("Vitamin D (ng/mL)", color=LEVEL_COLOR, fontsize=FONT_SIZE)
+    axis.set_ylabel(f"Vitamin D ({series.level_unit})", color=LEVEL_COLOR, fontsize=FONT_SIZE)
     axis.tick_params(labelsize=FONT_SIZE)
     return handles
 
@@ -206,13 +215,14 @@ def render_progress_chart(
     height_px: int = 800,
     dpi: int = 150,
     bands: Sequence[BandShade] = ARTICLE_BANDS,
+    unit: str = "ng/mL",
 ) -> bytes:
     """The chart as PNG bytes of exactly ``width_px`` x ``height_px``.
 
     Raises ValueError when there are neither check-ins nor results: show the empty-state text.
     """
     figure = build_figure(
-        chart_series(pain_points, level_points),
+        chart_series(pain_points, level_points, unit),
         width_px=width_px, height_px=height_px, dpi=dpi, bands=bands,
     )
     buffer = io.BytesIO()

@@ -7,11 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.models import Content
 from bot.content.program import day_markdown
+from bot.domain.checkin_trend import checkin_situation
 from bot.domain.progress import completion_summary_markdown, weekly_summary_markdown
 from bot.services.ports import Keyboard
 from bot.services.progress_data import load_points
 from bot.domain.calendar import local_date
 from bot.storage.models import Subscriber
+from bot.storage.repositories import CheckIns
 
 WEEKLY_SUMMARY_DAYS = {7: 1, 14: 2, 21: 3, 28: 4}
 
@@ -29,7 +31,8 @@ async def build_item(
 ) -> tuple[str, Keyboard | None]:
     if item.startswith("day:"):
         day = int(item.split(":", 1)[1])
-        markdown = day_markdown(content, day)
+        note = await checkin_note(session, content, subscriber, local_date(now, subscriber.timezone))
+        markdown = day_markdown(content, day, checkin_note=note)
         if day in WEEKLY_SUMMARY_DAYS:
             pain, levels = await load_points(session, subscriber.id)
             summary = weekly_summary_markdown(
@@ -44,3 +47,15 @@ async def build_item(
     if item == "retest":
         return content.safety.retest_reminder, None
     raise ValueError(f"unknown item {item!r}")
+
+
+async def checkin_note(session: AsyncSession, content: Content, subscriber: Subscriber, today) -> str | None:
+    """The subscriber's own line before the day's check-in prompt, from what they reported."""
+    if content.checkin_notes is None:
+        return None
+    checkins = [(c.local_date, c.score) for c in await CheckIns(session).for_subscriber(subscriber.id)]
+    situation = checkin_situation(checkins, today)
+    if situation is None:
+        return None
+    text = getattr(content.checkin_notes, situation.kind)
+    return text.format(first=situation.first, last=situation.last) if situation.first is not None else text

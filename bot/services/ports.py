@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, Sequence
 
-Button = tuple[str, str]  # (label, callback data)
+Button = tuple[str, str]  # (label, callback data), or (label, https:// URL) for a link button
 Keyboard = Sequence[Sequence[Button]]
 
 

@@ -35,15 +35,17 @@ async def load_points(session: AsyncSession, subscriber_id: int) -> tuple[list[P
     return pain, levels
 
 
-def band_shades(bands: Sequence[Band]) -> tuple[BandShade, ...]:
-    """The chart's band key from the content's bands (the boundaries live in content); the
-    article's defaults if the content does not name these bands."""
+def band_shades(bands: Sequence[Band], unit: str = "ng/mL") -> tuple[BandShade, ...]:
+    """The chart's band key from the content's bands, in ``unit`` (the boundaries live in
+    content); the article's defaults if the content does not name these bands."""
     shades = []
     for band in bands:
         if band.id in _SHADED:
             label, color = _SHADED[band.id]
-            lower, upper = band.lower or 0.0, band.upper
+            lower, upper = band.edges(unit)
+            # "Deficient <20" shades everything below 20, its very low part included.
+            lower = 0.0 if band.id == "deficient" else (lower or 0.0)
             if upper is None:
                 continue
             shades.append(BandShade(lower, upper, label.format(lower=lower, upper=upper), color))
-    return tuple(shades) if len(shades) == len(_SHADED) else ARTICLE_BANDS
+    return tuple(shades) if len(shades) == len(_SHADED) or unit != "ng/mL" else ARTICLE_BANDS

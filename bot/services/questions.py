@@ -31,10 +31,27 @@ class QuestionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.matcher = FaqMatcher(deps.content.faq, deps.content.smalltalk)
-        self.red_flags = RedFlagDetector(deps.content.safety.red_flags)
+        self.red_flags = RedFlagDetector(deps.content.safety.red_flags, deps.content.safety.red_flag_words)
+        signs = RedFlag(id="signs-question", label="asks for the warning signs", level="prompt",
+                        phrases=deps.content.safety.signs_questions)
+        self.signs_questions = RedFlagDetector([signs] if signs.phrases else [], deps.content.safety.red_flag_words)
 
     def red_flag_in(self, text: str) -> RedFlag | None:
         return self.red_flags.detect(text)
+
+    def sign_asked_about(self, text: str) -> RedFlag | None:
+        """A red-flag sign asked about, not reported ("what if I can't pee?"), or a question
+        for the warning signs themselves ("when should I see a doctor?")."""
+        return (
+            self.red_flags.mention(text) or self.signs_questions.detect(text) or self.signs_questions.mention(text)
+        )
+
+    async def check_note(self, user_id: int, text: str | None) -> RedFlag | None:
+        """A note on /pain or /level: a red flag in it is counted and returned."""
+        flag = self.red_flag_in(text) if text else None
+        if flag is not None:
+            await self.record_red_flag(user_id, flag)
+        return flag
 
     async def record_red_flag(self, user_id: int, flag: RedFlag) -> None:
         # Counted even for someone not enrolled: only the flag and the time, tied to nobody.

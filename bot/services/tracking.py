@@ -41,6 +41,7 @@ class LevelRecorded:
     reading: LevelReading
     band: Band
     change: str | None  # against the previous result by date, if any
+    unit_changed: bool = False  # this result set (or changed) the subscriber's remembered unit
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,25 @@ class TrackingService:
         async with self.deps.sessions() as session:
             return await Subscribers(session).by_user(user_id) is not None
 
-    async def record_level(self, user_id: int, reading: LevelReading) -> LevelRecorded:
+    async def level_unit(self, user_id: int) -> str | None:
+        """The unit this subscriber's lab uses, once they have said it; NotEnrolled if there is
+        no consented subscriber (nothing to ask about then)."""
+        async with self.deps.sessions() as session:
+            subscriber = await Subscribers(session).by_user(user_id)
+            if subscriber is None or subscriber.consented_at is None:
+                raise NotEnrolled
+            return subscriber.level_unit
+
+    async def record_level(self, user_id: int, reading: LevelReading, *, remember_unit: bool = False) -> LevelRecorded:
+        """Store a result; ``remember_unit`` when the subscriber named the unit (typed or pressed)."""
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
             subscriber = await Subscribers(session).by_user(user_id, lock=True)
             if subscriber is None or subscriber.consented_at is None:
                 raise NotEnrolled
+            unit_changed = remember_unit and subscriber.level_unit != reading.original_unit
+            if unit_changed:
+                subscriber.level_unit = reading.original_unit
             earlier = [r for r in await Results(session).for_subscriber(subscriber.id) if r.taken_on <= reading.taken_on]
             session.add(VitaminDResult(
                 subscriber_id=subscriber.id, taken_on=reading.taken_on, value_ng_ml=reading.value_ng_ml,
@@ -109,8 +123,12 @@ class TrackingService:
         change = None
         if earlier:
             previous = earlier[-1]
-            change = describe_change(previous.value_ng_ml, reading.value_ng_ml, previous.taken_on, reading.taken_on)
-        return LevelRecorded(reading, classify(reading.value_ng_ml, self.deps.content.bands), change)
+            change = describe_change(
+                previous.value_ng_ml, reading.value_ng_ml, previous.taken_on, reading.taken_on, unit=reading.original_unit
+            )
+        # Banded in the unit the lab printed, against that unit's edges (150 nmol/L is optimal).
+        band = classify(reading.original_value, self.deps.content.bands, reading.original_unit)
+        return LevelRecorded(reading, band, change, unit_changed)
 
     async def history(self, user_id: int, page: int, per_page: int = 10) -> HistoryPage:
         async with self.deps.sessions() as session:
@@ -124,7 +142,8 @@ class TrackingService:
         return HistoryPage(checkins[(page - 1) * per_page : page * per_page], results if page == 1 else [], page, pages)
 
     async def forget(self, user_id: int) -> bool:
-        """Delete every row of this subscriber, in one transaction (the foreign keys cascade)."""
+        """Delete every row of this subscriber, in one transaction (the foreign keys cascade).
+        Red-flag counts stay for operators, unlinked: which flag and when, tied to nobody."""
         async with self.deps.sessions.begin() as session:
             repo = Subscribers(session)
             subscriber = await repo.by_user(user_id, lock=True)

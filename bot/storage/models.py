@@ -86,6 +86,8 @@ class Subscriber(Base):
     next_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retest_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The unit of their lab's vitamin D results (ng/mL or nmol/L): asked once, changed by typing one.
+    level_unit: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

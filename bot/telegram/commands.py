@@ -43,7 +43,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "/start", "enrol, or pick up where you left off", enrolment.start),
     Command("today", "/today", "today's program material again", general.today),
     Command("pain", "/pain 6 [note]", "how your back feels today, 0-10", tracking.pain_command),
-    Command("level", "/level 24 [nmol/L] [2026-11-02]", "add a vitamin D blood result", tracking.level_command),
+    Command("level", "/level 24 ng/mL or /level 60 nmol/L [date]", "add a vitamin D blood result", tracking.level_command),
     Command("progress", "/progress", "your chart and summary", tracking.progress_command),
     Command("history", "/history", "your check-ins and results", tracking.history_command),
     Command("faq", "/faq", "questions I can answer", questions.faq_command),

@@ -28,7 +28,14 @@ def inline_keyboard(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 @lru_cache(maxsize=256)
 def _markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
     # Telegram objects are immutable, so one markup serves every message with these buttons.
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
+    return InlineKeyboardMarkup([[_button(label, data) for label, data in row] for row in rows])
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    # A web address opens a page (an article's "Read the article"); anything else is callback data.
+    if data.startswith(("https://", "http://")):
+        return InlineKeyboardButton(label, url=data)
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 # A bulk send renders the same day or article for every recipient: render it once.

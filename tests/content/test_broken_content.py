@@ -76,7 +76,7 @@ def test_bad_yaml_in_front_matter_names_the_markdown_file(content_dir: Path) -> 
     [
         ("program.yaml", "    title: Protein at every meal\n", "titel"),
         ("bands.yaml", "    label: Deficient\n", "colour"),
-        ("safety.yaml", "    label: New leg weakness\n", "severity"),
+        ("safety.yaml", "    label: New or worsening leg weakness\n", "severity"),
         ("faq.yaml", "faq:\n  - id: ", None),
     ],
 )
@@ -223,7 +223,7 @@ def test_a_missing_section_number_is_named(content_dir: Path) -> None:
     (content_dir / "sections" / "07-deep-muscle-weakness.md").unlink()
     problems = check_content(content_dir)
     _only(problems, "content/sections", "missing: 07")
-    _only(problems, "content/program.yaml", "'deep-muscle-weakness', which does not exist")
+    _only(problems, "content/program.yaml", "day 7 reads section 'deep-muscle-weakness', which does not exist")
 
 
 def test_a_badly_named_section_file_is_named(content_dir: Path) -> None:
@@ -239,9 +239,9 @@ def test_an_empty_section_body_is_named(content_dir: Path) -> None:
 
 def test_a_repeated_key_is_named_with_both_lines(content_dir: Path) -> None:
     safety = content_dir / "safety.yaml"
-    _edit(safety, "urgent_reply: >-\n", "urgent_reply: Go now.\nurgent_reply: >-\n")
-    problem = _only(check_content(content_dir), "content/safety.yaml", "'urgent_reply' appears twice")
-    assert problem.line == _line_of(safety, "urgent_reply:", occurrence=2)
+    _edit(safety, "emergency_reply: >-\n", "emergency_reply: Go now.\nemergency_reply: >-\n")
+    problem = _only(check_content(content_dir), "content/safety.yaml", "'emergency_reply' appears twice")
+    assert problem.line == _line_of(safety, "emergency_reply:", occurrence=2)
 
 
 def test_a_missing_file_is_named(content_dir: Path) -> None:

@@ -7,6 +7,8 @@ import pytest
 from bot.content.models import PROGRAM_LENGTH, Article, Content
 from bot.content.program import (
     article_markdown,
+    article_message,
+    why_not_sendable,
     day_markdown,
     day_messages,
     plain,
@@ -82,13 +84,25 @@ def test_titles_show_exactly_as_written(title: str) -> None:
     assert [(e.type, e.offset, e.length) for e in message.entities] == [("bold", 0, utf16_len(title))]
 
 
-def test_an_article_shows_bold_title_italic_summary_body_and_a_read_more_link() -> None:
+def test_an_article_shows_bold_title_italic_summary_body_and_a_read_the_article_button() -> None:
     article = Article(slug="s", title="Sun & you", summary="A short note", url="https://example.org/a(1)", body="Body **text**.")
-    [message] = render(article_markdown(article))
-    assert message.text == "Sun & you\n\nA short note\n\nBody text.\n\nRead more"
+    text, keyboard = article_message(article_markdown(article))
+    [message] = render(text)
+    assert message.text == "Sun & you\n\nA short note\n\nBody text."
     kinds = [(e.type, message.text[e.offset : e.offset + e.length]) for e in message.entities]
-    assert kinds == [("bold", "Sun & you"), ("italic", "A short note"), ("bold", "text"), ("text_link", "Read more")]
-    assert message.entities[-1].url == "https://example.org/a(1)"
+    assert kinds == [("bold", "Sun & you"), ("italic", "A short note"), ("bold", "text")]
+    assert keyboard == [[("Read the article", "https://example.org/a(1)")]]
+    assert preview_text(article_markdown(article)).endswith("[Read the article → https://example.org/a(1)]")
+
+
+def test_an_article_with_neither_body_nor_url_is_not_sendable_and_titles_are_never_cut() -> None:
+    title = "Anxiety Without a Trigger: Could It Be a Magnesium Deficiency After All, or Something Else Entirely?" * 2
+    teaser = Article(slug="teaser", title=title, summary="Only a subtitle")
+    assert "neither a body nor a `url`" in why_not_sendable(teaser)
+    assert why_not_sendable(teaser.model_copy(update={"url": "https://example.org/x"})) is None
+    assert why_not_sendable(teaser.model_copy(update={"body": "Some text."})) is None
+    assert article_message(article_markdown(teaser)) == (article_markdown(teaser), None)
+    assert render(article_markdown(teaser))[0].text.startswith(title)
 
 
 def test_an_article_whose_summary_repeats_its_title_shows_it_once() -> None:
@@ -98,7 +112,8 @@ def test_an_article_whose_summary_repeats_its_title_shows_it_once() -> None:
 
 def test_every_other_text_fits_in_one_message_and_short_ones_in_a_caption(content: Content) -> None:
     safety = content.safety
-    texts = [safety.disclaimer, safety.consent_prompt, safety.urgent_reply, safety.severe_pain_reply]
+    texts = [safety.disclaimer, safety.consent_prompt, safety.emergency_reply, safety.prompt_reply]
+    texts += [safety.warning_signs, safety.severe_pain_reply]
     texts += [safety.completion, safety.retest_reminder]
     texts += [band.meaning for band in content.bands] + [band.advice for band in content.bands if band.advice]
     texts += [entry.answer for entry in content.faq] + [reply.reply for reply in content.smalltalk]

@@ -1,7 +1,5 @@
 """Red-flag detection: tolerant of how people write, not fooled by negation or near misses."""
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +21,7 @@ PHRASES = {
     "fall_injury": ["pain after a fall", "car accident", "fell and hurt my back", "fell down", "slipped and fell",
                     "back pain after an accident", "pain after an injury"],
 }
-FLAGS = [RedFlag(id=i, label=i.replace("_", " "), phrases=p) for i, p in PHRASES.items()]
+FLAGS = [RedFlag(id=i, label=i.replace("_", " "), level="emergency", phrases=p) for i, p in PHRASES.items()]
 
 
 @pytest.fixture(scope="module")
@@ -106,37 +104,74 @@ def test_negation_is_scoped_to_its_clause(detector):
 
 
 def test_flags_are_checked_in_content_order():
-    first, second = (RedFlag(id=i, label=i, phrases=["numb groin"]) for i in ("a", "b"))
+    first, second = (RedFlag(id=i, label=i, level="emergency", phrases=["numb groin"]) for i in ("a", "b"))
     assert RedFlagDetector([first, second]).detect("numb groin").id == "a"
 
 
 def test_a_phrase_of_only_small_words_is_refused():
     with pytest.raises(ValueError, match="'of the'"):
-        RedFlagDetector([RedFlag(id="x", label="x", phrases=["of the"])])
+        RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["of the"])])
 
 
 def test_no_flags_never_fire():
     assert RedFlagDetector([]).detect("loss of bladder control") is None
 
 
-def test_fast_with_sixty_phrases():
-    many = [RedFlag(id=f"{flag.id}{n}", label=flag.label, phrases=[f"{p} {w}" for p in flag.phrases])
-            for n, w in enumerate(("", "today", "again")) for flag in FLAGS]
-    detector = RedFlagDetector(many)
-    assert sum(len(f.phrases) for f in many) >= 60
-    messages = [
-        "Hi, I've been doing the exercises and my lower back feels a bit better, thank you!",
-        "Can I take vitamin D with coffee in the morning or should I wait until lunch?",
-        "I have a fever and my back pain is worse today, is that related to vitamin D?",
-        "no numbness, no weakness, just stiffness after sitting at my desk for hours " * 5,
-    ]
-    start = time.perf_counter()
-    rounds = 200
-    for n in range(rounds):
-        for message in messages:
-            detector.detect(f"{message} {n}")  # a new word each round: the cache is not all
-    per_message = (time.perf_counter() - start) / (rounds * len(messages))
-    assert per_message < 0.001
+def test_emergency_flags_win_over_prompt_ones_whatever_their_order():
+    prompt = RedFlag(id="fever", label="fever", level="prompt", phrases=["fever back"])
+    emergency = RedFlag(id="bladder", label="bladder", level="emergency", phrases=["can't pee"])
+    detector = RedFlagDetector([prompt, emergency])
+    assert detector.detect("fever and back pain, and I can't pee").id == "bladder"
+    assert detector.detect("fever and back pain").id == "fever"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what if I lose bladder control?",
+        "What happens if I get numbness in my groin?",
+        "Could vitamin D deficiency cause incontinence?",
+        "is it serious if I can't control my bladder?",
+        "In case I lose bladder control, what do I do?",
+    ],
+)
+def test_a_sign_asked_about_is_mentioned_not_alarmed(detector, text):
+    assert detector.detect(text) is None
+    assert detector.mention(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't control my bladder, is that serious?",
+        "I lost bladder control. What should I do?",
+        "Do I need a doctor? I have numbness in my groin",
+    ],
+)
+def test_a_sign_reported_next_to_a_question_is_an_alarm(detector, text):
+    assert detector.detect(text) is not None
+    assert detector.mention(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my mum had cancer and a fever with back pain", False),
+        ("my friend fell down the stairs", False),
+        ("I fell down the stairs, my friend helped me up", True),
+    ],
+)
+def test_someone_elses_sign_is_not_an_alarm(text, found):
+    flags = [RedFlag(id="x", label="x", level="prompt", phrases=["fever back pain", "fell down stairs"])]
+    assert (RedFlagDetector(flags).detect(text) is not None) == found
+
+
+def test_choices_in_a_phrase_expand():
+    flag = RedFlag(id="x", label="x", level="emergency", phrases=["can't control|hold bladder|bowels"])
+    detector = RedFlagDetector([flag])
+    for text in ("I can't hold my bowels", "cannot control my bladder", "couldn't hold my bladder"):
+        assert detector.detect(text) is not None, text
+    assert detector.detect("I can hold my bladder") is None
 
 
 @settings(max_examples=200, deadline=None)
@@ -144,3 +179,14 @@ def test_fast_with_sixty_phrases():
 def test_any_text_is_handled(text):
     flag = RedFlagDetector(FLAGS).detect(text)
     assert flag is None or flag in FLAGS
+
+
+def test_a_word_group_serves_every_phrase_that_names_it():
+    groups = {"area": ["groin", "down there", "bum"], "numb": ["numb", "pins and needles"]}
+    flag = RedFlag(id="x", label="x", level="emergency", phrases=["{numb} {area}"])
+    detector = RedFlagDetector([flag], groups)
+    for text in ("my bum is numb", "pins and needles in my groin", "it's numb down there"):
+        assert detector.detect(text) is not None, text
+    assert detector.detect("my foot is numb") is None
+    with pytest.raises(ValueError, match="not defined"):
+        RedFlagDetector([RedFlag(id="y", label="y", level="prompt", phrases=["{nope} groin"])], groups)

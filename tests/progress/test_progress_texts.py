@@ -42,15 +42,13 @@ class TestSummaryMarkdown:
         text = summary_markdown(summarize(two_weeks(7, 4), levels))
         assert "Average pain: 7.0 in your first week → 4.0 in the latest week (down 3.0)." in text
         assert "Vitamin D: 18 ng/mL on 2 Nov → 31 ng/mL on 24 Nov." in text
-        assert (
-            "Retest window: between 28 Dec and 25 Jan 2027 (8-12 weeks after your first result)."
-            in text
-        )
+        assert "Retesting: ask your clinician when to retest." in text  # no timeline of our own
+        assert "weeks after" not in text
 
     def test_empty_state_tells_how_to_add_data(self):
         text = summary_markdown(summarize([], []), title="Your progress")
         assert text.startswith("**Your progress**\n")
-        assert "`/pain 6`" in text and "`/level 24`" in text and "buttons" in text
+        assert "`/pain 6`" in text and "`/level 24 ng/mL`" in text and "buttons" in text
 
     def test_one_checkin_asks_for_another_day(self):
         text = summary_markdown(summarize(pain(d(1), 6), []))
@@ -76,14 +74,14 @@ class TestSummaryMarkdown:
 
     def test_pain_only_points_to_level(self):
         text = summary_markdown(summarize(two_weeks(5, 5), []))
-        assert "No vitamin D result yet" in text and "`/level 24`" in text
+        assert "No vitamin D result yet" in text and "`/level 24 ng/mL`" in text
         assert "Retest" not in text
 
     def test_levels_only_points_to_pain(self):
         text = summary_markdown(summarize([], [ng(d(2), 18)]))
         assert "No pain check-ins yet" in text and "`/pain 6`" in text
         assert "Vitamin D: 18 ng/mL on 2 Nov." in text
-        assert "Retest window: between 28 Dec and 25 Jan 2027" in text
+        assert "Retesting: ask your clinician when to retest." in text
 
     def test_nmol_results_show_as_given_and_in_ng(self):
         text = summary_markdown(summarize([], [nmol(d(2), 45), nmol(d(24), 78)]))
@@ -97,10 +95,10 @@ class TestSummaryMarkdown:
         text = summary_markdown(summarize([], [ng(d(2), 18), ng(d(10), 22), ng(d(24), 31)]))
         assert "(3 results)" in text
 
-    def test_a_past_retest_window_is_in_the_past_tense(self):
+    def test_no_retest_timeline_is_given_even_long_after_the_first_result(self):
         levels = [ng(date(2026, 1, 5), 18), ng(date(2026, 6, 1), 35)]
         text = summary_markdown(summarize([], levels))
-        assert "Your retest window was between 2 Mar and 30 Mar" in text
+        assert "Retesting: ask your clinician when to retest." in text and "window" not in text
 
     def test_no_medical_claims(self):
         points, levels = realistic_history()
@@ -171,11 +169,11 @@ class TestCompletionSummary:
         text = completion_summary_markdown(points, levels)
         assert "7.0 in your first week → 4.0 in your last week (down 3.0)" in text
         assert "18 ng/mL on 2 Nov → 31 ng/mL on 24 Nov" in text
-        assert "Retest window: between 28 Dec and 25 Jan 2027" in text
+        assert "Retesting: ask your clinician when to retest." in text
 
     def test_without_a_result_recommends_the_test(self):
         text = completion_summary_markdown(two_weeks(6, 5), [])
-        assert "25-hydroxyvitamin D" in text and "`/level 24`" in text
+        assert "25-hydroxyvitamin D" in text and "`/level 24 ng/mL`" in text
         assert "Retest" not in text
 
     def test_without_checkins(self):

@@ -104,7 +104,9 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     elif snapshot is None:
         await reply(update, context, NOT_ENROLLED)
     elif snapshot.awaiting == "timezone":
-        await ask_timezone(update, context, "Thank you. ")
+        # The warning signs once, right after consent, with the first setup question.
+        signs = runtime(context).deps.content.safety.warning_signs
+        await ask_timezone(update, context, f"Thank you. Before we set up, please keep this in mind:\n\n{signs}\n\n")
 
 
 async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_key: str) -> None:

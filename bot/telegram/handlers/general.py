@@ -22,11 +22,13 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     operator = rt.deps.settings.is_operator(update.effective_user.id)
     text = (
         "**Your 30-day vitamin D and back pain program**\n\n"
-        "Each morning, at your own local time, you get one day of the program: a short reading "
+        "Every day, at the local time you chose, you get one day of the program: a reading "
         "from the article and one concrete task. Tell me how your back feels (0-10) with the "
-        "buttons under each day, add your vitamin D blood results, ask questions in your own "
-        "words, and watch your progress on a chart.\n\n"
+        "buttons under each day, add your vitamin D blood results in the unit your lab uses "
+        "(`/level 24 ng/mL` or `/level 60 nmol/L`), ask questions in your own words, and "
+        "watch your progress on a chart.\n\n"
         + "\n".join(help_lines(operator))
+        + f"\n\n{rt.deps.content.safety.warning_signs}"
         + f"\n\n_{rt.deps.content.safety.disclaimer}_"
     )
     await reply(update, context, text)

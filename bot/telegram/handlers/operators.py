@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.content.loader import ContentError, load_article
-from bot.content.program import plain
+from bot.content.program import article_message, plain, why_not_sendable
 from bot.services import stats as stats_service
 from bot.services.broadcasts import Progress
 from bot.telegram.handlers.general import UNKNOWN_COMMAND
@@ -57,10 +57,14 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if article is None:
         await reply(update, context, f"There is no article “{plain(slug)}”. Available articles: {available}")
         return
+    refusal = why_not_sendable(article)
+    if refusal is not None:
+        await reply(update, context, f"Not sent: {refusal}")
+        return
     broadcast = await rt.broadcasts.create(article, requested_by=update.effective_chat.id, status="draft")
     audience = await rt.broadcasts.audience_size()
     await reply(update, context, "Preview — exactly what subscribers will see:")
-    await reply(update, context, broadcast.markdown)
+    await reply(update, context, *article_message(broadcast.markdown))
     await reply(
         update, context,
         f"Send **{plain(article.title)}** to {audience} active subscriber{'s' if audience != 1 else ''}?",

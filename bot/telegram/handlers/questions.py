@@ -23,7 +23,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     flag = rt.questions.red_flag_in(text)
     if flag is not None:  # safety before anything else, even mid-enrolment
         await rt.questions.record_red_flag(user_id, flag)
-        await reply(update, context, rt.deps.content.safety.urgent_reply)
+        await reply(update, context, rt.deps.content.safety.reply_for(flag))
+        return
+    if rt.questions.sign_asked_about(text) is not None:  # "what if I can't pee?": the signs, no alarm
+        await reply(update, context, rt.deps.content.safety.warning_signs)
         return
     snapshot = await rt.subscriptions.get(user_id)
     if snapshot is not None and snapshot.awaiting == "timezone":
@@ -38,7 +41,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     answer = await rt.questions.ask(user_id, text)
     if answer.kind == "red_flag":
-        await reply(update, context, rt.deps.content.safety.urgent_reply)
+        await reply(update, context, rt.deps.content.safety.reply_for(answer.red_flag))
     elif answer.kind == "answer":
         await _send_answer(update, context, answer.entry)
     elif answer.kind == "smalltalk":

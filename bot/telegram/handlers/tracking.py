@@ -9,11 +9,22 @@ import asyncio
 from datetime import date
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.content.render import render_caption
-from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, short_date
-from bot.domain.parsing import LevelReading, NeedsUnitConfirmation, ParseError, confirm_unit, parse_level, parse_pain
+from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, band_range, short_date
+from bot.domain.parsing import (
+    ASK_UNIT_ABOVE,
+    NG_ML,
+    NMOL_L,
+    LevelReading,
+    NeedsUnitConfirmation,
+    ParseError,
+    confirm_unit,
+    parse_level,
+    parse_pain,
+)
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
 from bot.services.chart import render_progress_chart
 from bot.services.messages import pain_keyboard
@@ -59,8 +70,17 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _record_pain(update, context, parsed.score, None)
 
 
+async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> None:
+    """A red flag in a /pain or /level note gets its reply before anything else is said."""
+    rt = runtime(context)
+    flag = await rt.questions.check_note(update.effective_user.id, note)
+    if flag is not None:
+        await reply(update, context, rt.deps.content.safety.reply_for(flag))
+
+
 async def _record_pain(update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None) -> None:
     rt = runtime(context)
+    await _safety_first(update, context, note)
     try:
         recorded = await rt.tracking.record_pain(update.effective_user.id, score, note)
     except NotEnrolled:
@@ -85,25 +105,44 @@ async def _record_pain(update: Update, context: ContextTypes.DEFAULT_TYPE, score
 # ---- vitamin D -------------------------------------------------------------------------------
 
 
+UNIT_QUESTION = (
+    "Which unit is your result **{value}** in? Your lab report prints it right next to the number: "
+    "**ng/mL** (usual in the US) or **nmol/L** (usual in most other countries). I'll remember your "
+    "answer; typing a unit, e.g. `/level 60 nmol/L`, changes it."
+)
+
+
 async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
+    text = " ".join(context.args)
+    await _safety_first(update, context, text)
     today = await rt.tracking.today_for(update.effective_user.id)
-    parsed = parse_level(" ".join(context.args), today=today)
+    parsed = parse_level(text, today=today)
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
     elif isinstance(parsed, NeedsUnitConfirmation):
+        try:
+            remembered = await rt.tracking.level_unit(update.effective_user.id)
+        except NotEnrolled:
+            await reply(update, context, NOT_ENROLLED)
+            return
+        if remembered == NMOL_L or (remembered == NG_ML and parsed.value <= ASK_UNIT_ABOVE):
+            reading = confirm_unit(parsed, remembered)
+            if isinstance(reading, ParseError):
+                await reply(update, context, reading.message)
+            else:
+                await _record_level(update, context, reading, today, remember_unit=False)
+            return
         value, stamp = f"{parsed.value:g}", parsed.taken_on.isoformat()
-        if parsed.value > MAX_PLAUSIBLE_NG_ML:
-            question = f"**{value}** is too high to be ng/mL. Was your result in nmol/L?"
+        buttons = [[(f"{value} ng/mL", f"lvl:{value}:{stamp}:ng"), (f"{value} nmol/L", f"lvl:{value}:{stamp}:nmol")]]
+        if remembered == NG_ML:  # a value this high is more likely nmol/L: ask again
+            high = "too high to be" if parsed.value > MAX_PLAUSIBLE_NG_ML else "unusually high in"
+            question = f"**{value}** is {high} ng/mL. Was your result in nmol/L? Your lab report shows the unit next to the number."
         else:
-            question = f"**{value}** would be unusually high in ng/mL. Was your result in nmol/L?"
-        await reply(
-            update, context,
-            f"{question} Your lab report shows the unit next to the number.",
-            [[(f"Yes, {value} nmol/L", f"lvl:{value}:{stamp}:nmol"), (f"No, {value} ng/mL", f"lvl:{value}:{stamp}:ng")]],
-        )
+            question = UNIT_QUESTION.format(value=value)
+        await reply(update, context, question, buttons)
     else:
-        await _record_level(update, context, parsed, today)
+        await _record_level(update, context, parsed, today, remember_unit=True)
 
 
 async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,33 +158,44 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(STALE_BUTTON)
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)  # one answer per question
-    reading = confirm_unit(pending, "nmol/L" if unit == "nmol" else "ng/mL")
+    if query.message is not None:  # one answer per question (a forged press may have no message)
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:  # a second press: the buttons are already gone
+            pass
+    reading = confirm_unit(pending, NMOL_L if unit == "nmol" else NG_ML)
     if isinstance(reading, ParseError):
         await reply(update, context, reading.message)
         return
-    await _record_level(update, context, reading, today)
+    await _record_level(update, context, reading, today, remember_unit=True)
 
 
-async def _record_level(update: Update, context: ContextTypes.DEFAULT_TYPE, reading: LevelReading, today: date) -> None:
+async def _record_level(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reading: LevelReading, today: date, *, remember_unit: bool
+) -> None:
     rt = runtime(context)
     try:
-        recorded = await rt.tracking.record_level(update.effective_user.id, reading)
+        recorded = await rt.tracking.record_level(update.effective_user.id, reading, remember_unit=remember_unit)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
-    shown = f"{reading.original_value:g} {reading.original_unit}"
-    if reading.original_unit != "ng/mL":
+    unit = reading.original_unit
+    shown = f"{reading.original_value:g} {unit}"
+    band_words = band_range(recorded.band, unit)
+    if unit != NG_ML:  # the article's ranges are in ng/mL: show both
         shown += f" (= {reading.value_ng_ml:.1f} ng/mL)"
+        band_words += f", that is {band_range(recorded.band, NG_ML)}"
     lines = [
         f"Saved: vitamin D **{shown}**, taken {_day(reading.taken_on, today)}.",
         "",
-        f"**{recorded.band.label}.** {recorded.band.meaning}",
+        f"**{recorded.band.label}** ({band_words}). {recorded.band.meaning}",
     ]
     if recorded.band.advice:
         lines += ["", recorded.band.advice]
     if recorded.change:
         lines += ["", f"That's {recorded.change}."]
+    if recorded.unit_changed:
+        lines += ["", f"_From now on I'll read results without a unit as {unit}; type the unit to change it._"]
     await reply(update, context, "\n".join(lines))
 
 
@@ -189,7 +239,7 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
             f"• {short_date(r.taken_on, with_year=True)}: {r.original_value:g} {r.original_unit}"
             + (f" ({r.value_ng_ml:.1f} ng/mL)" if r.original_unit != "ng/mL" else "")
             for r in history.results
-        ] or ["• none yet — add one with /level 24"]
+        ] or ["• none yet — add one with /level 24 ng/mL or /level 60 nmol/L"]
     buttons = []
     if history.page > 1:
         buttons.append(("‹ Newer", f"hist:{history.page - 1}"))
@@ -206,12 +256,14 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await reply(update, context, NOT_ENROLLED)
             return
         pain, levels = await load_points(session, subscriber.id)
+        # The chart speaks the subscriber's unit: the one remembered, else their latest result's.
+        unit = subscriber.level_unit or (levels[-1].original_unit if levels else NG_ML)
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
-    bands = band_shades(rt.deps.content.bands)
+    bands = band_shades(rt.deps.content.bands, unit)
     # matplotlib is slow and blocking: render off the event loop.
-    png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands)
+    png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands, unit=unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary_markdown(summarize(pain, levels), title="Your progress"))
     await context.bot.send_photo(
