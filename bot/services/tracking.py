@@ -149,7 +149,6 @@ class TrackingService:
             subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None:
                 return False
-            # Red-flag counts stay for operators, tied to nobody.
             await session.execute(
                 update(RedFlagEvent).where(RedFlagEvent.subscriber_id == subscriber.id).values(subscriber_id=None)
             )
