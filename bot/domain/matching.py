@@ -29,6 +29,7 @@ example question; and this takes well under the 5 ms budget (bench/bench_matchin
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -41,13 +42,17 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry, SmallTalk
+from bot.domain.embedding import Embedder, shared_embedder
 from bot.domain.referrals import referral_topic
 from bot.domain.text import stem, words
 
-ANSWER_THRESHOLD = 0.6  # share of the message the best entry explains
-MIN_LEAD = 0.08  # how far (relative) the best entry must lead the second to answer
+SIMILARITY_THRESHOLD = 0.5  # cosine of the message and the best entry's closest example
+ANSWER_THRESHOLD = 0.5  # share of the message's words the best entry knows
+MIN_LEAD = 0.1  # how far the best entry's score must lead the second's to answer
+LEXICAL_SHARE = 0.3  # BM25 (relative to the best entry's) next to the cosine in an entry's score
 ANSWER_SHARE = 0.35  # how much an entry's answer counts next to its best example
-KEYWORD_SHARE = 0.35
+NEXT_EXAMPLES_SHARE = (0.5, 0.25)  # how much its 2nd and 3rd best examples add: agreement counts
+KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
 COMMON_WORD_FLOOR = 0.25  # so "vitamin d back pain" still counts as being about something
@@ -57,6 +62,9 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 SYNONYM_MARK = "="
 NUMBER = "#"
+
+# bm25s logs every index it builds at DEBUG; one per start-up is noise in the bot's own logs.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 STOP_WORDS = frozenset(
     """
@@ -161,7 +169,10 @@ class FaqMatcher:
     Raises ValueError when the FAQ's synonym groups are malformed (see ``synonym_table``).
     """
 
-    def __init__(self, faq: Sequence[FaqEntry], smalltalk: Sequence[SmallTalk] = ()) -> None:
+    def __init__(
+        self, faq: Sequence[FaqEntry], smalltalk: Sequence[SmallTalk] = (), embedder: Embedder | None = None
+    ) -> None:
+        self._embedder = embedder or shared_embedder()
         self._faq = tuple(faq)
         self._smalltalk = tuple(smalltalk)
         self._synonyms = synonym_table(self._faq)
@@ -200,7 +211,18 @@ class FaqMatcher:
             )
         documents = asked + answers + keywords
         self._asked_count = len(asked)
+        asked_texts = [text for entry in self._faq for text in (entry.question, *entry.examples)]
+        self._asked_vectors = self._embedder.embed(asked_texts)
+        self._asked_entry = np.repeat(
+            np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp))
+        )
         self._starts = np.array(starts, dtype=np.intp)
+        # Each entry's question/example documents as one row, padded with a document scoring 0.
+        ends = starts[1:] + [len(asked)]
+        width = max((end - start for start, end in zip(starts, ends)), default=0)
+        self._asked_rows = np.full((len(starts), width), len(asked) + 2 * len(self._faq), dtype=np.intp)
+        for row, (start, end) in enumerate(zip(starts, ends)):
+            self._asked_rows[row, : end - start] = np.arange(start, end)
         count = len(self._faq)
         self._answer_doc = np.arange(len(asked), len(asked) + count)
         self._keyword_doc = np.arange(len(asked) + count, len(asked) + 2 * count)
@@ -282,20 +304,40 @@ class FaqMatcher:
     def _entry_scores(self, query: list[str]) -> np.ndarray:
         if not query or not self._faq:
             return np.zeros(len(self._faq))
-        scores = self._bm25.get_scores(query)
-        best_asked = np.maximum.reduceat(scores[: self._asked_count], self._starts)
+        scores = np.append(self._bm25.get_scores(query), 0.0)
+        per_entry = -np.sort(-scores[self._asked_rows], axis=1)
+        asked = per_entry[:, 0]
+        for rank, share in enumerate(NEXT_EXAMPLES_SHARE, start=1):
+            if per_entry.shape[1] > rank:
+                asked = asked + share * per_entry[:, rank]
         return (
-            best_asked
+            asked
             + ANSWER_SHARE * scores[self._answer_doc]
             + KEYWORD_SHARE * scores[self._keyword_doc]
         )
 
-    def _ranked(self, text: str) -> tuple[list[int], np.ndarray, list[str], int]:
+    def _semantic_scores(self, text: str) -> np.ndarray:
+        """Per entry, the cosine of the message and the closest of the entry's questions."""
+        if not self._faq:
+            return np.zeros(0)
+        corrected = []
+        for word in words(text):
+            fixed = self._correct(word) if word not in STOP_WORDS else word
+            corrected.append(fixed or word)
+        similarities = self._asked_vectors @ self._embedder.embed([" ".join(corrected) or text])[0]
+        best = np.full(len(self._faq), -1.0)
+        np.maximum.at(best, self._asked_entry, similarities)
+        return best
+
+    def _ranked(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray, list[str], int]:
         query, unknown = self._query(text)
-        scores = self._entry_scores(query)
+        lexical = self._entry_scores(query)
+        semantic = self._semantic_scores(text)
+        top = lexical.max() if len(lexical) else 0.0
+        scores = semantic + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
         # Ties keep the FAQ's own order, so an empty match suggests its first questions.
         order = sorted(range(len(self._faq)), key=lambda i: (-scores[i], i))
-        return order, scores, query, unknown
+        return order, scores, semantic, query, unknown
 
     def confidence(self, query: list[str], unknown: int, index: int) -> float:
         total = sum(self._weight(t) for t in query) + unknown * UNKNOWN_WORD_WEIGHT
@@ -343,7 +385,7 @@ class FaqMatcher:
         smalltalk, smalltalk_score, only_smalltalk = self._smalltalk_match(text)
         if smalltalk is not None and smalltalk_score >= SMALLTALK_THRESHOLD:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)
-        order, scores, query, unknown = self._ranked(text)
+        order, scores, semantic, query, unknown = self._ranked(text)
         suggestions = tuple(self._faq[index] for index in order[:3])
         topic = referral_topic(text)
         if topic is not None:
@@ -352,10 +394,10 @@ class FaqMatcher:
             return Match("unsure")
         best = order[0]
         confidence = self.confidence(query, unknown, best)
-        second = scores[order[1]] if len(order) > 1 else 0.0
-        lead = (scores[best] - second) / scores[best] if scores[best] > 0 else 0.0
-        if confidence >= ANSWER_THRESHOLD and lead >= MIN_LEAD:
-            return Match("answer", entry=self._faq[best], score=confidence, suggestions=suggestions)
+        lead = scores[best] - (scores[order[1]] if len(order) > 1 else 0.0)
+        similarity = float(semantic[best])
+        if similarity >= SIMILARITY_THRESHOLD and confidence >= ANSWER_THRESHOLD and lead >= MIN_LEAD:
+            return Match("answer", entry=self._faq[best], score=similarity, suggestions=suggestions)
         if smalltalk is not None and only_smalltalk:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)
         if confidence == 0.0:
@@ -363,14 +405,4 @@ class FaqMatcher:
             opener = self._smalltalk_opener(text)
             if opener is not None:
                 return Match("smalltalk", smalltalk=opener, score=smalltalk_score)
-        return Match("unsure", score=confidence, suggestions=suggestions)
-
-    def explain(self, text: str) -> tuple[float, float, tuple[FaqEntry, ...]]:
-        """(confidence, lead, three closest entries): what calibration and operators look at."""
-        order, scores, query, unknown = self._ranked(text)
-        if not order:
-            return 0.0, 0.0, ()
-        best = order[0]
-        second = scores[order[1]] if len(order) > 1 else 0.0
-        lead = (scores[best] - second) / scores[best] if scores[best] > 0 else 0.0
-        return self.confidence(query, unknown, best), float(lead), tuple(self._faq[i] for i in order[:3])
+        return Match("unsure", score=similarity, suggestions=suggestions)
