@@ -126,6 +126,14 @@ def stats() -> None:
     asyncio.run(print_stats(settings, _content(settings)))
 
 
+@app.command()
+def questions(limit: int = typer.Option(30, "--limit", "-n", help="how many groups to show")) -> None:
+    """Unanswered and low-confidence questions, grouped by similarity, with the closest FAQ entry."""
+    from bot.cli_operator import print_questions
+
+    asyncio.run(print_questions(_settings(), limit))
+
+
 def main() -> None:
     app()
 

@@ -74,3 +74,18 @@ async def broadcast_status(settings: Settings) -> None:
 async def print_stats(settings: Settings, content: Content) -> None:
     async with _deps(settings, content) as deps:
         typer.echo(stats_service.render(await stats_service.collect(deps)))
+
+
+async def print_questions(settings: Settings, limit: int) -> None:
+    from bot.services.questions import question_groups, render_groups
+
+    async with _deps(settings, None) as deps:
+        async with deps.sessions() as session:
+            groups = await question_groups(session, limit=limit)
+    typer.echo(
+        f"Unanswered and low-confidence questions, grouped by similarity ({len(groups)} groups; "
+        "count, closest FAQ entry, up to three examples). Add good ones to that entry's examples "
+        "in content/faq.yaml."
+    )
+    for line in render_groups(groups):
+        typer.echo(line)

@@ -42,8 +42,8 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", "/start", "enrol, or pick up where you left off", enrolment.start),
     Command("today", "/today", "today's program material again", general.today),
-    Command("pain", "/pain 6 [note]", "how your back feels today, 0-10", tracking.pain_command),
-    Command("level", "/level 24 [nmol/L] [2026-11-02]", "add a vitamin D blood result", tracking.level_command),
+    Command("pain", "/pain 6 [note] [yesterday]", "how your back feels, 0-10", tracking.pain_command),
+    Command("level", "/level 24 [nmol/L] [2 November]", "add a vitamin D blood result", tracking.level_command),
     Command("progress", "/progress", "your chart and summary", tracking.progress_command),
     Command("history", "/history", "your check-ins and results", tracking.history_command),
     Command("faq", "/faq", "questions I can answer", questions.faq_command),
@@ -68,6 +68,7 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
     ("hist:", tracking.history_button),
     ("forget:", tracking.forget_button),
     (questions.FAQ_PREFIX, questions.faq_button),
+    (questions.CHECKIN_PREFIX, questions.checkin_button),
     ("bc:", operators.broadcast_button),
     ("bcsv:", operators.recipients_button),
 )

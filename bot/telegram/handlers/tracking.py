@@ -6,7 +6,7 @@ Refused input gets the parser's plain-text message and stores nothing."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
@@ -28,6 +28,7 @@ PAIN_QUESTION = (
     "note, e.g. /pain 6 stiff after sitting."
 )
 STALE_BUTTON = "That button isn't valid any more."
+OLD_RESULT = timedelta(days=365)  # a result older than this is confirmed before it is saved
 
 
 def _day(day: date, today: date) -> str:
@@ -42,11 +43,12 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not text:
         await reply(update, context, PAIN_QUESTION, pain_keyboard())
         return
-    parsed = parse_pain(text)
+    today, day_first = await runtime(context).tracking.date_order_for(update.effective_user.id)
+    parsed = parse_pain(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
         return
-    await _record_pain(update, context, parsed.score, parsed.note)
+    await record_pain(update, context, parsed.score, parsed.note, parsed.on)
 
 
 async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,23 +58,26 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(STALE_BUTTON)
         return
     await query.answer(f"Saved: {parsed.score}/10")
-    await _record_pain(update, context, parsed.score, None)
+    await record_pain(update, context, parsed.score, None)
 
 
-async def _record_pain(update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None) -> None:
+async def record_pain(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None, on: date | None = None
+) -> None:
     rt = runtime(context)
     try:
-        recorded = await rt.tracking.record_pain(update.effective_user.id, score, note)
+        recorded = await rt.tracking.record_pain(update.effective_user.id, score, note, on)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
     when = short_date(recorded.local_date)
+    day = "today's" if on is None else f"{when}'s"
     if recorded.replaced is None:
-        text = f"Thanks! Today's back pain is saved: **{recorded.score}/10** ({when})."
+        text = f"Thanks! {day[0].upper()}{day[1:]} back pain is saved: **{recorded.score}/10** ({when})."
     else:
         text = (
-            f"Updated: today's back pain is now **{recorded.score}/10** ({when}). This replaces "
-            f"your earlier check-in today ({recorded.replaced}/10): one check-in per day counts."
+            f"Updated: {day} back pain is now **{recorded.score}/10** ({when}). This replaces "
+            f"the earlier check-in for that day ({recorded.replaced}/10): one check-in per day counts."
         )
     if note:
         text += " Your note is saved too."
@@ -87,10 +92,19 @@ async def _record_pain(update: Update, context: ContextTypes.DEFAULT_TYPE, score
 
 async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    today = await rt.tracking.today_for(update.effective_user.id)
-    parsed = parse_level(" ".join(context.args), today=today)
+    today, day_first = await rt.tracking.date_order_for(update.effective_user.id)
+    parsed = parse_level(" ".join(context.args), today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
+    elif isinstance(parsed, LevelReading) and parsed.taken_on < today - OLD_RESULT:
+        # Most likely a typo in the year: ask before a six-year-old result stretches the chart.
+        value, stamp = f"{parsed.original_value:g}", parsed.taken_on.isoformat()
+        unit = "nmol" if parsed.original_unit == "nmol/L" else "ng"
+        await reply(
+            update, context,
+            f"That result is from **{_day(parsed.taken_on, today)}**, more than a year ago. Save it anyway?",
+            [[(f"Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
+        )
     elif isinstance(parsed, NeedsUnitConfirmation):
         value, stamp = f"{parsed.value:g}", parsed.taken_on.isoformat()
         if parsed.value > MAX_PLAUSIBLE_NG_ML:
@@ -110,6 +124,11 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     rt = runtime(context)
     today = await rt.tracking.today_for(update.effective_user.id)
+    if query.data == "lvl:no":
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
+        return
     try:
         _, value, stamp, unit = query.data.split(":")
         pending = NeedsUnitConfirmation(float(value), date.fromisoformat(stamp))
@@ -135,6 +154,9 @@ async def _record_level(update: Update, context: ContextTypes.DEFAULT_TYPE, read
         await reply(update, context, NOT_ENROLLED)
         return
     shown = f"{reading.original_value:g} {reading.original_unit}"
+    if recorded.duplicate:
+        await reply(update, context, f"You already saved vitamin D **{shown}** for {_day(reading.taken_on, today)}, so I kept just the one.")
+        return
     if reading.original_unit != "ng/mL":
         shown += f" (= {reading.value_ng_ml:.1f} ng/mL)"
     lines = [
