@@ -180,7 +180,7 @@ def parse_level(
     value = float(m["value"].replace(",", "."))
     found, remainder = find_date(" ".join(([m["unit"]] if m["unit"] else []) + tokens[1:]), today=today, day_first=day_first)
     if isinstance(found, ParseError):
-        return found
+        return ParseError(f"{found.message} {_LEVEL_USAGE}")
     if isinstance(found, AmbiguousDate):
         return _ambiguous(found, f"/level {m['value']}")
     rest = remainder.split()
@@ -248,7 +248,7 @@ def _ambiguous(found: "AmbiguousDate", command: str) -> ParseError:
     first, second = (f"{d.day} {d.strftime('%B')} {d.year}" for d in (found.day_first, found.month_first))
     return ParseError(
         f"{_quote(found.text)} could be {first} or {second}. Which one? Please send it again with the "
-        f"month in words: {command} {first} or {command} {second}."
+        f"month in words: {command} {first} or {command} {second}." + (f" {_LEVEL_USAGE}" if command.startswith("/level") else "")
     )
 
 
@@ -284,7 +284,7 @@ _DATE_IN_TEXT = re.compile(
     r"(?<![\w/.-])(?:" + "|".join(pattern for _, pattern in _DATE_PATTERNS) + r")(?![\w/-])",
     re.IGNORECASE,
 )
-_DATE_EXAMPLES = "For example: yesterday, 2 days ago, 1 March, 01.03.2026 or 2026-03-01."
+_DATE_EXAMPLES = "Dates work like: yesterday, 2 days ago, 1 March, 01.03.2026 or 2026-03-01."
 
 
 @dataclass(frozen=True)

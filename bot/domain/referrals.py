@@ -71,8 +71,8 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
     ("other-treatments", (
         _words(r"surgery", r"surgeon", r"operation", r"chiropract\w*", r"chiro", r"osteopath\w*",
                r"acupunct\w*", r"injections?", r"epidural", r"heat (?:pad|pack)s?", r"heating pad",
-               r"ice ?packs?", r"ice or heat", r"heat or ice", r"tens machine", r"massage", r"brace",
-               r"mattress", r"tonight", r"right now", r"cant sleep", r"cannot sleep", r"prescribe"),
+               r"ice ?packs?", r"ice or heat", r"heat or ice", r"tens machine", r"massage",
+               r"tonight", r"right now", r"cant sleep", r"cannot sleep", r"prescribe"),
     )),
 )
 

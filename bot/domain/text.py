@@ -32,6 +32,13 @@ IRREGULAR = {
     "worst": "bad",
     "peed": "pee",
     "peeing": "pee",
+    # Snowball keeps the -en verb apart from its adjective: "weakening" -> "weaken".
+    "weaken": "weak",
+    "weakens": "weak",
+    "weakened": "weak",
+    "weakening": "weak",
+    "weaker": "weak",
+    "weakest": "weak",
 }
 
 NEGATIONS = frozenset(

@@ -128,8 +128,9 @@ def test_level_accepts(text, ng, value, unit, taken_on):
         ("251 ng/mL", "higher than any"), ("625 nmol/L", "higher than any"), ("700", "higher than any"),
         ("24 mg/dl", "don't know the unit"), ("24 ng/dl", "don't know the unit"),
         ("24 2026-11-25", "in the future"), ("24 ng/mL 2027-01-01", "in the future"),
-        ("24 2026-13-01", "couldn't read the date"), ("24 ng/mL 2026-02-30", "couldn't read the date"),
-        ("24 02.11.2026", "couldn't read the date"), ("24 ng/mL 2/11/2026", "couldn't read the date"),
+        ("24 2026-13-01", "isn't a date in the calendar"), ("24 ng/mL 2026-02-30", "isn't a date in the calendar"),
+        ("24 31.02.2026", "isn't a date in the calendar"), ("24 ng/mL 2/11/2026", "could be 2 November 2026 or 11 February 2026"),
+        ("24 1 March 1899", "before 1900"), ("24 tomorrow", "in the future"),
         ("24 ng/mL 2026-11-02 extra", "didn't understand"), ("1,000", "thousands separator"),
     ],
 )
@@ -137,7 +138,7 @@ def test_level_refuses_with_usage(text, hint):
     result = parse_level(text, today=TODAY)
     assert isinstance(result, ParseError), result
     assert hint in result.message
-    assert "/level 24" in result.message and "/level 60 nmol/L 2026-11-02" in result.message
+    assert "/level 24" in result.message and "/level 60 nmol/L 2 November" in result.message
 
 
 @pytest.mark.parametrize("text", ["151", "200", "624", "400 2026-11-01"])

@@ -77,7 +77,8 @@ async def record_pain(
     else:
         text = (
             f"Updated: {day} back pain is now **{recorded.score}/10** ({when}). This replaces "
-            f"the earlier check-in for that day ({recorded.replaced}/10): one check-in per day counts."
+            f"your earlier check-in {'today' if on is None else 'for that day'} ({recorded.replaced}/10): "
+            "one check-in per day counts."
         )
     if note:
         text += " Your note is saved too."
