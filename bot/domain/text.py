@@ -26,6 +26,8 @@ IRREGULAR = {
     "fallen": "fall",
     "lost": "lose",
     "loss": "lose",
+    "took": "take",
+    "taken": "take",
     "gave": "give",
     "given": "give",
     "worse": "bad",
