@@ -75,7 +75,11 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
 
 
 def help_lines(operator: bool) -> list[str]:
-    return [f"{c.usage} — {c.description}" for c in COMMANDS if operator or not c.operator]
+    # "<slug>" would be read as an HTML tag and vanish: such usages are shown as code.
+    return [
+        f"{f'`{c.usage}`' if '<' in c.usage else c.usage} — {c.description}"
+        for c in COMMANDS if operator or not c.operator
+    ]
 
 
 def register(application: Application) -> None:

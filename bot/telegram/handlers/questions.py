@@ -28,6 +28,7 @@ from bot.telegram.runtime import reply, runtime
 FAQ_PREFIX = "faq:"
 CHECKIN_PREFIX = "ckn:"
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
+_LOOKS_LIKE_A_TIME = re.compile(r"\d{1,2}\s*[:.h]\s*\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?", re.IGNORECASE)
 
 _QUESTION_START = re.compile(
     r"(?:what|whats|how|why|when|where|who|which|can|could|should|is|are|do|does|did|will|would|am|"
@@ -88,6 +89,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await time_text(update, context, text)
         return
+    if snapshot is not None and _LOOKS_LIKE_A_TIME.fullmatch(text.strip()):
+        at = parse_delivery_time(text)
+        if not isinstance(at, ParseError):  # "07:30" after enrolment: a new delivery time?
+            await reply(
+                update, context, f"Would you like each day's message at **{at:%H:%M}** from now on?",
+                [[(f"Yes, at {at:%H:%M}", f"time:{at:%H:%M}"), ("No", f"{CHECKIN_PREFIX}keep")]],
+            )
+            return
     checkin = parse_checkin_words(text)
     if checkin is not None and snapshot is not None:
         if checkin.note is None and await rt.questions.awaits_pain_score(user_id):
@@ -137,6 +146,9 @@ async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.answer()
     await query.edit_message_reply_markup(None)  # one answer per question
     score_text, _, note = query.data.removeprefix(CHECKIN_PREFIX).partition(":")
+    if score_text == "keep":
+        await reply(update, context, "Okay, nothing changed.")
+        return
     if score_text == "no":
         await reply(update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.")
         return
