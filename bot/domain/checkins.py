@@ -51,6 +51,8 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     folded = " ".join(fold(text).split())
     if not folded or "?" in folded or len(re.findall(r"\d+", folded)) > 2:
         return None
+    if re.search(r"\d\s*(?:am|pm|a\.m|p\.m|h)\b", folded):
+        return None  # "7 am": a time
     folded = folded.replace("\u2019", "'")
     match = _PATTERN.fullmatch(folded)
     if match is None:

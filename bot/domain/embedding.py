@@ -38,7 +38,9 @@ class Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 256), dtype=np.float32)
-        return np.asarray(self._model.embed(texts, norm=True), dtype=np.float32)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vectors = np.asarray(self._model.embed(texts, norm=True), dtype=np.float32)
+        return np.nan_to_num(vectors)  # a text with no known token has no direction: similarity 0
 
 
 @cache

@@ -79,7 +79,7 @@ STOP_WORDS = frozenset(
     have has had having can could would should will shall may might must what whats which who
     whom whose where how hows yes im ive id ill thats theres heres just also really
     actually basically pretty quite some any anything something everything please pls plz ok
-    okay oh get got gets getting tell want wanna need needs thing things kind sort lot lots
+    okay oh get got gets getting tell want wanna need needs needed thing things kind sort lot lots
     bit many most other another still even ever again already one way go going
     say said guess think wondering wonder question ask asking someone anyone person
     cuz while good true find out happen happens thought come seem
@@ -233,7 +233,8 @@ class FaqMatcher:
         self._keyword_doc = np.arange(len(asked) + count, len(asked) + 2 * count)
         # bm25s cannot index an empty document: a placeholder no message can contain.
         self._bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        self._bm25.index([doc or ["\x00"] for doc in documents], show_progress=False)
+        if documents:
+            self._bm25.index([doc or ["\x00"] for doc in documents], show_progress=False)
         self._document_count = len(documents)
         document_frequency = Counter(t for vocabulary in entry_vocabulary for t in vocabulary)
         total = max(count, 1)
