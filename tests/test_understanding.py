@@ -231,6 +231,10 @@ async def test_an_old_result_is_confirmed_and_a_repeated_one_stored_once(bot):
     again = await ka.next_reply()
     assert "already saved" in again.text
     assert await results(bot) == [(date(2020, 1, 1), 24.0, "ng/mL"), (TODAY, 24.0, "ng/mL")]
+    # The chart spans the program; the 2020 result is listed under it, not plotted.
+    [photo] = await ka.replies_after(ka.command("/progress"))
+    assert photo.kind == "photo"
+    assert "Earlier results, before the program (not on the chart): 24 ng/mL (1 Jan 2020)" in photo.caption
 
 
 async def test_future_and_too_old_dates_are_refused(bot):

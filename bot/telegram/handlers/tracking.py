@@ -12,6 +12,7 @@ from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot.content.render import render_caption
+from bot.domain.calendar import local_date
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, short_date
 from bot.domain.parsing import LevelReading, NeedsUnitConfirmation, ParseError, confirm_unit, parse_level, parse_pain
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
@@ -29,6 +30,7 @@ PAIN_QUESTION = (
 )
 STALE_BUTTON = "That button isn't valid any more."
 OLD_RESULT = timedelta(days=365)  # a result older than this is confirmed before it is saved
+BEFORE_PROGRAM = timedelta(days=90)  # results this long before the program are listed, not plotted
 
 
 def _day(day: date, today: date) -> str:
@@ -229,14 +231,31 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await reply(update, context, NOT_ENROLLED)
             return
         pain, levels = await load_points(session, subscriber.id)
+        started = subscriber.consented_at or subscriber.created_at
+        zone = subscriber.timezone
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
+    # The chart spans the program: results from long before it are listed, not plotted, so one
+    # old result does not squeeze the program's 30 days into a corner of a six-year axis.
+    program_start = min([local_date(started, zone)] + [p.day for p in pain]) - BEFORE_PROGRAM
+    older = [level for level in levels if level.taken_on < program_start]
+    levels = [level for level in levels if level.taken_on >= program_start]
     bands = band_shades(rt.deps.content.bands)
+    summary = summary_markdown(summarize(pain, levels), title="Your progress")
+    if older:
+        listed = "; ".join(
+            f"{level.original_value:g} {level.original_unit} ({short_date(level.taken_on, with_year=True)})"
+            for level in older[-3:]
+        )
+        summary += f"\n\nEarlier results, before the program (not on the chart): {listed}."
+    if not pain and not levels:
+        await reply(update, context, summary)
+        return
     # matplotlib is slow and blocking: render off the event loop.
     png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
-    caption, *rest = render_caption(summary_markdown(summarize(pain, levels), title="Your progress"))
+    caption, *rest = render_caption(summary)
     await context.bot.send_photo(
         update.effective_chat.id, InputFile(png, filename="progress.png"),
         caption=caption.text, caption_entities=list(caption.entities) or None,
