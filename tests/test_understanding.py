@@ -301,6 +301,23 @@ async def test_operators_see_unanswered_questions_grouped_with_the_closest_entry
     assert "/broadcast <slug>" in help_text.text
 
 
+async def test_vitd_bot_questions_lists_the_groups(server, database_url, tmp_path, clock, content, settings_for):
+    from tests.e2e import running_bot
+    from tests.test_broadcast_crash import bot_environment
+    from tests.test_cli_operator import run_cli
+
+    async with running_bot(settings_for(server, database_url), content, clock, server) as harness:
+        ra = harness.user(2118, "Ra")
+        await harness.enrol(ra)
+        for text in ("what is the best mattress brand", "which mattress brand is best"):
+            await ask(ra, text)
+    code, output = await run_cli(bot_environment(server, database_url), tmp_path, "questions")
+    assert code == 0, output
+    [line] = [line for line in output.splitlines() if "mattress" in line]
+    assert line.strip().startswith("2× ") and "(closest FAQ: " in line
+    assert "what is the best mattress brand" in line and "which mattress brand is best" in line
+
+
 async def test_the_consent_text_says_questions_are_kept_and_read(bot):
     qi = bot.user(2117, "Qi")
     await qi.command("/start")

@@ -146,7 +146,8 @@ def render_groups(groups: list[QuestionGroup]) -> list[str]:
     lines = []
     for group in groups:
         shown = " | ".join(example[:80] for example in group.examples)
-        extra = f", {group.low_confidence} answered with low confidence" if group.low_confidence else ""
-        closest = f" (closest FAQ: {group.closest})" if group.closest else ""
-        lines.append(f"  {group.count}×{extra}{closest}: {shown}")
+        notes = [f"closest FAQ: {group.closest}"] if group.closest else []
+        if group.low_confidence:
+            notes.append(f"{group.low_confidence} answered with low confidence")
+        lines.append(f"  {group.count}× {shown}" + (f" ({'; '.join(notes)})" if notes else ""))
     return lines or ["  none"]
