@@ -223,6 +223,11 @@ def parse_place(text: str) -> ZoneChoice | ZoneOptions | ParseError:
         return ZoneChoice(ABBREVIATIONS[lowered])
     if lowered in _LONDON_GMT:
         return ZoneChoice("Europe/London")
+    # Countries before zone names: "Japan" and "Poland" are also old IANA aliases, and the
+    # canonical key ("Asia/Tokyo") is the one to store.
+    code = _countries().get(lowered)
+    if code is not None and (found := _country_choice(code, cleaned)) is not None:
+        return found
     direct = parse_timezone(cleaned)
     if not isinstance(direct, ParseError):
         return direct
@@ -232,12 +237,6 @@ def parse_place(text: str) -> ZoneChoice | ZoneOptions | ParseError:
             found = parse_place(part) if part else None
             if found is not None and not isinstance(found, ParseError):
                 return found
-        return direct
-    code = _countries().get(lowered)
-    if code is not None:
-        found = _country_choice(code, cleaned)
-        if found is not None:
-            return found
     return direct
 
 
