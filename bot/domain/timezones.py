@@ -105,7 +105,7 @@ ABBREVIATIONS: dict[str, str] = {
     "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
     "akst": "America/Anchorage", "akdt": "America/Anchorage", "hst": "Pacific/Honolulu",
     "ast": "America/Halifax", "adt": "America/Halifax", "nst": "America/St_Johns", "ndt": "America/St_Johns",
-    "bst": "Europe/London", "uk time": "Europe/London", "british time": "Europe/London",
+    "gmt": "Europe/London", "bst": "Europe/London", "uk time": "Europe/London", "british time": "Europe/London",
     "ist": "Asia/Kolkata", "india time": "Asia/Kolkata",
     "cet": "Europe/Berlin", "cest": "Europe/Berlin", "met": "Europe/Berlin", "mez": "Europe/Berlin",
     "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "eet": "Europe/Athens", "eest": "Europe/Athens",
@@ -117,7 +117,8 @@ ABBREVIATIONS: dict[str, str] = {
     "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "nzst": "Pacific/Auckland",
     "nzdt": "Pacific/Auckland", "brt": "America/Sao_Paulo", "art": "America/Argentina/Buenos_Aires",
 }
-# GMT alone stays UTC (it is also the name of the zero offset); these names of it mean London.
+# Typed on its own, GMT means London's clock (GMT in winter, BST in summer) to the people who
+# write it; the zero offset itself is "UTC" (or "GMT+0").
 _LONDON_GMT = {"gmt uk", "uk gmt", "london gmt"}
 # Country names people type that differ from iso3166.tab's ("Britain (UK)", "Korea (South)").
 COUNTRY_ALIASES: dict[str, str] = {
@@ -246,7 +247,7 @@ def parse_timezone(text: str) -> ZoneChoice | ParseError:
     if not cleaned:
         return ParseError(f"Please tell me your time zone. {_HELP}")
     if cleaned.lower() in _UTC_ALIASES:
-        return ZoneChoice(UTC_KEY)
+        return ZoneChoice(UTC_KEY)  # a stored key or a button: "GMT" here is the zero offset
     if cleaned.lower() in ABBREVIATIONS:
         return ZoneChoice(ABBREVIATIONS[cleaned.lower()])
     if m := _OFFSET_INPUT.fullmatch(cleaned):

@@ -150,7 +150,7 @@ from bot.domain.timezones import ZoneOptions, day_first_for_zone, parse_place  #
         ("uk", "Europe/London"), ("Japan", "Asia/Tokyo"),
         ("Berlin, Germany", "Europe/Berlin"), ("paris, france", "Europe/Paris"),
         ("Springfield, Germany", "Europe/Berlin"),  # an unknown city: the country's zone
-        ("Madrid", "Europe/Madrid"), ("UTC+2", "UTC+02:00"), ("GMT", "UTC"),
+        ("Madrid", "Europe/Madrid"), ("UTC+2", "UTC+02:00"), ("GMT", "Europe/London"), ("UTC", "UTC"),
     ],
 )
 def test_places_resolve_to_the_zone_people_mean(text, key):
