@@ -136,3 +136,14 @@ def evaluate(matcher: FaqMatcher, data: dict, name: str) -> Figures:
             figures.false_checkins += 1
             figures.misses.append(f"  FALSE CHECKIN {message!r}")
     return figures
+
+
+def pooled(parts: list[Figures], name: str = "all held-out") -> Figures:
+    """Several sets' counts added up: the held-out set is every held-out batch together."""
+    total = Figures(name)
+    for part in parts:
+        for key, value in vars(part).items():
+            if isinstance(value, int):
+                setattr(total, key, getattr(total, key) + value)
+        total.misses += part.misses
+    return total
