@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 SYNONYM_MARK = "="
 NUMBER = "#"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 # bm25s logs every index it builds at DEBUG; one per start-up is noise in the bot's own logs.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -388,6 +390,16 @@ class FaqMatcher:
         return max(openers, key=lambda pair: pair[0])[1] if openers else None
 
     def match(self, text: str) -> Match:
+        result = self._match_one(text)
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if len(words(s)) >= 2]
+        if result.kind != "unsure" or len(sentences) < 2:
+            return result
+        # "No numbness in my groin. What do my vitamin D numbers mean?": the question is one
+        # sentence of several, and the others only dilute it.
+        answers = [m for m in map(self._match_one, sentences) if m.kind == "answer"]
+        return max(answers, key=lambda m: m.score) if answers else result
+
+    def _match_one(self, text: str) -> Match:
         order, scores, semantic, query, unknown = self._ranked(text)
         suggestions = tuple(self._faq[index] for index in order[:3])
         topic = referral_topic(text)  # before small talk: "are you a real doctor?" is no greeting

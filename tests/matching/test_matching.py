@@ -229,3 +229,8 @@ def test_warning_signs_answer_lists_both_levels(faq):
                  "fever", "weight loss", "cancer", "steroid", "weakened immune system", "rest does not ease"):
         assert sign in answer
     assert answer.index("emergency") < answer.index("See a doctor promptly")
+
+
+def test_a_question_among_other_sentences_is_found(toy):
+    result = toy.match("My back has been bad all week. I saw my gp. Should I take magnesium too?")
+    assert (result.kind, result.entry.id) == ("answer", "minerals")
