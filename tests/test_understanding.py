@@ -323,3 +323,30 @@ async def test_the_consent_text_says_questions_are_kept_and_read(bot):
     await qi.command("/start")
     consent = await qi.next_reply()
     assert "questions" in consent.text.lower() and "operators" in consent.text
+
+
+async def test_a_question_at_the_time_step_is_answered_and_a_time_still_works(bot, content):
+    sa = bot.user(2119, "Sa")
+    await sa.command("/start")
+    await sa.next_reply()
+    await sa.press("✅ I agree")
+    await sa.replies(2)
+    await sa.press("UTC")
+    await sa.replies(2)  # zone set, and the time question
+    await sa.send("what is the 30 day plan?")
+    answer, again = await sa.replies(2)
+    assert entry_id(content, answer) == "protocol"
+    assert "time for your daily message" in again.text
+    await sa.send("7:30")
+    done, day1 = await sa.replies(2)
+    assert "07:30" in done.text and day1.text.startswith("Day 1 of 30")
+
+
+async def test_a_forged_check_in_button_stores_nothing(bot):
+    ta = bot.user(2120, "Ta")
+    await bot.enrol(ta)
+    ta.mark_read()
+    await ta.press_data("ckn:99")
+    refused = await ta.next_reply()
+    assert "isn't valid" in refused.text
+    assert await checkins(bot) == []
