@@ -1,9 +1,9 @@
 """Benchmark: how long the FAQ matcher takes to answer one message, over the whole real FAQ.
 
 Run: ``.venv/bin/python bench/bench_matching.py``. Prints the median and p99 time of
-``FaqMatcher.match`` for every message of the evaluation set, first with cold caches (each word
+``FaqMatcher.match`` for every message of the evaluation sets, first with cold caches (each word
 seen for the first time, so every typo goes through rapidfuzz) and then warm, and exits 1 when a
-median exceeds the 5 ms budget.
+p99 exceeds the 5 ms budget.
 """
 
 from __future__ import annotations
@@ -31,9 +31,13 @@ def load(name: str, key: str, model):
 
 
 def messages() -> list[str]:
-    data = yaml.safe_load((ROOT / "tests/matching/eval_messages.yaml").read_text(encoding="utf-8"))
-    found = [m for group in data["faq"].values() for m in group] + data["off_topic"]
-    return found + [m for group in data["smalltalk"].values() for m in group]
+    found: list[str] = []
+    for path in [ROOT / "tests/matching/dev.yaml", *sorted((ROOT / "tests/matching/heldout").glob("*.yaml"))]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found += [str(m) for group in data["faq"].values() for m in group]
+        found += [str(m) for key in ("off_topic", "out_of_scope") for m in data.get(key, [])]
+        found += [str(m) for group in data.get("smalltalk", {}).values() for m in group]
+    return found
 
 
 def timed_ms(matcher: FaqMatcher, texts: list[str]) -> list[float]:
@@ -49,7 +53,7 @@ def summary(label: str, times: list[float]) -> float:
     median = statistics.median(times)
     p99 = statistics.quantiles(times, n=100)[98]
     print(f"{label:<6} n={len(times):>5}  median {median:.3f} ms  p99 {p99:.3f} ms")
-    return median
+    return p99
 
 
 def main() -> int:
@@ -64,7 +68,7 @@ def main() -> int:
     warm = summary("warm", timed_ms(matcher, texts * WARM_ROUNDS))
     worst = max(cold, warm)
     if worst > BUDGET_MS:
-        print(f"FAIL: median {worst:.3f} ms exceeds the {BUDGET_MS} ms budget")
+        print(f"FAIL: p99 {worst:.3f} ms exceeds the {BUDGET_MS} ms budget")
         return 1
     print(f"OK: within the {BUDGET_MS} ms budget")
     return 0

@@ -160,6 +160,14 @@ def demo(
         _fail(f"The demo could not start on 127.0.0.1:{port}: {exc.strerror or exc}. Try --port with another number.")
 
 
+@app.command()
+def questions(limit: int = typer.Option(30, "--limit", "-n", help="how many groups to show")) -> None:
+    """Unanswered and low-confidence questions, grouped by similarity, with the closest FAQ entry."""
+    from bot.cli_operator import print_questions
+
+    asyncio.run(print_questions(_settings(), limit))
+
+
 def main() -> None:
     app()
 

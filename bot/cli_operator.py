@@ -95,3 +95,18 @@ async def write_export(settings: Settings, content: Content, telegram_id: int, f
         path = folder / file.filename
         path.write_bytes(file.data)
         typer.echo(f"Wrote {path}")
+
+
+async def print_questions(settings: Settings, limit: int) -> None:
+    from bot.services.questions import question_groups, render_groups
+
+    async with _deps(settings, None) as deps:
+        async with deps.sessions() as session:
+            groups = await question_groups(session, limit=limit)
+    typer.echo(
+        f"Unanswered and low-confidence questions, grouped by similarity ({len(groups)} groups; "
+        "count, closest FAQ entry, up to three examples). Add good ones to that entry's examples "
+        "in content/faq.yaml."
+    )
+    for line in render_groups(groups):
+        typer.echo(line)

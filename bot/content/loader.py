@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 import bot
 from bot.content.models import (
+    MIN_FAQ_EXAMPLES,
     PROGRAM_LENGTH,
     Article,
     Band,
@@ -381,6 +382,8 @@ class _Loader:
         file = self.file("faq.yaml")
         entries = self._unique_items(file, "faq", FaqEntry, "FAQ entry")
         self.faq_file = file
+        for message in faq_example_problems(entries):
+            file.problem(message)
         return entries
 
     def smalltalk(self) -> list[SmallTalk]:
@@ -613,6 +616,24 @@ def _check_rereads(loader: _Loader, file: _SourceFile, sections: list[Section], 
         if key in seen:
             file.problem(f"day {day.day} re-reads the same passage as day {seen[key]}", line)
         seen[key] = day.day
+
+
+def faq_example_problems(entries: list[FaqEntry]) -> list[str]:
+    """Each entry needs MIN_FAQ_EXAMPLES distinct example questions, none shared with another entry."""
+    problems, owner = [], {}
+    for entry in entries:
+        distinct = {" ".join(example.lower().split()) for example in entry.examples if example.strip()}
+        if len(distinct) < MIN_FAQ_EXAMPLES:
+            problems.append(
+                f"FAQ entry '{entry.id}' has {len(distinct)} different example questions; "
+                f"it needs at least {MIN_FAQ_EXAMPLES}"
+            )
+        for example in sorted(distinct):
+            if owner.setdefault(example, entry.id) != entry.id:
+                problems.append(
+                    f"FAQ entries '{owner[example]}' and '{entry.id}' share the example '{example}'"
+                )
+    return problems
 
 
 def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 PROGRAM_LENGTH = 30
+MIN_FAQ_EXAMPLES = 15  # fewer and the matcher cannot learn how people really ask
 
 
 class _Strict(BaseModel):
@@ -58,6 +59,7 @@ class FaqEntry(_Strict):
     id: str
     question: str
     answer: str  # Markdown, in the article's own words
+    examples: list[str] = []  # ways people ask it (at least MIN_FAQ_EXAMPLES, checked on load)
     keywords: list[str] = []  # words, phrases and synonyms people use for this question
     source: str | None = None  # the Section id the answer comes from
 

@@ -1,60 +1,64 @@
-"""Match a subscriber's free-text message to an FAQ entry, a small-talk reply, or "not sure".
+"""Match a subscriber's free-text message to an FAQ entry, a referral, small talk, or "not sure".
 
-How a message is read (content and messages go through the same steps, so the stemmer only has to
-be consistent, not linguistically right):
+How a message is read (the FAQ's questions, examples and answers go through the same steps):
 
-1. Normalization: Unicode folded to ASCII (é -> e), lowercased, split on anything not a letter or
-   digit, numbers ("22", "3s", "two") collapsed to one token, stop words and chat filler dropped,
-   a small suffix stemmer (pains -> pain, muscles/muscle -> muscl, tested -> test).
-2. Typos: a word of five letters or more that the FAQ does not know becomes its closest vocabulary
-   word (rapidfuzz ``fuzz.ratio`` >= 85), cached per word; shorter words must match exactly.
-3. Synonyms: a content keyword ``term = alias, alias`` makes every alias read as ``term`` in
-   messages and in the FAQ alike (D3 -> vitamin d, lumbar -> back), longest alias first and
-   repeatedly, so "low vit d" -> "low vitamin d" -> "vitamin d deficiency".
-4. Ranking: BM25 over the entries' question + keywords (keywords count as a set, the question once
-   more). Terms most entries share (vitamin, d, back, pain) only break ties, so "is my back
-   inflamed because of low vitamin d" goes to inflammation.
-5. Confidence (0-1): the share of the message's weight (idf; a word the FAQ does not know weighs
-   ``UNKNOWN_WORD_WEIGHT``) that the best entry explains. "bitcoin price" explains nothing.
-6. Decision: a message that *is* a small-talk phrase ("thanks!", "helo") gets small talk; else the
-   best entry answers if its confidence reaches ``ANSWER_THRESHOLD``, or ``ANCHORED_THRESHOLD``
-   when the message names the FAQ's subject (a shared term) and a term specific to that entry;
-   else a message of small-talk words only, or opening with small talk and naming nothing the
-   FAQ knows ("cheers mate"), gets small talk; else "unsure" with the three closest entries.
+1. The shared text pipeline (bot/domain/text.py): folded to lowercase ASCII, split into words;
+   stop words and chat filler dropped; numbers become one token ``#``.
+2. Typos: a word of five letters or more that the FAQ never uses becomes its closest FAQ word
+   (rapidfuzz ``fuzz.ratio`` >= 85), cached per word; shorter words must match exactly.
+3. Stems (Snowball English, from the pipeline), then synonyms: a content keyword
+   ``term = alias, alias`` makes every alias read as ``term`` ("vit d" -> "vitamin d").
+4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py) against every
+   example question; an entry's similarity is that of its closest example.
+5. Words: BM25 (the ``bm25s`` library) over one document per example question, plus one for the
+   answer and one for the keywords; an entry scores its best examples plus a share of its answer's
+   and keywords' scores. An entry's score is its similarity plus ``LEXICAL_SHARE`` of its BM25
+   score relative to the best entry's.
+   Coverage (0-1): the share of the message's weight (idf; a word the FAQ never uses weighs
+   ``UNKNOWN_WORD_WEIGHT``) that the best entry's words explain. "bitcoin price" explains nothing.
+6. Decision, in order: a referral when the message asks what the article cannot answer
+   (bot/domain/referrals.py: pregnancy, children, other medicines, diagnoses, "are you a doctor");
+   small talk when the whole message is a small-talk phrase; an answer when the best entry's
+   closest example is similar enough (``SIMILARITY_THRESHOLD``), the entry knows enough of the
+   message's words (``ANSWER_THRESHOLD``) and it leads the next entry by ``MIN_LEAD``; small talk
+   for a message of small-talk words; otherwise "unsure", with the three closest entries.
 
-The thresholds and weights were chosen on tests/matching/eval_messages.yaml (run
-``pytest tests/matching/test_faq_eval.py -s`` for the report): off-topic messages score at most
-~0.3 there and FAQ-directed ones mostly 0.55 or more. Two batches of that set were held out
-while tuning and scored 76-83% top-1; expect about that on messages nobody has seen, and add the
-synonym an author would list when the unanswered-questions report shows a miss.
-
-Why rapidfuzz and weighted keywords rather than embeddings or a trained classifier: no model can
-be downloaded where the bot runs; the FAQ is small and written by operators, who can fix a miss by
-adding a keyword; every decision is explainable; and matching takes well under the 5 ms budget
-(bench/bench_matching.py). rapidfuzz is a maintained C++ library that does the one thing a keyword
-index cannot: tolerate "magnesum" and "siatica".
+The thresholds were calibrated on the development set only (tests/matching/dev.yaml, with
+``python tests/matching/calibrate.py``); the held-out batches in tests/matching/heldout/ measure
+them (``pytest tests/matching/test_faq_eval.py -s`` prints the figures; tests/matching/SCORES.md
+keeps each batch's first score). Keywords alone reached 73% top-1 on held-out messages; the
+sentence vectors (a 33 MB model inside the ``wordllama`` wheel, nothing downloaded) lift it, and
+the whole match stays far under the 5 ms budget (bench/bench_matching.py). Operators fix a miss by
+adding the question to the entry's examples (`vitd-bot questions` lists what people asked).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+import bm25s
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.content.models import FaqEntry, SmallTalk
+from bot.domain.embedding import Embedder, shared_embedder
+from bot.domain.referrals import referral_topic
+from bot.domain.text import stem, words
 
-ANSWER_THRESHOLD = 0.5
-ANCHORED_THRESHOLD = 0.3  # when the message names the FAQ's subject and a specific term
-CORE_TERM_IDF = 1.2  # terms most entries share (vitamin, d, back, pain): the FAQ's subject
-CORE_TERM_RANK_SHARE = 0.1  # how much a shared term counts when ranking
-SPECIFIC_TERM_IDF = 2.0  # a term few entries use (sciatica, magnesium)
+SIMILARITY_THRESHOLD = 0.5  # cosine of the message and the best entry's closest example
+ANSWER_THRESHOLD = 0.5  # share of the message's words the best entry knows
+MIN_LEAD = 0.1  # how far the best entry's score must lead the second's to answer
+LEXICAL_SHARE = 0.3  # BM25 (relative to the best entry's) next to the cosine in an entry's score
+ANSWER_SHARE = 0.35  # how much an entry's answer counts next to its best example
+NEXT_EXAMPLES_SHARE = (0.5, 0.25)  # how much its 2nd and 3rd best examples add: agreement counts
+KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
 COMMON_WORD_FLOOR = 0.25  # so "vitamin d back pain" still counts as being about something
@@ -64,30 +68,27 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 SYNONYM_MARK = "="
 NUMBER = "#"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
-_WORD = re.compile(r"[a-z0-9]+")
-_NUMERIC = re.compile(r"\d+s?")  # "omega 3s", "the 90s"
+# bm25s logs every index it builds at DEBUG; one per start-up is noise in the bot's own logs.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 STOP_WORDS = frozenset(
     """
-    a an the and or but if then so of to in on at for from by with about as into than too very
+    a an the and or but if then so of to in on at for from by with about as into than very
     i me my mine myself we us our you your yours u ur he him his she her it its they them their
     this that these those there here is am are was were be been being do does did doing done
     have has had having can could would should will shall may might must what whats which who
-    whom whose when where why how hows not no yes im ive id ill dont doesnt didnt cant couldnt
-    isnt arent wasnt wont wouldnt shouldnt thats theres heres just also really actually
-    basically pretty quite some any anything something everything nothing please pls plz ok okay
-    oh get got gets getting tell like want wanna need needs thing things kind sort lot lots
-    bit many most other another still even ever again already now one way go going
-    say said guess think wondering wonder question ask asking someone anyone person because
-    cuz due since while take taking help helps helped helpful good bad best worse worst better
-    true lead leads problem problems issue issues find out happen happens thought come see seem
-    seems look looks use used using try tried keep put give gives mean means involved matter
-    make makes made roughly exactly till until nobody anybody mention mentioned up down off
-    over almost probably maybe perhaps definitely sometimes often usually recently today
-    tonight tomorrow yesterday anyway though show shows right wrong first last next
-    feel feels feeling felt
-    all every each own same such via per both well lately always
+    whom whose where how hows yes im ive id ill thats theres heres just also really
+    actually basically pretty quite some any anything something everything please pls plz ok
+    okay oh get got gets getting tell want wanna need needs needed thing things kind sort lot lots
+    bit many most other another still even ever again already one way go going
+    say said guess think wondering wonder question ask asking someone anyone person
+    cuz while good true find out happen happens thought come seem
+    seems look looks use used using try tried keep put mean means involved matter
+    make makes made roughly exactly nobody anybody mention mentioned
+    probably maybe perhaps definitely sometimes usually recently anyway though right
+    all every each own same such via per both well lately always part stuff
     """.split()
 )
 
@@ -95,7 +96,7 @@ NUMBER_WORDS = frozenset(
     "two three four five six seven eight nine ten twelve twenty thirty forty fifty sixty".split()
 )
 
-Kind = Literal["answer", "smalltalk", "unsure"]
+Kind = Literal["answer", "referral", "smalltalk", "unsure"]
 
 
 @dataclass(frozen=True)
@@ -105,67 +106,25 @@ class Match:
     smalltalk: SmallTalk | None = None
     score: float = 0.0
     suggestions: tuple[FaqEntry, ...] = field(default=())
+    referral: str | None = None  # the topic the article cannot answer
 
 
-def fold(text: str) -> str:
-    """Lowercase ASCII: accents dropped, apostrophes removed so "what's" is one word."""
-    text = text.replace("'", "").replace("\u2019", "")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
-
-
-def words(text: str) -> list[str]:
-    """The folded words of ``text``, stop words included (small talk needs them)."""
-    return _WORD.findall(fold(text))
-
-
-_SUFFIXES = (("ies", "y", 2), ("sses", "ss", 2), ("ing", "", 3), ("ed", "", 3), ("ly", "", 4))
-
-
-@lru_cache(maxsize=8192)
-def stem(word: str) -> str:
-    """A deliberately small stemmer: plurals, -ing, -ed, -ly and a final silent e."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    for suffix, replacement, min_stem in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
-            word = word[: len(word) - len(suffix)] + replacement
-            if suffix in ("ing", "ed"):
-                word = _undouble(word)
-            break
-    else:
-        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
-
-
-def _undouble(word: str) -> str:
-    # "stopping" -> "stopp" -> "stop"; "swelling" keeps its ll so it matches "swell".
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-        return word[:-1]
-    return word
-
-
-def terms(text: str, skip: frozenset[str] = frozenset()) -> list[str]:
-    """The content-bearing terms of ``text``: numbers collapsed, stop words out, stemmed.
-
-    ``skip``: further words to drop, as written (before stemming).
-    """
+def content_words(text: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """The folded words of ``text`` that carry meaning: stop words out, numbers as ``#``."""
     result = []
     for word in words(text):
         if word in skip:
             continue
-        if _NUMERIC.fullmatch(word) or word in NUMBER_WORDS:
+        if word.isdigit() or (word[:-1].isdigit() and word[-1] == "s") or word in NUMBER_WORDS:
             result.append(NUMBER)
-            continue
-        if word in STOP_WORDS:
-            continue
-        stemmed = stem(word)
-        if stemmed not in STOP_WORDS:
-            result.append(stemmed)
+        elif word not in STOP_WORDS:
+            result.append(word)
     return result
+
+
+def terms(text: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """The stemmed content words of ``text``."""
+    return [word if word == NUMBER else stem(word) for word in content_words(text, skip)]
 
 
 def parse_keyword(keyword: str) -> tuple[str, list[str]]:
@@ -217,29 +176,77 @@ class FaqMatcher:
     Raises ValueError when the FAQ's synonym groups are malformed (see ``synonym_table``).
     """
 
-    def __init__(self, faq: Sequence[FaqEntry], smalltalk: Sequence[SmallTalk] = ()) -> None:
+    def __init__(
+        self, faq: Sequence[FaqEntry], smalltalk: Sequence[SmallTalk] = (), embedder: Embedder | None = None
+    ) -> None:
+        self._embedder = embedder or shared_embedder()
         self._faq = tuple(faq)
         self._smalltalk = tuple(smalltalk)
         self._synonyms = synonym_table(self._faq)
         self._longest_alias = max((len(alias) for alias in self._synonyms), default=0)
-        entry_terms = [self._entry_terms(entry) for entry in self._faq]
-        document_frequency = Counter(term for counts in entry_terms for term in counts)
-        total = len(self._faq)
+        self._vocabulary = tuple(sorted({
+            word
+            for entry in self._faq
+            for text in (entry.question, entry.answer, *entry.examples, *entry.keywords)
+            for word in content_words(text.replace(SYNONYM_MARK, " "))
+            if word != NUMBER
+        }))
+        self._known = frozenset(self._vocabulary)
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self._build_index()
+        self._build_smalltalk()
+
+    # -- the index ---------------------------------------------------------------------------
+
+    def _doc_terms(self, text: str) -> list[str]:
+        return self._rewrite(terms(text))
+
+    def _build_index(self) -> None:
+        # Documents: every entry's question and examples, entry after entry; then one answer
+        # document per entry; then one keyword document per entry.
+        asked: list[list[str]] = []
+        starts: list[int] = []
+        entry_vocabulary: list[set[str]] = []
+        answers, keywords = [], []
+        for entry in self._faq:
+            starts.append(len(asked))
+            asked += [self._doc_terms(text) for text in (entry.question, *entry.examples)]
+            answers.append(self._doc_terms(entry.answer))
+            keywords.append(self._doc_terms(" ".join(parse_keyword(k)[0] for k in entry.keywords)))
+            entry_vocabulary.append(
+                {t for doc in asked[starts[-1]:] for t in doc} | set(answers[-1]) | set(keywords[-1])
+            )
+        documents = asked + answers + keywords
+        self._asked_count = len(asked)
+        asked_texts = [text for entry in self._faq for text in (entry.question, *entry.examples)]
+        self._asked_vectors = self._embedder.embed(asked_texts)
+        self._asked_entry = np.repeat(
+            np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp))
+        )
+        self._starts = np.array(starts, dtype=np.intp)
+        # Each entry's question/example documents as one row, padded with a document scoring 0.
+        ends = starts[1:] + [len(asked)]
+        width = max((end - start for start, end in zip(starts, ends)), default=0)
+        self._asked_rows = np.full((len(starts), width), len(asked) + 2 * len(self._faq), dtype=np.intp)
+        for row, (start, end) in enumerate(zip(starts, ends)):
+            self._asked_rows[row, : end - start] = np.arange(start, end)
+        count = len(self._faq)
+        self._answer_doc = np.arange(len(asked), len(asked) + count)
+        self._keyword_doc = np.arange(len(asked) + count, len(asked) + 2 * count)
+        # bm25s cannot index an empty document: a placeholder no message can contain.
+        self._bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        if documents:
+            self._bm25.index([doc or ["\x00"] for doc in documents], show_progress=False)
+        self._document_count = len(documents)
+        document_frequency = Counter(t for vocabulary in entry_vocabulary for t in vocabulary)
+        total = max(count, 1)
         self._idf = {
             term: math.log(1 + (total - df + 0.5) / (df + 0.5))
             for term, df in document_frequency.items()
         }
-        # BM25's saturation and length normalisation: an entry with a long keyword list should
-        # not win ties just by listing more words.
-        average_length = sum(len(counts) for counts in entry_terms) / max(total, 1)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, counts in enumerate(entry_terms):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(counts) / average_length)
-            for term, count in counts.items():
-                self._postings[term].append((index, count * (BM25_K1 + 1) / (count + norm)))
-        alias_words = {word for alias in self._synonyms for word in alias}
-        self._vocabulary = tuple(sorted(set(self._idf) | alias_words))
-        self._known = frozenset(self._vocabulary)
+        self._entry_vocabulary = [frozenset(v) for v in entry_vocabulary]
+
+    def _build_smalltalk(self) -> None:
         self._smalltalk_phrases = [
             (" ".join(words(phrase)), item) for item in self._smalltalk for phrase in item.phrases
         ]
@@ -248,114 +255,108 @@ class FaqMatcher:
         )
         # "hi, is magnesium needed?": the greeting neither helps nor hurts the question.
         self._smalltalk_only_words = frozenset(
-            word for word in self._smalltalk_words if not set(terms(word)) & self._known
+            word for word in self._smalltalk_words if word not in self._known
         )
-        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
-
-    def _entry_terms(self, entry: FaqEntry) -> Counter[str]:
-        """1 for a term in the keywords, 1 more if the question itself uses it.
-
-        Keywords count as a set: listing "risk", "at risk" and "risk factors" must not make
-        "risk" outweigh the words of another entry's question.
-        """
-        counts = Counter(set(self._rewrite(terms(entry.question))))
-        keyword_terms: set[str] = set()
-        for keyword in entry.keywords:
-            keyword_terms.update(self._rewrite(terms(parse_keyword(keyword)[0])))
-        counts.update(keyword_terms)
-        return counts
 
     def _rewrite(self, sequence: list[str]) -> list[str]:
         """Aliases replaced by their term, repeatedly, so "low vit d" -> "low vitamin d" -> ..."""
         for _ in range(3):
-            rewritten = [term for term, _ in self._rewrite_once([(t, 1.0) for t in sequence])]
+            rewritten = self._rewrite_once(sequence)
             if rewritten == sequence:
                 break
             sequence = rewritten
         return sequence
 
-    # -- reading a message -------------------------------------------------------------------
-
-    def _correct_uncached(self, term: str) -> tuple[str, float]:
-        """The vocabulary word ``term`` most likely means, with how sure (1.0 = exact)."""
-        if term in self._known:
-            return term, 1.0
-        if len(term) < TYPO_MIN_LENGTH or term == NUMBER:
-            return term, 0.0
-        found = process.extractOne(
-            term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-        )
-        if found is None:
-            return term, 0.0
-        return found[0], found[1] / 100
-
-    def _rewrite_once(self, corrected: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        result: list[tuple[str, float]] = []
+    def _rewrite_once(self, sequence: list[str]) -> list[str]:
+        result: list[str] = []
         position = 0
-        while position < len(corrected):
-            for length in range(min(self._longest_alias, len(corrected) - position), 0, -1):
-                window = corrected[position : position + length]
-                head = self._synonyms.get(tuple(term for term, _ in window))
-                if head is not None and all(certainty > 0 for _, certainty in window):
-                    certainty = min(c for _, c in window)
-                    result += [(term, certainty) for term in head]
+        while position < len(sequence):
+            for length in range(min(self._longest_alias, len(sequence) - position), 0, -1):
+                head = self._synonyms.get(tuple(sequence[position : position + length]))
+                if head is not None:
+                    result += head
                     position += length
                     break
             else:
-                result.append(corrected[position])
+                result.append(sequence[position])
                 position += 1
         return result
 
-    def _query(self, text: str) -> dict[str, float]:
-        """Message terms after typo correction and synonyms, each with its match certainty."""
-        corrected = [self._correct(term) for term in terms(text, skip=self._smalltalk_only_words)]
-        for _ in range(3):
-            rewritten = self._rewrite_once(corrected)
-            if rewritten == corrected:
-                break
-            corrected = rewritten
-        result: dict[str, float] = {}
-        for term, certainty in corrected:
-            result[term] = max(result.get(term, 0.0), certainty)
-        return result
+    # -- reading a message -------------------------------------------------------------------
 
-    def _rank_weight(self, term: str) -> float:
-        # Words most entries share only break ties: "is my back inflamed because of low vitamin d"
-        # is about inflammation, however many entries also say "back" and "vitamin d".
-        idf = self._idf.get(term, 0.0)
-        return idf if idf >= CORE_TERM_IDF else idf * CORE_TERM_RANK_SHARE
+    def _correct_uncached(self, word: str) -> str | None:
+        """The FAQ word ``word`` most likely means, or None when there is none close enough."""
+        if word in self._known or word == NUMBER:
+            return word
+        if len(word) < TYPO_MIN_LENGTH:
+            return None
+        found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return None if found is None else found[0]
 
-    def _weight(self, term: str, certainty: float) -> float:
-        if certainty == 0.0 or term not in self._idf:
+    def _query(self, text: str) -> tuple[list[str], int]:
+        """The message's known terms (typos corrected, synonyms applied) and its unknown words."""
+        known, unknown = [], 0
+        for word in content_words(text, skip=self._smalltalk_only_words):
+            corrected = self._correct(word)
+            if corrected is None:
+                unknown += 1
+            else:
+                known.append(corrected if corrected == NUMBER else stem(corrected))
+        return list(dict.fromkeys(self._rewrite(known))), unknown
+
+    def _weight(self, term: str) -> float:
+        if term not in self._idf:
             return UNKNOWN_WORD_WEIGHT
         return max(self._idf[term], COMMON_WORD_FLOOR)
 
-    def _rank(self, text: str) -> list[tuple[float, float, int]]:
-        """(rank score, confidence, entry index) for every entry, best first."""
-        return self._rank_query(self._query(text))
+    def _entry_scores(self, query: list[str]) -> np.ndarray:
+        if not query or not self._faq:
+            return np.zeros(len(self._faq))
+        scores = np.append(self._bm25.get_scores(query), 0.0)
+        per_entry = -np.sort(-scores[self._asked_rows], axis=1)
+        asked = per_entry[:, 0]
+        for rank, share in enumerate(NEXT_EXAMPLES_SHARE, start=1):
+            if per_entry.shape[1] > rank:
+                asked = asked + share * per_entry[:, rank]
+        return (
+            asked
+            + ANSWER_SHARE * scores[self._answer_doc]
+            + KEYWORD_SHARE * scores[self._keyword_doc]
+        )
 
-    def _rank_query(self, query: dict[str, float]) -> list[tuple[float, float, int]]:
-        message_weight = sum(self._weight(t, c) for t, c in query.items())
-        scores = [0.0] * len(self._faq)
-        explained = [0.0] * len(self._faq)
-        for term, certainty in query.items():
-            if certainty == 0.0:
-                continue
-            weight = self._weight(term, certainty) * certainty
-            rank_weight = self._rank_weight(term) * certainty
-            for index, saturation in self._postings.get(term, ()):
-                scores[index] += rank_weight * saturation
-                explained[index] += weight
-        ranked = [
-            (scores[i], explained[i] / message_weight if message_weight else 0.0, i)
-            for i in range(len(self._faq))
-        ]
+    def _semantic_scores(self, text: str) -> np.ndarray:
+        """Per entry, the cosine of the message and the closest of the entry's questions."""
+        if not self._faq:
+            return np.zeros(0)
+        corrected = []
+        for word in words(text):
+            fixed = self._correct(word) if word not in STOP_WORDS else word
+            corrected.append(fixed or word)
+        similarities = self._asked_vectors @ self._embedder.embed([" ".join(corrected) or text])[0]
+        best = np.full(len(self._faq), -1.0)
+        np.maximum.at(best, self._asked_entry, similarities)
+        return best
+
+    def _ranked(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray, list[str], int]:
+        query, unknown = self._query(text)
+        lexical = self._entry_scores(query)
+        semantic = self._semantic_scores(text)
+        top = lexical.max() if len(lexical) else 0.0
+        scores = semantic + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
         # Ties keep the FAQ's own order, so an empty match suggests its first questions.
-        ranked.sort(key=lambda item: (-item[0], item[2]))
-        return ranked
+        order = sorted(range(len(self._faq)), key=lambda i: (-scores[i], i))
+        return order, scores, semantic, query, unknown
+
+    def confidence(self, query: list[str], unknown: int, index: int) -> float:
+        total = sum(self._weight(t) for t in query) + unknown * UNKNOWN_WORD_WEIGHT
+        if not total:
+            return 0.0
+        explained = sum(self._weight(t) for t in query if t in self._entry_vocabulary[index])
+        return explained / total
 
     def closest(self, text: str, n: int = 3) -> tuple[FaqEntry, ...]:
-        return tuple(self._faq[index] for _, _, index in self._rank(text)[:n])
+        order = self._ranked(text)[0]
+        return tuple(self._faq[index] for index in order[:n])
 
     def _smalltalk_match(self, text: str) -> tuple[SmallTalk | None, float, bool]:
         """Best small-talk item, its whole-message similarity, whether all words are small talk."""
@@ -378,23 +379,6 @@ class FaqMatcher:
             )[1]
         return best_item, best_score, only_smalltalk
 
-    def _threshold(self, query: dict[str, float], best: int) -> float:
-        """Lower when the message is plainly about the FAQ's subject and the entry's own topic.
-
-        "my sciatica flares up all the time, could vitamin d help" explains little of itself, but
-        it names vitamin D and a term only a few entries share; "is vitamin c good for a cold"
-        names the subject without any specific term and keeps the full threshold.
-        """
-        matched = [t for t, c in query.items() if c > 0 and t in self._idf]
-        names_subject = any(self._idf[t] < CORE_TERM_IDF for t in matched)
-        names_topic = any(
-            self._idf[t] >= SPECIFIC_TERM_IDF and self._entry_has(best, t) for t in matched
-        )
-        return ANCHORED_THRESHOLD if names_subject and names_topic else ANSWER_THRESHOLD
-
-    def _entry_has(self, index: int, term: str) -> bool:
-        return any(i == index for i, _ in self._postings.get(term, ()))
-
     def _smalltalk_opener(self, text: str) -> SmallTalk | None:
         """The small talk the message starts with, if any ("thanks doc" -> thanks)."""
         message = " ".join(words(text)) + " "
@@ -406,17 +390,32 @@ class FaqMatcher:
         return max(openers, key=lambda pair: pair[0])[1] if openers else None
 
     def match(self, text: str) -> Match:
+        result = self._match_one(text)
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if len(words(s)) >= 2]
+        if result.kind != "unsure" or len(sentences) < 2:
+            return result
+        # "No numbness in my groin. What do my vitamin D numbers mean?": the question is one
+        # sentence of several, and the others only dilute it.
+        answers = [m for m in map(self._match_one, sentences) if m.kind == "answer"]
+        return max(answers, key=lambda m: m.score) if answers else result
+
+    def _match_one(self, text: str) -> Match:
+        order, scores, semantic, query, unknown = self._ranked(text)
+        suggestions = tuple(self._faq[index] for index in order[:3])
+        topic = referral_topic(text)  # before small talk: "are you a real doctor?" is no greeting
+        if topic is not None:
+            return Match("referral", referral=topic, suggestions=suggestions)
         smalltalk, smalltalk_score, only_smalltalk = self._smalltalk_match(text)
         if smalltalk is not None and smalltalk_score >= SMALLTALK_THRESHOLD:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)
-        query = self._query(text)
-        ranked = self._rank_query(query)
-        if not ranked:
+        if not order:
             return Match("unsure")
-        suggestions = tuple(self._faq[index] for _, _, index in ranked[:3])
-        best_score, confidence, best = ranked[0]
-        if best_score > 0 and confidence >= self._threshold(query, best):
-            return Match("answer", entry=self._faq[best], score=confidence, suggestions=suggestions)
+        best = order[0]
+        confidence = self.confidence(query, unknown, best)
+        lead = scores[best] - (scores[order[1]] if len(order) > 1 else 0.0)
+        similarity = float(semantic[best])
+        if similarity >= SIMILARITY_THRESHOLD and confidence >= ANSWER_THRESHOLD and lead >= MIN_LEAD:
+            return Match("answer", entry=self._faq[best], score=similarity, suggestions=suggestions)
         if smalltalk is not None and only_smalltalk:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)
         if confidence == 0.0:
@@ -424,4 +423,4 @@ class FaqMatcher:
             opener = self._smalltalk_opener(text)
             if opener is not None:
                 return Match("smalltalk", smalltalk=opener, score=smalltalk_score)
-        return Match("unsure", score=confidence, suggestions=suggestions)
+        return Match("unsure", score=similarity, suggestions=suggestions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Literal
 
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, MAX_PLAUSIBLE_NMOL_L, nmol_to_ng
@@ -78,10 +78,15 @@ _PAIN = re.compile(
 class PainReport:
     score: int  # 0-10
     note: str | None
+    on: date | None = None  # the day it is about, when the subscriber named one ("yesterday")
 
 
-def parse_pain(args: str) -> PainReport | ParseError:
-    """'6', '6/10', 'six', '6 out of 10', '6 stiff after sitting' -> score 0-10 and an optional note."""
+def parse_pain(args: str, *, today: date | None = None, day_first: bool | None = None) -> PainReport | ParseError:
+    """'6', '6/10', 'six', '6 out of 10', '6 stiff after sitting' -> score 0-10 and an optional note.
+
+    With ``today``, a date in the note is the day the check-in is about: '3 yesterday',
+    '3 stiff 2 days ago', '5 on 1 March'; the rest stays the note.
+    """
     text = args.strip()
     if not text:
         return ParseError(f"Please rate your back pain from 0 (none) to 10 (worst). {_PAIN_EXAMPLE}")
@@ -108,11 +113,20 @@ def parse_pain(args: str) -> PainReport | ParseError:
             f"{_PAIN_EXAMPLE}"
         )
     note = (m["note"] or "").strip() or None
+    on = None
+    if note is not None and today is not None:
+        found, rest = find_date(note, today=today, day_first=day_first)
+        if isinstance(found, ParseError):
+            return found
+        if isinstance(found, AmbiguousDate):
+            return _ambiguous(found, f"/pain {score}")
+        if found is not None:
+            on, note = found, rest or None
     if note is not None and len(note) > PAIN_NOTE_MAX_CHARS:
         return ParseError(
             f"Your note is a little long: please keep it under {PAIN_NOTE_MAX_CHARS} characters."
         )
-    return PainReport(score=score, note=note)
+    return PainReport(score=score, note=note, on=on)
 
 
 # --- vitamin D level -------------------------------------------------------------------------
@@ -127,9 +141,8 @@ _UNITS: dict[str, Unit] = {
     **{s: NG_ML for s in ("ng/ml", "ng", "ngml", "ng/milliliter", "ng/millilitre")},
     **{s: NMOL_L for s in ("nmol/l", "nmol", "nmoll", "nmol/liter", "nmol/litre")},
 }
-_LEVEL_USAGE = "For example: /level 24 ng/mL or /level 60 nmol/L 2026-11-02."
+_LEVEL_USAGE = "For example: /level 24 ng/mL or /level 60 nmol/L 2 November."
 _VALUE = re.compile(r"(?P<value>[+-]?\d+(?:[.,]\d+)?)(?P<unit>.*)")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -148,8 +161,13 @@ class NeedsUnitConfirmation:
     taken_on: date
 
 
-def parse_level(args: str, *, today: date) -> LevelReading | NeedsUnitConfirmation | ParseError:
-    """'<value> [unit] [YYYY-MM-DD]'; the date defaults to ``today``; no unit -> ask (or remembered)."""
+def parse_level(
+    args: str, *, today: date, day_first: bool | None = None
+) -> LevelReading | NeedsUnitConfirmation | ParseError:
+    """'<value> [unit] [date]'; the date defaults to ``today``; no unit -> ask (or remembered).
+
+    The date as people write it (see ``find_date``): "2026-11-02", "2 November", "yesterday"...
+    """
     # "60 nmol / L" and "60 nmol/L" are the same unit; the slash must not split it.
     tokens = re.sub(r"\s*/\s*", "/", args.strip()).split()
     if not tokens:
@@ -160,9 +178,13 @@ def parse_level(args: str, *, today: date) -> LevelReading | NeedsUnitConfirmati
     if re.fullmatch(r"\d+,\d{3}", m["value"]):
         return ParseError(f"Please write the value without a thousands separator. {_LEVEL_USAGE}")
     value = float(m["value"].replace(",", "."))
-    rest = ([m["unit"]] if m["unit"] else []) + tokens[1:]
-    unit_text = rest.pop(0) if rest and not _DATE.fullmatch(rest[0]) else None
-    date_text = rest.pop(0) if rest else None
+    found, remainder = find_date(" ".join(([m["unit"]] if m["unit"] else []) + tokens[1:]), today=today, day_first=day_first)
+    if isinstance(found, ParseError):
+        return ParseError(f"{found.message} {_LEVEL_USAGE}")
+    if isinstance(found, AmbiguousDate):
+        return _ambiguous(found, f"/level {m['value']}")
+    rest = remainder.split()
+    unit_text = rest.pop(0) if rest else None
     if rest:
         return ParseError(f"I didn't understand {_quote(' '.join(rest))}. {_LEVEL_USAGE}")
 
@@ -175,12 +197,7 @@ def parse_level(args: str, *, today: date) -> LevelReading | NeedsUnitConfirmati
             return ParseError(
                 f"I don't know the unit {_quote(unit_text)}. Please use ng/mL or nmol/L. {_LEVEL_USAGE}"
             )
-    taken_on = today
-    if date_text is not None:
-        parsed = _parse_date(date_text)
-        if parsed is None:
-            return _bad_date(date_text)
-        taken_on = parsed
+    taken_on = found or today
     if taken_on > today:
         return ParseError(
             f"That date is in the future. Please give the date the blood sample was taken. {_LEVEL_USAGE}"
@@ -219,17 +236,148 @@ def _too_high(value: float, unit: Unit | None) -> ParseError:
     )
 
 
-def _parse_date(text: str) -> date | None:
-    if not _DATE.fullmatch(text):
-        return None
+def _bad_date(text: str) -> ParseError:
+    return ParseError(
+        f"I couldn't read the date {_quote(text)}. Please write it like 2 November 2026, "
+        f"yesterday or 2026-11-02. {_LEVEL_USAGE}"
+    )
+
+
+def _ambiguous(found: "AmbiguousDate", command: str) -> ParseError:
+    first, second = (f"{d.day} {d.strftime('%B')} {d.year}" for d in (found.day_first, found.month_first))
+    return ParseError(
+        f"{_quote(found.text)} could be {first} or {second}. Which one? Please send it again with the "
+        f"month in words: {command} {first} or {command} {second}." + (f" {_LEVEL_USAGE}" if command.startswith("/level") else "")
+    )
+
+
+# --- dates as people write them ---------------------------------------------------------------
+
+EARLIEST_DATE = date(1900, 1, 1)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(?P<{}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_NUMBER_WORD = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_DATE_PATTERNS = (
+    ("iso", r"(?P<iso>\d{4}-\d{1,2}-\d{1,2})"),
+    ("numeric", r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"),
+    ("day_month", r"(?:the\s+)?(?P<day>\d{1,2})" + _ORDINAL + r"(?:\s+of)?\s+" + _MONTH.format("month")
+     + r"(?:,?\s+(?P<year1>\d{4}))?"),
+    ("month_day", _MONTH.format("month2") + r"\s+(?:the\s+)?(?P<day2>\d{1,2})" + _ORDINAL
+     + r"(?:,?\s+(?P<year2>\d{4}))?"),
+    ("ago", r"(?P<count>\d{1,3}|a|an|one|two|three|four|five|six|seven)\s+(?P<unit>days?|weeks?)\s+ago"),
+    ("relative", r"(?P<relative>the day before yesterday|day before yesterday|yesterday|today|tomorrow)"),
+)
+_DATE_IN_TEXT = re.compile(
+    r"(?<![\w/.-])(?:" + "|".join(pattern for _, pattern in _DATE_PATTERNS) + r")(?![\w/-])",
+    re.IGNORECASE,
+)
+_DATE_EXAMPLES = "Dates work like: yesterday, 2 days ago, 1 March, 01.03.2026 or 2026-03-01."
+
+
+@dataclass(frozen=True)
+class AmbiguousDate:
+    """"3/1/2026": the 3rd of January or March the 1st? The subscriber chooses."""
+
+    text: str
+    day_first: date
+    month_first: date
+
+
+def find_date(
+    text: str, *, today: date, day_first: bool | None
+) -> tuple[date | AmbiguousDate | ParseError | None, str]:
+    """The date written somewhere in ``text`` (first one found) and the text without it.
+
+    ``day_first``: how the subscriber's country writes 3/1 (True: 3 January; False: March 1;
+    None: unknown, so an ambiguous date is returned for the subscriber to choose).
+    Refuses future dates and dates before 1900. (None, text) when there is no date.
+    """
+    match = _DATE_IN_TEXT.search(text)
+    if match is None:
+        return None, text
+    rest = " ".join((text[: match.start()] + " " + text[match.end():]).split())
+    rest = re.sub(r"^(?:on|from|taken)\b\s*|\s*\b(?:on|from|taken)$", "", rest, flags=re.IGNORECASE).strip(" ,;:-")
+    return _date_of(match, today, day_first), rest
+
+
+def _date_of(match: re.Match[str], today: date, day_first: bool | None) -> date | AmbiguousDate | ParseError:
+    shown = match.group(0)
     try:
-        return date.fromisoformat(text)
+        if match["iso"]:
+            year, month, day = map(int, match["iso"].split("-"))
+            return _checked(date(year, month, day), today, shown)
+        if match["a"]:
+            first, second, year = int(match["a"]), int(match["b"]), _full_year(match["year"], today)
+            # Dots are written day first everywhere they are used (01.03.2026).
+            return _numeric(first, second, year, today, True if match["sep"] == "." else day_first, shown)
+        if match["day"] or match["day2"]:
+            day = int(match["day"] or match["day2"])
+            month = _MONTHS[(match["month"] or match["month2"]).lower()]
+            year_text = match["year1"] or match["year2"]
+            if year_text:
+                return _checked(date(int(year_text), month, day), today, shown)
+            candidate = date(today.year, month, day)
+            # "1 March" without a year is the latest 1 March that has already come.
+            return candidate if candidate <= today else date(today.year - 1, month, day)
+        if match["count"]:
+            count_text = match["count"].lower()
+            count = _NUMBER_WORD.get(count_text) or int(count_text)
+            days = count * (7 if match["unit"].lower().startswith("week") else 1)
+            return _checked(today - timedelta(days=days), today, shown)
+        relative = match["relative"].lower()
+        return _checked(today - timedelta(days={"today": 0, "yesterday": 1, "tomorrow": -1}.get(relative, 2)), today, shown)
+    except (ValueError, OverflowError):
+        return ParseError(f"{_quote(shown)} isn't a date in the calendar. {_DATE_EXAMPLES}")
+
+
+def _full_year(text: str, today: date) -> int:
+    if len(text) == 4:
+        return int(text)
+    year = 2000 + int(text)
+    return year if year <= today.year else year - 100
+
+
+def _numeric(
+    first: int, second: int, year: int, today: date, day_first: bool | None, shown: str
+) -> date | AmbiguousDate | ParseError:
+    as_day_first = _valid(year, second, first)
+    as_month_first = _valid(year, first, second)
+    if as_day_first is None and as_month_first is None:
+        return ParseError(f"{_quote(shown)} isn't a date in the calendar. {_DATE_EXAMPLES}")
+    if as_day_first is None or as_month_first is None or as_day_first == as_month_first:
+        return _checked(as_day_first or as_month_first, today, shown)  # type: ignore[arg-type]
+    if day_first is None:
+        # Either could be meant; a future one cannot.
+        if as_day_first > today:
+            return _checked(as_month_first, today, shown)
+        if as_month_first > today:
+            return _checked(as_day_first, today, shown)
+        return AmbiguousDate(shown, as_day_first, as_month_first)
+    return _checked(as_day_first if day_first else as_month_first, today, shown)
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
     except ValueError:
         return None
 
 
-def _bad_date(text: str) -> ParseError:
-    return ParseError(
-        f"I couldn't read the date {_quote(text)}. Please write it as YEAR-MONTH-DAY, "
-        f"like 2026-11-02. {_LEVEL_USAGE}"
-    )
+def _checked(value: date, today: date, shown: str) -> date | ParseError:
+    if value > today:
+        return ParseError(f"{_quote(shown)} is in the future: please give a date that has passed. {_DATE_EXAMPLES}")
+    if value < EARLIEST_DATE:
+        return ParseError(f"{_quote(shown)} is before 1900: please check the year. {_DATE_EXAMPLES}")
+    return value

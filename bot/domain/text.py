@@ -26,12 +26,21 @@ IRREGULAR = {
     "fallen": "fall",
     "lost": "lose",
     "loss": "lose",
+    "took": "take",
+    "taken": "take",
     "gave": "give",
     "given": "give",
     "worse": "bad",
     "worst": "bad",
     "peed": "pee",
     "peeing": "pee",
+    # Snowball keeps the -en verb apart from its adjective: "weakening" -> "weaken".
+    "weaken": "weak",
+    "weakens": "weak",
+    "weakened": "weak",
+    "weakening": "weak",
+    "weaker": "weak",
+    "weakest": "weak",
 }
 
 NEGATIONS = frozenset(

@@ -11,7 +11,8 @@ from sqlalchemy import func, or_, select
 from bot.domain.levels import classify
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
-from bot.storage.models import CheckIn, RedFlagEvent, ReportMade, Subscriber, UnansweredQuestion, VitaminDResult
+from bot.services.questions import QuestionGroup, question_groups, render_groups
+from bot.storage.models import CheckIn, RedFlagEvent, ReportMade, Subscriber, VitaminDResult
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Stats:
     pain_first_week: float | None  # average over program days 1-7
     pain_latest_week: float | None  # average over the latest 7 days
     bands: dict[str, int]  # latest result of each subscriber, by band label
-    top_unanswered: list[tuple[str, int]]
+    top_unanswered: list[QuestionGroup]  # unanswered and low-confidence questions, grouped
     red_flags: dict[str, int]
     broadcasts: list[Progress]
     reports_made: int = 0  # /report PDFs, all time (counted anonymously, so /forget keeps them)
@@ -60,16 +61,13 @@ async def collect(deps: Deps) -> Stats:
         latest_ids = select(func.max(VitaminDResult.id)).group_by(VitaminDResult.subscriber_id)
         values = (await session.execute(select(VitaminDResult.value_ng_ml).where(VitaminDResult.id.in_(latest_ids)))).scalars()
         bands = Counter(classify(v, deps.content.bands).label for v in values)
-        unanswered = await rows(
-            select(func.lower(UnansweredQuestion.text), func.count()).group_by(func.lower(UnansweredQuestion.text))
-            .order_by(func.count().desc()).limit(5)
-        )
+        unanswered = await question_groups(session, limit=5)
         red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
         reports_made = (await session.execute(select(func.count()).select_from(ReportMade))).scalar_one()
     in_flight = await BroadcastService(deps).all_progress(limit=50, in_flight=True)
     return Stats(
         dict(by_status), by_day, left_by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
-        _round(first), _round(latest), dict(bands), [(t, n) for t, n in unanswered], red_flags, in_flight,
+        _round(first), _round(latest), dict(bands), unanswered, red_flags, in_flight,
         reports_made,
     )
 
@@ -92,9 +90,9 @@ def render(stats: Stats) -> str:
         "Latest vitamin D result per subscriber, by band: " + pairs(stats.bands),
         "Red flags: " + (pairs(stats.red_flags) + f" (total {sum(stats.red_flags.values())})" if stats.red_flags else "none"),
         f"Reports made (/report): {stats.reports_made}",
-        "Top unanswered questions:",
+        "Unanswered and low-confidence questions, grouped (vitd-bot questions shows more):",
     ]
-    lines += [f"  {n}× {text[:80]}" for text, n in stats.top_unanswered] or ["  none"]
+    lines += render_groups(stats.top_unanswered)
     lines.append("Broadcasts in flight:")
     lines += [
         f"  #{p.id} {p.slug} [{p.status}]: {p.done_count}/{p.recipients} ({p.sent} sent, {p.blocked} blocked, {p.failed} failed)"

@@ -15,6 +15,7 @@ from bot.content.models import Band
 from bot.domain.calendar import local_date
 from bot.domain.levels import classify, describe_change
 from bot.domain.parsing import LevelReading
+from bot.domain.timezones import day_first_for_zone
 from bot.services.context import Deps
 from bot.services.schedule import retest_at
 from bot.storage.models import CheckIn, RedFlagEvent, VitaminDResult
@@ -42,6 +43,7 @@ class LevelRecorded:
     band: Band
     change: str | None  # against the previous result by date, if any
     unit_changed: bool = False  # this result set (or changed) the subscriber's remembered unit
+    duplicate: bool = False  # the same result for the same date was already stored: not stored again
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,23 @@ class TrackingService:
             zone = subscriber.timezone if subscriber else "UTC"
         return local_date(self.deps.clock.now(), zone)
 
-    async def record_pain(self, user_id: int, score: int, note: str | None) -> PainRecorded:
+    async def date_order_for(self, user_id: int) -> tuple[date, bool | None]:
+        """The subscriber's local date, and whether their zone writes 3/1 as 3 January (None: unknown)."""
+        async with self.deps.sessions() as session:
+            subscriber = await Subscribers(session).by_user(user_id)
+            zone = subscriber.timezone if subscriber else "UTC"
+        return local_date(self.deps.clock.now(), zone), day_first_for_zone(zone)
+
+    async def record_pain(self, user_id: int, score: int, note: str | None, on: date | None = None) -> PainRecorded:
+        """Today's check-in, or the one of ``on`` (a past day the subscriber named)."""
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
             subscriber = await Subscribers(session).by_user(user_id, lock=True)
             if subscriber is None or subscriber.consented_at is None:
                 raise NotEnrolled
             today = local_date(now, subscriber.timezone)
+            if on is not None and on <= today:
+                today = on
             repo = CheckIns(session)
             existing = await repo.on(subscriber.id, today)
             replaced = existing.score if existing else None
@@ -110,7 +122,16 @@ class TrackingService:
             unit_changed = remember_unit and subscriber.level_unit != reading.original_unit
             if unit_changed:
                 subscriber.level_unit = reading.original_unit
-            earlier = [r for r in await Results(session).for_subscriber(subscriber.id) if r.taken_on <= reading.taken_on]
+            stored = await Results(session).for_subscriber(subscriber.id)
+            same = [
+                r for r in stored
+                if r.taken_on == reading.taken_on and r.original_unit == reading.original_unit
+                and abs(r.original_value - reading.original_value) < 1e-9
+            ]
+            earlier = [r for r in stored if r.taken_on <= reading.taken_on and r not in same]
+            if same:  # sent twice: keep one
+                band = classify(reading.value_ng_ml, self.deps.content.bands)
+                return LevelRecorded(reading, band, None, unit_changed=unit_changed, duplicate=True)
             session.add(VitaminDResult(
                 subscriber_id=subscriber.id, taken_on=reading.taken_on, value_ng_ml=reading.value_ng_ml,
                 original_value=reading.original_value, original_unit=reading.original_unit, created_at=now,

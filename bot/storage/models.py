@@ -172,6 +172,10 @@ class UnansweredQuestion(Base):
     subscriber_id: Mapped[int | None] = mapped_column(_subscriber_fk(), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "unanswered" ("I'm not sure") or "low_confidence" (answered, but only just); the entry it
+    # came closest to, so operators know where a new example question belongs.
+    kind: Mapped[str] = mapped_column(String(16), default="unanswered", server_default="unanswered")
+    closest_entry: Mapped[str | None] = mapped_column(String(64))
 
 
 class RedFlagEvent(Base):

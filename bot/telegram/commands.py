@@ -42,7 +42,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", "/start", "enrol, or pick up where you left off", enrolment.start),
     Command("today", "/today", "today's program material again", general.today),
-    Command("pain", "/pain 6 [note]", "how your back feels today, 0-10", tracking.pain_command),
+    Command("pain", "/pain 6 [note] [yesterday]", "how your back feels, 0-10", tracking.pain_command),
     Command("level", "/level 24 ng/mL or /level 60 nmol/L [date]", "add a vitamin D blood result", tracking.level_command),
     Command("progress", "/progress", "your chart and summary", tracking.progress_command),
     Command("history", "/history", "your check-ins and results", tracking.history_command),
@@ -70,13 +70,18 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
     ("forget:", tracking.forget_button),
     ("report:", report.report_button),
     (questions.FAQ_PREFIX, questions.faq_button),
+    (questions.CHECKIN_PREFIX, questions.checkin_button),
     ("bc:", operators.broadcast_button),
     ("bcsv:", operators.recipients_button),
 )
 
 
 def help_lines(operator: bool) -> list[str]:
-    return [f"{c.usage} — {c.description}" for c in COMMANDS if operator or not c.operator]
+    # "<slug>" would be read as an HTML tag and vanish: such usages are shown as code.
+    return [
+        f"{f'`{c.usage}`' if '<' in c.usage else c.usage} — {c.description}"
+        for c in COMMANDS if operator or not c.operator
+    ]
 
 
 def register(application: Application) -> None:

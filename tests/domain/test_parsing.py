@@ -126,8 +126,9 @@ def test_level_accepts(text, ng, value, unit, taken_on):
         ("251 ng/mL", "higher than any"), ("625 nmol/L", "higher than any"), ("700", "higher than any"),
         ("24 mg/dl", "don't know the unit"), ("24 ng/dl", "don't know the unit"),
         ("24 2026-11-25", "in the future"), ("24 ng/mL 2027-01-01", "in the future"),
-        ("24 2026-13-01", "couldn't read the date"), ("24 ng/mL 2026-02-30", "couldn't read the date"),
-        ("24 02.11.2026", "couldn't read the date"), ("24 ng/mL 2/11/2026", "couldn't read the date"),
+        ("24 2026-13-01", "isn't a date in the calendar"), ("24 ng/mL 2026-02-30", "isn't a date in the calendar"),
+        ("24 31.02.2026", "isn't a date in the calendar"), ("24 ng/mL 2/11/2026", "could be 2 November 2026 or 11 February 2026"),
+        ("24 1 March 1899", "before 1900"), ("24 tomorrow", "in the future"),
         ("24 ng/mL 2026-11-02 extra", "didn't understand"), ("1,000", "thousands separator"),
     ],
 )
@@ -135,7 +136,7 @@ def test_level_refuses_with_usage(text, hint):
     result = parse_level(text, today=TODAY)
     assert isinstance(result, ParseError), result
     assert hint in result.message
-    assert "/level 24" in result.message and "/level 60 nmol/L 2026-11-02" in result.message
+    assert "/level 24" in result.message and "/level 60 nmol/L 2 November" in result.message
 
 
 @pytest.mark.parametrize("text", ["1", "24", "24,5", "40", "75", "120", "151", "200", "624", "400 2026-11-01"])
@@ -154,3 +155,75 @@ def test_confirm_unit():
     assert confirm_unit(too_high_as_ng, "nmol/L").value_ng_ml == pytest.approx(160.256)
     with pytest.raises(ValueError):
         confirm_unit(pending, "mg/dL")
+
+
+# --- dates as people write them ---------------------------------------------------------------
+
+from bot.domain.parsing import AmbiguousDate, find_date  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rest"),
+    [
+        ("yesterday", date(2026, 11, 23), ""),
+        ("the day before yesterday", date(2026, 11, 22), ""),
+        ("today", TODAY, ""),
+        ("2 days ago", date(2026, 11, 22), ""),
+        ("a week ago", date(2026, 11, 17), ""),
+        ("1 March", date(2026, 3, 1), ""),
+        ("March 1", date(2026, 3, 1), ""),
+        ("1st of March", date(2026, 3, 1), ""),
+        ("march 1st, 2025", date(2025, 3, 1), ""),
+        ("30 December", date(2025, 12, 30), ""),  # the latest 30 December that has come
+        ("01.03.2026", date(2026, 3, 1), ""),  # dots: day first everywhere
+        ("2026-03-01", date(2026, 3, 1), ""),
+        ("13/5/2026", date(2026, 5, 13), ""),  # only one reading is a date
+        ("5/13/26", date(2026, 5, 13), ""),
+        ("stiff after sitting yesterday", date(2026, 11, 23), "stiff after sitting"),
+        ("on 2 November", date(2026, 11, 2), ""),
+        ("stiff after sitting", None, "stiff after sitting"),
+        ("maybe better", None, "maybe better"),
+        ("6 weeks", None, "6 weeks"),
+    ],
+)
+def test_find_date_reads_dates_as_people_write_them(text, expected, rest):
+    assert find_date(text, today=TODAY, day_first=None) == (expected, rest)
+
+
+def test_slash_dates_follow_the_zone_or_are_asked():
+    assert find_date("3/1/2026", today=TODAY, day_first=True)[0] == date(2026, 1, 3)
+    assert find_date("3/1/2026", today=TODAY, day_first=False)[0] == date(2026, 3, 1)
+    asked = find_date("3/1/2026", today=TODAY, day_first=None)[0]
+    assert asked == AmbiguousDate("3/1/2026", date(2026, 1, 3), date(2026, 3, 1))
+    # A reading in the future is no choice: 1 December 2026 has not come yet, so 12 January.
+    assert find_date("1/12/2026", today=TODAY, day_first=None)[0] == date(2026, 1, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("tomorrow", "in the future"), ("2027-01-01", "in the future"), ("1 March 1899", "before 1900"),
+        ("31.02.2026", "isn't a date"), ("2026-13-01", "isn't a date"), ("32/1/2026", "isn't a date"),
+        ("30 February", "isn't a date"),
+    ],
+)
+def test_find_date_refuses_future_impossible_and_too_old_dates(text, hint):
+    found, _ = find_date(text, today=TODAY, day_first=True)
+    assert isinstance(found, ParseError) and hint in found.message
+
+
+def test_pain_with_a_date_records_that_day_and_keeps_the_rest_as_the_note():
+    assert parse_pain("3 yesterday", today=TODAY) == PainReport(3, None, date(2026, 11, 23))
+    assert parse_pain("3 stiff 2 days ago", today=TODAY) == PainReport(3, "stiff", date(2026, 11, 22))
+    assert parse_pain("3 yesterday") == PainReport(3, "yesterday")  # no today given: a plain note
+    assert isinstance(parse_pain("3 tomorrow", today=TODAY), ParseError)
+    assert "could be" in parse_pain("4 3/1/2026", today=TODAY).message
+
+
+@pytest.mark.parametrize(
+    ("text", "taken_on"),
+    [("18 yesterday", date(2026, 11, 23)), ("30 1 March", date(2026, 3, 1)), ("30 01.03.2026", date(2026, 3, 1)),
+     ("60 nmol/L 2 November", date(2026, 11, 2)), ("24 ng/mL on 5 May 2025", date(2025, 5, 5))],
+)
+def test_level_dates_as_people_write_them(text, taken_on):
+    assert parse_level(text, today=TODAY).taken_on == taken_on

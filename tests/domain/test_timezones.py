@@ -133,3 +133,53 @@ def test_timezone_at_open_ocean_is_an_offset_key():
 def test_timezone_at_refuses_invalid_coordinates(lat, lon):
     with pytest.raises(ValueError):
         timezone_at(lat, lon)
+
+
+# --- places as people write them --------------------------------------------------------------
+
+from bot.domain.timezones import ZoneOptions, day_first_for_zone, parse_place  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("EST", "America/New_York"), ("edt", "America/New_York"), ("PST", "America/Los_Angeles"),
+        ("PDT", "America/Los_Angeles"), ("CET", "Europe/Berlin"), ("CEST", "Europe/Berlin"),
+        ("BST", "Europe/London"), ("IST", "Asia/Kolkata"), ("AEST", "Australia/Sydney"),
+        ("india", "Asia/Kolkata"), ("INDIA", "Asia/Kolkata"), ("Germany", "Europe/Berlin"),
+        ("uk", "Europe/London"), ("Japan", "Asia/Tokyo"),
+        ("Berlin, Germany", "Europe/Berlin"), ("paris, france", "Europe/Paris"),
+        ("Springfield, Germany", "Europe/Berlin"),  # an unknown city: the country's zone
+        ("Madrid", "Europe/Madrid"), ("UTC+2", "UTC+02:00"), ("GMT", "Europe/London"), ("UTC", "UTC"),
+    ],
+)
+def test_places_resolve_to_the_zone_people_mean(text, key):
+    assert parse_place(text) == ZoneChoice(key)
+
+
+def test_an_abbreviation_follows_daylight_saving():
+    new_york = zone_for_key(parse_place("EST").key)
+    summer = datetime(2027, 7, 1, 12, tzinfo=timezone.utc).astimezone(new_york)
+    assert summer.utcoffset() == timedelta(hours=-4)  # EDT in July, not a fixed UTC-5
+
+
+def test_a_country_with_several_zones_offers_one_button_per_clock():
+    found = parse_place("USA")
+    assert isinstance(found, ZoneOptions)
+    keys = [key for _, key in found.options]
+    assert {"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"} <= set(keys)
+    assert "America/Indiana/Indianapolis" not in keys  # same clock as New York today
+    assert len(keys) == len(set(keys)) <= 12
+
+
+@pytest.mark.parametrize("text", ["Atlantis", "what is this?", "narnia, wonderland", ""])
+def test_unknown_places_are_refused_kindly(text):
+    assert isinstance(parse_place(text), ParseError)
+
+
+def test_date_order_comes_from_the_zone():
+    assert day_first_for_zone("America/New_York") is False
+    assert day_first_for_zone("Europe/Berlin") is True
+    assert day_first_for_zone("Asia/Kolkata") is True
+    assert day_first_for_zone("America/Toronto") is None  # Canada writes both
+    assert day_first_for_zone("UTC") is None and day_first_for_zone("UTC+02:00") is None

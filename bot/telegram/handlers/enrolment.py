@@ -13,7 +13,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
 from bot.domain.parsing import ParseError, parse_delivery_time
-from bot.domain.timezones import COMMON_ZONES, parse_timezone, timezone_at, zone_for_key
+from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
 from bot.telegram.runtime import reply, runtime
 
@@ -170,10 +170,24 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    parsed = parse_timezone(text)
+    parsed = parse_place(text)
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
         return
+    if isinstance(parsed, ZoneOptions):
+        now = runtime(context).deps.clock.now()
+        buttons = [
+            (f"{label} ({now.astimezone(zone_for_key(key)):%H:%M})", f"tz:{key}") for label, key in parsed.options
+        ]
+        await reply(
+            update, context,
+            f"{parsed.place} has several time zones. Which one is yours? (The local time is shown.)",
+            [buttons[i : i + 2] for i in range(0, len(buttons), 2)],
+        )
+        return
+    if text.strip().lower() in ABBREVIATIONS:
+        city = parsed.key.rsplit("/", 1)[1].replace("_", " ")
+        await reply(update, context, f"{text.strip().upper()}: I'll use {city} time, which follows its daylight saving.")
     await _apply_timezone(update, context, parsed.key)
 
 

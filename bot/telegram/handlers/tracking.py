@@ -6,13 +6,14 @@ Refused input gets the parser's plain-text message and stores nothing."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.content.render import render_caption
+from bot.domain.calendar import local_date
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, band_range, short_date
 from bot.domain.parsing import (
     ASK_UNIT_ABOVE,
@@ -39,6 +40,8 @@ PAIN_QUESTION = (
     "note, e.g. /pain 6 stiff after sitting."
 )
 STALE_BUTTON = "That button isn't valid any more."
+OLD_RESULT = timedelta(days=365)  # a result older than this is confirmed before it is saved
+BEFORE_PROGRAM = timedelta(days=90)  # results this long before the program are listed, not plotted
 
 
 def _day(day: date, today: date) -> str:
@@ -53,11 +56,12 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not text:
         await reply(update, context, PAIN_QUESTION, pain_keyboard())
         return
-    parsed = parse_pain(text)
+    today, day_first = await runtime(context).tracking.date_order_for(update.effective_user.id)
+    parsed = parse_pain(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
         return
-    await _record_pain(update, context, parsed.score, parsed.note)
+    await record_pain(update, context, parsed.score, parsed.note, parsed.on)
 
 
 async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,7 +71,7 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(STALE_BUTTON)
         return
     await query.answer(f"Saved: {parsed.score}/10")
-    await _record_pain(update, context, parsed.score, None)
+    await record_pain(update, context, parsed.score, None)
 
 
 async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> None:
@@ -78,21 +82,25 @@ async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note
         await reply(update, context, rt.deps.content.safety.reply_for(flag))
 
 
-async def _record_pain(update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None) -> None:
+async def record_pain(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None, on: date | None = None
+) -> None:
     rt = runtime(context)
     await _safety_first(update, context, note)
     try:
-        recorded = await rt.tracking.record_pain(update.effective_user.id, score, note)
+        recorded = await rt.tracking.record_pain(update.effective_user.id, score, note, on)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
     when = short_date(recorded.local_date)
+    day = "today's" if on is None else f"{when}'s"
     if recorded.replaced is None:
-        text = f"Thanks! Today's back pain is saved: **{recorded.score}/10** ({when})."
+        text = f"Thanks! {day[0].upper()}{day[1:]} back pain is saved: **{recorded.score}/10** ({when})."
     else:
         text = (
-            f"Updated: today's back pain is now **{recorded.score}/10** ({when}). This replaces "
-            f"your earlier check-in today ({recorded.replaced}/10): one check-in per day counts."
+            f"Updated: {day} back pain is now **{recorded.score}/10** ({when}). This replaces "
+            f"your earlier check-in {'today' if on is None else 'for that day'} ({recorded.replaced}/10): "
+            "one check-in per day counts."
         )
     if note:
         text += " Your note is saved too."
@@ -116,10 +124,19 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     rt = runtime(context)
     text = " ".join(context.args)
     await _safety_first(update, context, text)
-    today = await rt.tracking.today_for(update.effective_user.id)
-    parsed = parse_level(text, today=today)
+    today, day_first = await rt.tracking.date_order_for(update.effective_user.id)
+    parsed = parse_level(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, parsed.message)
+    elif isinstance(parsed, LevelReading) and parsed.taken_on < today - OLD_RESULT:
+        # Most likely a typo in the year: ask before a six-year-old result stretches the chart.
+        value, stamp = f"{parsed.original_value:g}", parsed.taken_on.isoformat()
+        unit = "nmol" if parsed.original_unit == "nmol/L" else "ng"
+        await reply(
+            update, context,
+            f"That result is from **{_day(parsed.taken_on, today)}**, more than a year ago. Save it anyway?",
+            [[(f"Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
+        )
     elif isinstance(parsed, NeedsUnitConfirmation):
         try:
             remembered = await rt.tracking.level_unit(update.effective_user.id)
@@ -149,6 +166,11 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     rt = runtime(context)
     today = await rt.tracking.today_for(update.effective_user.id)
+    if query.data == "lvl:no":
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
+        return
     try:
         _, value, stamp, unit = query.data.split(":")
         pending = NeedsUnitConfirmation(float(value), date.fromisoformat(stamp))
@@ -181,6 +203,9 @@ async def _record_level(
         return
     unit = reading.original_unit
     shown = f"{reading.original_value:g} {unit}"
+    if recorded.duplicate:
+        await reply(update, context, f"You already saved vitamin D **{shown}** for {_day(reading.taken_on, today)}, so I kept just the one.")
+        return
     band_words = band_range(recorded.band, unit)
     if unit != NG_ML:  # the article's ranges are in ng/mL: show both
         shown += f" (= {reading.value_ng_ml:.1f} ng/mL)"
@@ -258,14 +283,31 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         pain, levels = await load_points(session, subscriber.id)
         # The chart speaks the subscriber's unit: the one remembered, else their latest result's.
         unit = subscriber.level_unit or (levels[-1].original_unit if levels else NG_ML)
+        started = subscriber.consented_at or subscriber.created_at
+        zone = subscriber.timezone
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
+    # The chart spans the program: results from long before it are listed, not plotted, so one
+    # old result does not squeeze the program's 30 days into a corner of a six-year axis.
+    program_start = min([local_date(started, zone)] + [p.day for p in pain]) - BEFORE_PROGRAM
+    older = [level for level in levels if level.taken_on < program_start]
+    levels = [level for level in levels if level.taken_on >= program_start]
     bands = band_shades(rt.deps.content.bands, unit)
+    summary = summary_markdown(summarize(pain, levels), title="Your progress")
+    if older:
+        listed = "; ".join(
+            f"{level.original_value:g} {level.original_unit} ({short_date(level.taken_on, with_year=True)})"
+            for level in older[-3:]
+        )
+        summary += f"\n\nEarlier results, before the program (not on the chart): {listed}."
+    if not pain and not levels:
+        await reply(update, context, summary)
+        return
     # matplotlib is slow and blocking: render off the event loop.
     png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands, unit=unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
-    caption, *rest = render_caption(summary_markdown(summarize(pain, levels), title="Your progress"))
+    caption, *rest = render_caption(summary)
     await context.bot.send_photo(
         update.effective_chat.id, InputFile(png, filename="progress.png"),
         caption=caption.text, caption_entities=list(caption.entities) or None,
