@@ -618,6 +618,9 @@ def _check_rereads(loader: _Loader, file: _SourceFile, sections: list[Section], 
         seen[key] = day.day
 
 
+WARNING_SIGNS = "@warning_signs"  # an FAQ answer that is safety.yaml's list of warning signs, word for word
+
+
 def faq_example_problems(entries: list[FaqEntry]) -> list[str]:
     """Each entry needs MIN_FAQ_EXAMPLES distinct example questions, none shared with another entry."""
     problems, owner = [], {}
@@ -656,6 +659,11 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
                 f"FAQ entry '{entry.id}' names source section '{entry.source}', which does not exist",
                 loader.faq_file.line_of(loader.item_paths[("faq", entry.id)] + ("source",)),
             )
+    if safety is not None:
+        faq = [
+            entry.model_copy(update={"answer": safety.warning_signs}) if entry.answer.strip() == WARNING_SIGNS else entry
+            for entry in faq
+        ]
     _check_usable(loader, faq, smalltalk, safety)
     if sections:
         _check_attribution(loader, program_file, sections, days, faq, bands, safety)

@@ -82,6 +82,6 @@ def test_an_faq_source_finding_names_the_entry(content_dir: Path) -> None:
         "  - id: test-entry\n    question: Is this a test?\n    answer: Vitamin D receptors are present in muscle cells.\n"
         "    source: testing\n\n"
     ) + text[start:], encoding="utf-8")
-    [problem] = [p for p in check_content(content_dir) if "test-entry" in p.message]
+    [problem] = [p for p in check_content(content_dir) if "test-entry" in p.message and "source" in p.message]
     assert "FAQ entry 'test-entry' (source 'testing')" in problem.message
     assert "receptors" in problem.message and problem.line == _line_of(faq, "Vitamin D receptors are present")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.content.loader import load_content
 from bot.content.models import FaqEntry, SmallTalk
 from bot.domain.matching import FaqMatcher
 
@@ -14,8 +15,8 @@ CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 
 def load_faq() -> list[FaqEntry]:
-    data = yaml.safe_load((CONTENT_DIR / "faq.yaml").read_text(encoding="utf-8"))
-    return [FaqEntry.model_validate(item) for item in data["faq"]]
+    """The FAQ as the bot loads it (answers that point at safety.yaml's texts filled in)."""
+    return list(load_content(CONTENT_DIR).faq)
 
 
 def load_smalltalk() -> list[SmallTalk]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_questions"
-down_revision = "0001"
+down_revision = "0004_units"
 branch_labels = None
 depends_on = None
 

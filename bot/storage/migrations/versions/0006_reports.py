@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_reports"
-down_revision = "0004_units"
+down_revision = "0005_questions"
 branch_labels = None
 depends_on = None
 
