@@ -62,10 +62,8 @@ def test_preview_refuses_a_day_outside_the_program(tmp_path):
 
 def test_content_check_passes_on_the_real_content_and_fails_with_file_and_line(tmp_path):
     real = vitd_bot("content", "check", cwd=tmp_path)
-    # Until the FAQ's sources are fixed (issue 13), its attribution findings are the only ones.
-    failing = [line for line in real.stdout.splitlines() if ": warning: " not in line]
-    assert all("faq.yaml:" in line and ": claim: " in line for line in failing), real.stdout
-    assert real.returncode == (1 if failing else 0)
+    failing = [line for line in real.stdout.splitlines() if ": warning: " not in line and "content is valid" not in line]
+    assert failing == [] and real.returncode == 0, real.stdout
     broken = tmp_path / "content"
     shutil.copytree(default_content_dir(), broken)
     program = broken / "program.yaml"
