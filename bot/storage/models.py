@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -119,9 +120,26 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(255))
 
 
+# What the parsers refuse, the database refuses too (bot/domain/levels.py: plausible_*); rows an
+# older version stored before these existed are kept, and readers skip them.
+CHECKIN_CHECKS = {
+    "score_0_to_10": "score >= 0 AND score <= 10",
+    "date_since_1900": "local_date >= '1900-01-01'",
+}
+RESULT_CHECKS = {
+    "plausible_value": "value_ng_ml >= 1 AND value_ng_ml <= 250",
+    "positive_original": "original_value > 0",
+    "known_unit": "original_unit IN ('ng/mL', 'nmol/L')",
+    "taken_since_1900": "taken_on >= '1900-01-01'",
+}
+
+
 class CheckIn(Base):
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("subscriber_id", "local_date", name="uq_checkins_day"),)
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "local_date", name="uq_checkins_day"),
+        *(CheckConstraint(sql, name=name) for name, sql in CHECKIN_CHECKS.items()),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(_subscriber_fk())
@@ -135,6 +153,7 @@ class CheckIn(Base):
 
 class VitaminDResult(Base):
     __tablename__ = "vitamin_d_results"
+    __table_args__ = tuple(CheckConstraint(sql, name=name) for name, sql in RESULT_CHECKS.items())
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(_subscriber_fk(), index=True)
