@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
-from bot.domain.levels import classify
+from bot.domain.levels import classify, plausible_ng_ml
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
 from bot.storage.models import CheckIn, RedFlagEvent, Subscriber, UnansweredQuestion, VitaminDResult
@@ -58,7 +58,7 @@ async def collect(deps: Deps) -> Stats:
         latest = (await session.execute(select(func.avg(CheckIn.score)).where(CheckIn.local_date > since))).scalar()
         latest_ids = select(func.max(VitaminDResult.id)).group_by(VitaminDResult.subscriber_id)
         values = (await session.execute(select(VitaminDResult.value_ng_ml).where(VitaminDResult.id.in_(latest_ids)))).scalars()
-        bands = Counter(classify(v, deps.content.bands).label for v in values)
+        bands = Counter(classify(v, deps.content.bands).label for v in values if plausible_ng_ml(v))
         unanswered = await rows(
             select(func.lower(UnansweredQuestion.text), func.count()).group_by(func.lower(UnansweredQuestion.text))
             .order_by(func.count().desc()).limit(5)

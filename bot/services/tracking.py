@@ -22,6 +22,9 @@ from bot.storage.repositories import CheckIns, Results, Subscribers, rows_of_sub
 
 SEVERE_SCORE = 9
 SEVERE_STREAK = 3  # check-ins of 9-10 in a row that suggest seeing a clinician
+HISTORY_PER_PAGE = 10
+HISTORY_MAX_PAGES = 20
+HISTORY_RESULTS = 20
 
 
 class NotEnrolled(Exception):
@@ -49,6 +52,7 @@ class HistoryPage:
     results: Sequence[VitaminDResult]
     page: int
     pages: int
+    more: bool = False  # older check-ins exist beyond the last page shown
 
 
 class TrackingService:
@@ -112,16 +116,19 @@ class TrackingService:
             change = describe_change(previous.value_ng_ml, reading.value_ng_ml, previous.taken_on, reading.taken_on)
         return LevelRecorded(reading, classify(reading.value_ng_ml, self.deps.content.bands), change)
 
-    async def history(self, user_id: int, page: int, per_page: int = 10) -> HistoryPage:
+    async def history(self, user_id: int, page: int) -> HistoryPage:
+        """One page of check-ins, newest first (the results on page 1). Only the newest
+        HISTORY_MAX_PAGES pages are shown: a chat is no place for years of rows (/export has all)."""
         async with self.deps.sessions() as session:
             subscriber = await Subscribers(session).by_user(user_id)
             if subscriber is None:
                 raise NotEnrolled
-            checkins = list(reversed(await CheckIns(session).for_subscriber(subscriber.id)))
-            results = list(reversed(await Results(session).for_subscriber(subscriber.id)))
-        pages = max(1, -(-len(checkins) // per_page))
-        page = min(max(page, 1), pages)
-        return HistoryPage(checkins[(page - 1) * per_page : page * per_page], results if page == 1 else [], page, pages)
+            total = await CheckIns(session).count(subscriber.id)
+            pages = min(HISTORY_MAX_PAGES, max(1, -(-total // HISTORY_PER_PAGE)))
+            page = min(max(page, 1), pages)
+            checkins = await CheckIns(session).latest(subscriber.id, HISTORY_PER_PAGE, (page - 1) * HISTORY_PER_PAGE)
+            results = await Results(session).latest(subscriber.id, HISTORY_RESULTS) if page == 1 else []
+        return HistoryPage(checkins, results, page, pages, more=total > pages * HISTORY_PER_PAGE)
 
     async def export_csv(self, user_id: int) -> bytes:
         """Everything stored about the subscriber: one line per stored field (table, id, field, value)."""

@@ -5,7 +5,6 @@ Refused input gets the parser's plain-text message and stores nothing."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 from telegram import InputFile, Update
@@ -15,7 +14,7 @@ from bot.content.render import render_caption
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, short_date
 from bot.domain.parsing import LevelReading, NeedsUnitConfirmation, ParseError, confirm_unit, parse_level, parse_pain
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
-from bot.services.chart import render_progress_chart
+from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, load_points
 from bot.services.tracking import NotEnrolled
@@ -159,7 +158,7 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     try:
-        page = int(query.data.removeprefix("hist:"))
+        page = int(query.data.removeprefix("hist:")[:6])
     except ValueError:
         await query.answer(STALE_BUTTON)
         return
@@ -190,6 +189,8 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
             + (f" ({r.value_ng_ml:.1f} ng/mL)" if r.original_unit != "ng/mL" else "")
             for r in history.results
         ] or ["• none yet — add one with /level 24"]
+    if history.more and history.page == history.pages:
+        lines += ["", "Older check-ins are not shown here; /export has all of them."]
     buttons = []
     if history.page > 1:
         buttons.append(("‹ Newer", f"hist:{history.page - 1}"))
@@ -209,9 +210,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
-    bands = band_shades(rt.deps.content.bands)
-    # matplotlib is slow and blocking: render off the event loop.
-    png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands)
+    png = await CHARTS.png(subscriber.id, pain, levels, band_shades(rt.deps.content.bands))
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary_markdown(summarize(pain, levels), title="Your progress"))
     await context.bot.send_photo(
