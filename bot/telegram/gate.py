@@ -63,7 +63,7 @@ async def screen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, user = update.effective_chat, update.effective_user
     if update.callback_query is not None and chat is None:
         # A press with no message behind it (inline mode, or forged): no chat to answer in.
-        await _answer_quietly(update, "That button isn't valid any more.")
+        await _answer_quietly(update, "That button is no longer available.")
         raise ApplicationHandlerStop
     if chat is None or user is None:
         raise ApplicationHandlerStop

@@ -12,6 +12,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
+from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.timezones import COMMON_ZONES, parse_timezone, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
@@ -170,7 +171,7 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     parsed = parse_timezone(text)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
         return
     await _apply_timezone(update, context, parsed.key)
 
@@ -197,7 +198,7 @@ async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     parsed = parse_delivery_time(text)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
         return
     await _apply_time(update, context, parsed)
 

@@ -10,7 +10,7 @@ from datetime import date
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot.content.render import render_caption
+from bot.content.render import plain_text, render_caption
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, short_date
 from bot.domain.parsing import LevelReading, NeedsUnitConfirmation, ParseError, confirm_unit, parse_level, parse_pain
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
@@ -43,7 +43,7 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     parsed = parse_pain(text)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
         return
     await _record_pain(update, context, parsed.score, parsed.note)
 
@@ -89,7 +89,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     today = await rt.tracking.today_for(update.effective_user.id)
     parsed = parse_level(" ".join(context.args), today=today)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
     elif isinstance(parsed, NeedsUnitConfirmation):
         value, stamp = f"{parsed.value:g}", parsed.taken_on.isoformat()
         if parsed.value > MAX_PLAUSIBLE_NG_ML:
@@ -121,7 +121,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await query.edit_message_reply_markup(None)  # one answer per question
     reading = confirm_unit(pending, "nmol/L" if unit == "nmol" else "ng/mL")
     if isinstance(reading, ParseError):
-        await reply(update, context, reading.message)
+        await reply(update, context, plain_text(reading.message))
         return
     await _record_level(update, context, reading, today)
 
@@ -179,7 +179,7 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
     pages = f", page {history.page} of {history.pages}" if history.pages > 1 else ""
     lines = [f"**Your check-ins** (newest first{pages})"]
     lines += [
-        f"• {short_date(c.local_date, with_year=True)}: {c.score}/10" + (f" — {c.note}" if c.note else "")
+        f"• {short_date(c.local_date, with_year=True)}: {c.score}/10" + (f" — {plain_text(c.note)}" if c.note else "")
         for c in history.checkins
     ] or ["• none yet — tap a number under a day's message, or send /pain 6"]
     if history.page == 1:
