@@ -20,6 +20,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
 from bot.metrics import count_throttled
@@ -45,13 +46,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.dropped = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
-        if chat is None:
+        where = update.effective_chat if isinstance(update, Update) else None
+        if where is None:
             async with self.slots:
                 await coroutine
             return
+        chat = where.id
         if self._waiting.get(chat, 0) >= self.max_backlog:
-            await self._drop(chat, coroutine)
+            await self._drop(chat, coroutine, tell=where.type == ChatType.PRIVATE)
             return
         lock = self._locks.setdefault(chat, asyncio.Lock())
         self._waiting[chat] = self._waiting.get(chat, 0) + 1
@@ -65,12 +67,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._waiting[chat], self._locks[chat]
                 self._warned.discard(chat)
 
-    async def _drop(self, chat: int, coroutine: Awaitable[Any]) -> None:
+    async def _drop(self, chat: int, coroutine: Awaitable[Any], tell: bool) -> None:
         if inspect.iscoroutine(coroutine):
             coroutine.close()  # never run, and no "was never awaited" warning
         self.dropped += 1
         count_throttled()
-        if chat in self._warned or self.notify is None:
+        if chat in self._warned or self.notify is None or not tell:  # groups hear from the gate only
             return
         self._warned.add(chat)
         log.info("chat throttled: more than %d updates waiting", self.max_backlog)
