@@ -219,7 +219,9 @@ def confirm_unit(pending: NeedsUnitConfirmation, unit: Unit) -> LevelReading | P
 
 
 def _reading(value: float, unit: Unit, taken_on: date) -> LevelReading | ParseError:
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value):
+        return ParseError(f"Please start with the number from your lab result. {_LEVEL_USAGE}")
+    if value <= 0:
         return ParseError(f"A vitamin D result is a number above zero. {_LEVEL_USAGE}")
     if not plausible_date(taken_on):
         return _too_early()

@@ -16,7 +16,7 @@ from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.timezones import COMMON_ZONES, parse_timezone, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import reply, runtime, remove_buttons
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."
@@ -99,7 +99,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     snapshot = await runtime(context).subscriptions.answer_consent(
         update.effective_user.id, update.effective_user.first_name, agreed
     )
-    await query.edit_message_reply_markup(None)
+    await remove_buttons(query)
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:

@@ -15,7 +15,7 @@ from bot.content.program import plain
 from bot.services import stats as stats_service
 from bot.services.broadcasts import Progress
 from bot.telegram.handlers.general import UNKNOWN_COMMAND
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import reply, runtime, remove_buttons
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a file name in articles/, never a path
 
@@ -81,7 +81,7 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if action not in ("send", "cancel"):
         return
     try:
-        await query.edit_message_reply_markup(None)
+        await remove_buttons(query)
     except BadRequest:  # a second press: the buttons are already gone
         pass
     if action == "cancel":

@@ -20,7 +20,7 @@ from bot.services.progress_data import band_shades, load_points
 from bot.services.tracking import NotEnrolled
 from bot.storage.repositories import Subscribers
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import reply, runtime, remove_buttons
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
@@ -118,7 +118,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(STALE_BUTTON)
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)  # one answer per question
+    await remove_buttons(query)  # one answer per question
     reading = confirm_unit(pending, "nmol/L" if unit == "nmol" else "ng/mL")
     if isinstance(reading, ParseError):
         await reply(update, context, plain_text(reading.message))
@@ -256,7 +256,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     await query.answer()
-    await query.edit_message_reply_markup(None)  # the question is answered once
+    await remove_buttons(query)  # the question is answered once
     if query.data != "forget:yes":
         await reply(update, context, "Okay, nothing was deleted.")
         return
