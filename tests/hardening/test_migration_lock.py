@@ -4,29 +4,16 @@ under an advisory lock, and whoever waited for it finds the schema already curre
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
-import uuid
 
 import asyncpg
 import pytest
 
 from bot.storage.db import alembic_config
-from tests.conftest import _admin, _asyncpg_dsn
+from tests.conftest import _asyncpg_dsn
 
-pytestmark = pytest.mark.postgres
 REPLICAS = 4
-
-
-@pytest.fixture
-def fresh_postgres_url(postgres_url):
-    """An empty PostgreSQL database of its own (not migrated), dropped afterwards."""
-    admin_url = os.environ["TEST_POSTGRES_URL"]
-    name = f"vitd_lock_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    yield admin_url.rsplit("/", 1)[0] + "/" + name
-    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _versions(url: str) -> list[str]:
@@ -37,7 +24,10 @@ async def _versions(url: str) -> list[str]:
         await connection.close()
 
 
-def test_replicas_starting_together_migrate_once(fresh_postgres_url):
+@pytest.mark.postgres  # the lock is PostgreSQL's: one SQLite file has one process migrating it
+@pytest.mark.parametrize("unmigrated_database_url", ["postgres"], indirect=True)
+def test_replicas_starting_together_migrate_once(unmigrated_database_url):
+    fresh_postgres_url = unmigrated_database_url
     from alembic.script import ScriptDirectory
 
     heads = set(ScriptDirectory.from_config(alembic_config(fresh_postgres_url)).get_heads())
