@@ -58,6 +58,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+class TypedText(TypeDecorator[str]):
+    """Text a person typed. PostgreSQL refuses the NUL character in text (SQLite keeps it), and no
+    message needs it, so it is dropped on the way in: the same input stores the same on both."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.replace("\x00", "") if value is not None else None
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -145,7 +156,7 @@ class CheckIn(Base):
     subscriber_id: Mapped[int] = mapped_column(_subscriber_fk())
     local_date: Mapped[date] = mapped_column(Date)
     score: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(TypedText())
     program_day: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -187,7 +198,7 @@ class UnansweredQuestion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int | None] = mapped_column(_subscriber_fk(), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(TypedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

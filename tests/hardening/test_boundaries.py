@@ -157,3 +157,16 @@ async def test_progress_renders_the_chart_once_until_the_data_changes(bot):
     [changed] = await dee.replies_after(dee.command("/progress"))
     assert changed.kind == "photo" and CHARTS.renders == renders + 2
     assert "6" in changed.text
+
+
+async def test_a_nul_character_is_dropped_not_fatal(bot):
+    """PostgreSQL refuses NUL in text; what a person typed is stored the same on both engines."""
+    eve = bot.user(5006, "Eve")
+    await bot.enrol(eve)
+    [saved] = await eve.replies_after(eve.command("/pain 4 stiff\x00 today"))
+    assert "note is saved" in saved.text
+    [answer] = await eve.replies_after(eve.send("what about \x00 vitamin D?"))
+    assert answer.text
+    async with bot.runtime.deps.sessions() as session:
+        [checkin] = (await session.execute(CheckIn.__table__.select())).all()
+    assert checkin.note == "stiff today"
