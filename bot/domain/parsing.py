@@ -7,12 +7,11 @@ anything; "bad input stores nothing" is the caller's half of the contract.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Literal
-
-import math
 
 from bot.domain.levels import (
     EARLIEST_DATE,
@@ -198,7 +197,7 @@ def parse_level(args: str, *, today: date) -> LevelReading | NeedsUnitConfirmati
         )
     if not plausible_date(taken_on):
         return _too_early()
-    if not math.isfinite(value):  # the pattern admits digits only; this guards other callers
+    if not math.isfinite(value):  # 400 nines read as infinity
         return ParseError(f"Please start with the number from your lab result. {_LEVEL_USAGE}")
     if value <= 0:
         return ParseError(f"A vitamin D result is a number above zero. {_LEVEL_USAGE}")

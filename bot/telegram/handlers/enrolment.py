@@ -16,7 +16,7 @@ from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.timezones import COMMON_ZONES, parse_timezone, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import reply, runtime, remove_buttons
+from bot.telegram.runtime import remove_buttons, reply, runtime
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."

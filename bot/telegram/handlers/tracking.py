@@ -20,7 +20,7 @@ from bot.services.progress_data import band_shades, load_points
 from bot.services.tracking import NotEnrolled
 from bot.storage.repositories import Subscribers
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
-from bot.telegram.runtime import reply, runtime, remove_buttons
+from bot.telegram.runtime import remove_buttons, reply, runtime
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
