@@ -1,6 +1,6 @@
 """Rows an older version stored before the checks existed (a 0.0 ng/mL result from
 `/level 0.001 nmol/L`, dates in year 1, a score of 12) survive the migration and break nothing:
-/progress, /history and /export answer, and the Day 7 weekly summary reaches this subscriber and
+/progress, /history, /export and /stats answer, and the Day 7 weekly summary reaches this subscriber and
 everyone in the same batch. The readers skip such rows and log it."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.db import alembic_config, upgrade
+from tests.conftest import OPERATOR_ID
 from tests.e2e import running_bot
 
 NOW = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)  # the clock fixture's start
@@ -86,6 +87,10 @@ async def test_rows_from_an_older_version_break_nothing(unmigrated_database_url,
         assert history.text.startswith("Your check-ins")
         [export] = await legacy.replies_after(legacy.command("/export"))
         assert export.kind == "document" and b"0001-01-01" in export.file_bytes  # their data, all of it
+
+        operator = bot.user(OPERATOR_ID, "Op")
+        [stats] = await operator.replies_after(operator.command("/stats"))
+        assert "went wrong" not in stats.text and "Sorry" not in stats.text
 
     skipped = [r.getMessage() for r in caplog.records if r.name == "bot.services.progress_data"]
     assert any("skipped stored vitamin D result" in m for m in skipped)
