@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -13,7 +14,11 @@ import typer
 
 from bot.config import ConfigError, Settings, load_settings
 
-app = typer.Typer(help="The 30-day vitamin D and back pain program, as a Telegram bot.", no_args_is_help=True, add_completion=False)
+# Pretty exceptions print every local variable of every frame: the settings, and so the token.
+app = typer.Typer(
+    help="The 30-day vitamin D and back pain program, as a Telegram bot.", no_args_is_help=True,
+    add_completion=False, pretty_exceptions_enable=False, pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 content_app = typer.Typer(help="The content folder.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -45,6 +50,8 @@ def _content(settings: Settings):
 @app.command()
 def run() -> None:
     """Start the bot (long polling, or a webhook server with BOT_MODE=webhook)."""
+    from telegram.error import InvalidToken
+
     from bot.logs import setup_logging
     from bot.telegram.runner import run_bot
 
@@ -54,7 +61,14 @@ def run() -> None:
     except ConfigError as exc:
         _fail(str(exc))
     setup_logging(settings.log_format, settings.log_level, token)
-    run_bot(settings, _content(settings))
+    content = _content(settings)
+    try:
+        run_bot(settings, content)
+    except InvalidToken:  # its message quotes the token
+        _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather.")
+    except Exception as exc:  # noqa: BLE001 - tracebacks quote URLs, and Bot API URLs hold the token
+        logging.getLogger("bot").critical("the bot stopped: %s", type(exc).__name__, exc_info=exc)
+        raise typer.Exit(1) from None
 
 
 @db_app.command("upgrade")

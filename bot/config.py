@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # /healthz and /metrics: a listener of their own, private unless a deployer opens it.
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int = Field(default=8081, ge=1, le=65535)
 
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"

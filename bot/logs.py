@@ -24,8 +24,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_text or record.exc_info:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -41,6 +41,13 @@ class RedactToken(logging.Filter):
             message = record.getMessage()
             if self.token in message:
                 record.msg, record.args = message.replace(self.token, "<token>"), None
+            if record.exc_info and not record.exc_text:
+                # Exceptions quote URLs and tokens too (PTB's InvalidToken does): the traceback
+                # is formatted here, masked, and kept as the text the formatters print.
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+                record.exc_info = None
+            if record.exc_text and self.token in record.exc_text:
+                record.exc_text = record.exc_text.replace(self.token, "<token>")
         return True
 
 

@@ -21,3 +21,15 @@ SWEEP_LAG = Gauge(
 
 def count_send(bulk: bool, outcome: str) -> None:
     SENDS.labels("bulk" if bulk else "reply", outcome).inc()
+
+THROTTLED = Counter(
+    "vitd_updates_throttled_total", "Updates dropped because their chat sent faster than it was answered",
+    registry=REGISTRY,
+)
+HANDLER_ERRORS = Counter(
+    "vitd_update_errors_total", "Updates whose handling raised an error (see the logs)", registry=REGISTRY
+)
+
+
+def count_throttled() -> None:
+    THROTTLED.inc()

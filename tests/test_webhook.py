@@ -1,5 +1,6 @@
-"""Webhook mode end to end: the real server on a free port, Telegram's secret header, /healthz,
-/metrics, a repeated update processed once, and a clean shutdown."""
+"""Webhook mode end to end: the real server on a free port, Telegram's secret header, /healthz and
+/metrics on their own private listener (not on the webhook's), a repeated update processed once,
+and a clean shutdown."""
 
 from __future__ import annotations
 
@@ -35,18 +36,18 @@ def help_update(update_id: int, user_id: int, ts: int) -> dict:
 
 @pytest.fixture
 async def webhook_bot(server, database_url, clock, content, settings_for):
-    port = free_port()
+    port, monitoring_port = free_port(), free_port()
     settings = settings_for(
         server, database_url, bot_mode="webhook", webhook_url=f"https://bot.example/hook/{SECRET[:4]}",
-        webhook_secret=SECRET, webhook_listen="127.0.0.1", webhook_port=port,
+        webhook_secret=SECRET, webhook_listen="127.0.0.1", webhook_port=port, metrics_port=monitoring_port,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, content, stop, clock=clock, sweep_interval=None, broadcast_interval=None))
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=5) as client:
-        for _ in range(200):  # until the server listens
+        for _ in range(200):  # until the webhook listens
             try:
-                if (await client.get("/healthz")).status_code == 200:
+                if (await client.get("/healthz")).status_code == 404:
                     break
             except httpx.TransportError:
                 await asyncio.sleep(0.05)
@@ -79,14 +80,21 @@ async def test_an_update_with_the_secret_is_processed_exactly_once(webhook_bot, 
     await wendy.no_reply(within=0.5)
 
 
-async def test_health_and_metrics(webhook_bot, server, clock):
-    client, _ = webhook_bot
-    health = await client.get("/healthz")
-    assert health.status_code == 200 and health.json()["status"] == "ok"
-    wendy = FakeUser(server, 7003, "Wendy", clock=clock)
-    await client.post("/hook/s3cr", json=help_update(77, wendy.chat_id, int(clock.now().timestamp())),
-                      headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-    await wendy.next_reply()
-    metrics = (await client.get("/metrics")).text
+async def test_health_and_metrics_only_on_their_own_private_listener(webhook_bot, server, clock):
+    client, settings = webhook_bot
+    assert settings.metrics_listen == "127.0.0.1"  # the default: not reachable from outside
+    # The public webhook port answers Telegram's path and nothing else.
+    assert (await client.get("/healthz")).status_code == 404
+    assert (await client.get("/metrics")).status_code == 404
+    monitoring = httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.metrics_port}", timeout=5)
+    async with monitoring:
+        health = await monitoring.get("/healthz")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        wendy = FakeUser(server, 7003, "Wendy", clock=clock)
+        await client.post("/hook/s3cr", json=help_update(77, wendy.chat_id, int(clock.now().timestamp())),
+                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        await wendy.next_reply()
+        metrics = (await monitoring.get("/metrics")).text
+        assert (await monitoring.post("/hook/s3cr", json={})).status_code in (404, 405)
     assert "vitd_queue_depth" in metrics and "vitd_sweep_lag_seconds" in metrics
     assert 'vitd_messages_total{lane="reply",outcome="sent"}' in metrics

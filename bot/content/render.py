@@ -7,6 +7,7 @@ UTF-16 code units, so every measure here does too.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -158,3 +159,13 @@ def _cut(text: str, start: int, furthest: int, spans) -> int:
                         return position
                 position = text.rfind(separator, start + 1, position)
     return max(furthest, start + 1)
+
+
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain_text(text: str) -> str:
+    """Markdown that shows what a person typed exactly as plain text: on one line, with every ASCII
+    punctuation mark escaped (CommonMark allows that for all of them), so no emphasis, link, list,
+    heading or code block can come out of it."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))

@@ -77,3 +77,19 @@ def describe_change(
         return f"unchanged since your last result on {when}"
     direction = "up" if change > 0 else "down"
     return f"{direction} {abs(change):.1f} {unit} since your last result on {when}"
+
+
+# ---- plausibility: the one rule the parser, the database CHECK constraints and readers share --
+
+MIN_PLAUSIBLE_NG_ML = 1.0  # SPEC.md: below 1 or above 250 ng/mL (after conversion) is no result
+EARLIEST_DATE = date(1900, 1, 1)  # results and check-ins dated before this are typing mistakes
+
+
+def plausible_ng_ml(value_ng_ml: float) -> bool:
+    """False for NaN, infinity and anything outside 1-250 ng/mL (NaN fails every comparison)."""
+    return MIN_PLAUSIBLE_NG_ML <= value_ng_ml <= MAX_PLAUSIBLE_NG_ML
+
+
+def plausible_date(day: date, today: date | None = None) -> bool:
+    """From 1900 up to ``today`` (when given)."""
+    return EARLIEST_DATE <= day and (today is None or day <= today)

@@ -7,12 +7,22 @@ anything; "bad input stores nothing" is the caller's half of the contract.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Literal
 
-from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, MAX_PLAUSIBLE_NMOL_L, nmol_to_ng
+from bot.domain.levels import (
+    EARLIEST_DATE,
+    MAX_PLAUSIBLE_NG_ML,
+    MAX_PLAUSIBLE_NMOL_L,
+    MIN_PLAUSIBLE_NG_ML,
+    ng_to_nmol,
+    nmol_to_ng,
+    plausible_date,
+    plausible_ng_ml,
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,10 @@ def parse_level(
         return ParseError(
             f"That date is in the future. Please give the date the blood sample was taken. {_LEVEL_USAGE}"
         )
+    if not plausible_date(taken_on):
+        return _too_early()
+    if not math.isfinite(value):  # 400 nines read as infinity
+        return ParseError(f"Please start with the number from your lab result. {_LEVEL_USAGE}")
     if value <= 0:
         return ParseError(f"A vitamin D result is a number above zero. {_LEVEL_USAGE}")
     if unit is None:
@@ -220,10 +234,18 @@ def confirm_unit(pending: NeedsUnitConfirmation, unit: Unit) -> LevelReading | P
 
 
 def _reading(value: float, unit: Unit, taken_on: date) -> LevelReading | ParseError:
+    if not math.isfinite(value):
+        return ParseError(f"Please start with the number from your lab result. {_LEVEL_USAGE}")
+    if value <= 0:
+        return ParseError(f"A vitamin D result is a number above zero. {_LEVEL_USAGE}")
+    if not plausible_date(taken_on):
+        return _too_early()
     limit = MAX_PLAUSIBLE_NG_ML if unit == NG_ML else MAX_PLAUSIBLE_NMOL_L
     if value > limit:
         return _too_high(value, unit)
     value_ng = value if unit == NG_ML else nmol_to_ng(value)
+    if not plausible_ng_ml(value_ng):
+        return _too_low(value, unit)
     return LevelReading(value_ng_ml=value_ng, original_value=value, original_unit=unit, taken_on=taken_on)
 
 
@@ -232,6 +254,21 @@ def _too_high(value: float, unit: Unit | None) -> ParseError:
     return ParseError(
         f"{shown} is higher than any result I can accept (the limit is {MAX_PLAUSIBLE_NG_ML:g} ng/mL, "
         f"or {MAX_PLAUSIBLE_NMOL_L:g} nmol/L). Please check the number and unit on your lab report. "
+        f"{_LEVEL_USAGE}"
+    )
+
+
+def _too_low(value: float, unit: Unit) -> ParseError:
+    return ParseError(
+        f"{value:g} {unit} is lower than any result I can accept (the limit is {MIN_PLAUSIBLE_NG_ML:g} "
+        f"ng/mL, or {ng_to_nmol(MIN_PLAUSIBLE_NG_ML):g} nmol/L). Please check the number and unit on "
+        f"your lab report. {_LEVEL_USAGE}"
+    )
+
+
+def _too_early() -> ParseError:
+    return ParseError(
+        f"That date is before {EARLIEST_DATE.year}. Please give the date the blood sample was taken. "
         f"{_LEVEL_USAGE}"
     )
 
@@ -253,7 +290,6 @@ def _ambiguous(found: "AmbiguousDate", command: str) -> ParseError:
 
 # --- dates as people write them ---------------------------------------------------------------
 
-EARLIEST_DATE = date(1900, 1, 1)
 _MONTHS = {
     name: number
     for number, names in enumerate(

@@ -8,8 +8,10 @@ gets plotted comes from ``chart_series`` alone, so tests compare it with the sto
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -228,3 +230,38 @@ def render_progress_chart(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+class ChartCache:
+    """Each subscriber's last chart, kept until their data changes: rendering takes a good part
+    of a second of CPU, so someone sending /progress again and again must not cost it again."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._charts: OrderedDict[int, tuple[Hashable, bytes]] = OrderedDict()
+        self.renders = 0
+
+    async def png(
+        self,
+        subscriber_id: int,
+        pain_points: Sequence[PainPoint],
+        level_points: Sequence[LevelPoint],
+        bands: Sequence[BandShade] = ARTICLE_BANDS,
+        unit: str = "ng/mL",
+    ) -> bytes:
+        key = (tuple(pain_points), tuple(level_points), tuple(bands), unit)
+        cached = self._charts.get(subscriber_id)
+        if cached is not None and cached[0] == key:
+            self._charts.move_to_end(subscriber_id)
+            return cached[1]
+        # matplotlib is slow and blocking: render off the event loop.
+        png = await asyncio.to_thread(render_progress_chart, pain_points, level_points, bands=bands, unit=unit)
+        self.renders += 1
+        self._charts[subscriber_id] = (key, png)
+        self._charts.move_to_end(subscriber_id)
+        while len(self._charts) > self.size:
+            self._charts.popitem(last=False)
+        return png
+
+
+CHARTS = ChartCache()

@@ -4,14 +4,19 @@ summary all load their numbers here, so they never disagree."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.models import Band
+from bot.domain.levels import plausible_date, plausible_ng_ml
 from bot.domain.progress import LevelPoint, PainPoint
 from bot.services.chart import ARTICLE_BANDS, BandShade
+from bot.storage.models import CheckIn, VitaminDResult
 from bot.storage.repositories import CheckIns, Results
+
+log = logging.getLogger(__name__)
 
 # Only these bands are shaded (more would crowd a phone screen); short labels fit the key column.
 _SHADED = {
@@ -22,17 +27,39 @@ _SHADED = {
 
 
 async def load_points(session: AsyncSession, subscriber_id: int) -> tuple[list[PainPoint], list[LevelPoint]]:
-    pain = [PainPoint(day=c.local_date, score=c.score) for c in await CheckIns(session).for_subscriber(subscriber_id)]
-    levels = [
-        LevelPoint(
-            taken_on=r.taken_on,
-            value_ng_ml=r.value_ng_ml,
-            original_value=r.original_value,
-            original_unit=r.original_unit,
-        )
-        for r in await Results(session).for_subscriber(subscriber_id)
-    ]
+    """Every stored check-in and result that makes sense. Rows an older version stored before the
+    checks existed (a 0.0 ng/mL result, a date in year 1) are skipped and logged, never fatal:
+    one bad row must not take a subscriber's chart or everyone's weekly summary down with it."""
+    pain = [p for c in await CheckIns(session).for_subscriber(subscriber_id) if (p := _pain_point(c))]
+    levels = [p for r in await Results(session).for_subscriber(subscriber_id) if (p := _level_point(r))]
     return pain, levels
+
+
+def _pain_point(row: CheckIn) -> PainPoint | None:
+    try:
+        if not plausible_date(row.local_date):
+            raise ValueError("date before 1900")
+        return PainPoint(day=row.local_date, score=row.score)
+    except (ValueError, TypeError) as exc:
+        log.warning("skipped stored check-in %s: %s", row.id, exc)
+        return None
+
+
+def _level_point(row: VitaminDResult) -> LevelPoint | None:
+    try:
+        if not plausible_date(row.taken_on):
+            raise ValueError("date before 1900")
+        if not plausible_ng_ml(row.value_ng_ml):
+            raise ValueError("value outside 1-250 ng/mL")
+        return LevelPoint(
+            taken_on=row.taken_on,
+            value_ng_ml=row.value_ng_ml,
+            original_value=row.original_value,
+            original_unit=row.original_unit,
+        )
+    except (ValueError, TypeError) as exc:
+        log.warning("skipped stored vitamin D result %s: %s", row.id, exc)
+        return None
 
 
 def band_shades(bands: Sequence[Band], unit: str = "ng/mL") -> tuple[BandShade, ...]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
-from bot.domain.levels import classify
+from bot.domain.levels import classify, plausible_ng_ml
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
 from bot.services.questions import QuestionGroup, question_groups, render_groups
@@ -60,7 +60,7 @@ async def collect(deps: Deps) -> Stats:
         latest = (await session.execute(select(func.avg(CheckIn.score)).where(CheckIn.local_date > since))).scalar()
         latest_ids = select(func.max(VitaminDResult.id)).group_by(VitaminDResult.subscriber_id)
         values = (await session.execute(select(VitaminDResult.value_ng_ml).where(VitaminDResult.id.in_(latest_ids)))).scalars()
-        bands = Counter(classify(v, deps.content.bands).label for v in values)
+        bands = Counter(classify(v, deps.content.bands).label for v in values if plausible_ng_ml(v))
         unanswered = await question_groups(session, limit=5)
         red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
         reports_made = (await session.execute(select(func.count()).select_from(ReportMade))).scalar_one()

@@ -23,6 +23,9 @@ from bot.storage.repositories import CheckIns, Results, Subscribers
 
 SEVERE_SCORE = 9
 SEVERE_STREAK = 3  # check-ins of 9-10 in a row that suggest seeing a clinician
+HISTORY_PER_PAGE = 10
+HISTORY_MAX_PAGES = 20
+HISTORY_RESULTS = 20
 
 
 class NotEnrolled(Exception):
@@ -52,6 +55,7 @@ class HistoryPage:
     results: Sequence[VitaminDResult]
     page: int
     pages: int
+    more: bool = False  # older check-ins exist beyond the last page shown
 
 
 class TrackingService:
@@ -151,16 +155,19 @@ class TrackingService:
         band = classify(reading.original_value, self.deps.content.bands, reading.original_unit)
         return LevelRecorded(reading, band, change, unit_changed)
 
-    async def history(self, user_id: int, page: int, per_page: int = 10) -> HistoryPage:
+    async def history(self, user_id: int, page: int) -> HistoryPage:
+        """One page of check-ins, newest first (the results on page 1). Only the newest
+        HISTORY_MAX_PAGES pages are shown: a chat is no place for years of rows (/export has all)."""
         async with self.deps.sessions() as session:
             subscriber = await Subscribers(session).by_user(user_id)
             if subscriber is None:
                 raise NotEnrolled
-            checkins = list(reversed(await CheckIns(session).for_subscriber(subscriber.id)))
-            results = list(reversed(await Results(session).for_subscriber(subscriber.id)))
-        pages = max(1, -(-len(checkins) // per_page))
-        page = min(max(page, 1), pages)
-        return HistoryPage(checkins[(page - 1) * per_page : page * per_page], results if page == 1 else [], page, pages)
+            total = await CheckIns(session).count(subscriber.id)
+            pages = min(HISTORY_MAX_PAGES, max(1, -(-total // HISTORY_PER_PAGE)))
+            page = min(max(page, 1), pages)
+            checkins = await CheckIns(session).latest(subscriber.id, HISTORY_PER_PAGE, (page - 1) * HISTORY_PER_PAGE)
+            results = await Results(session).latest(subscriber.id, HISTORY_RESULTS) if page == 1 else []
+        return HistoryPage(checkins, results, page, pages, more=total > pages * HISTORY_PER_PAGE)
 
     async def forget(self, user_id: int) -> bool:
         """Delete every row of this subscriber, in one transaction (the foreign keys cascade).

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -55,6 +56,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class TypedText(TypeDecorator[str]):
+    """Text a person typed. PostgreSQL refuses the NUL character in text (SQLite keeps it), and no
+    message needs it, so it is dropped on the way in: the same input stores the same on both."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.replace("\x00", "") if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -121,15 +133,32 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(255))
 
 
+# What the parsers refuse, the database refuses too (bot/domain/levels.py: plausible_*); rows an
+# older version stored before these existed are kept, and readers skip them.
+CHECKIN_CHECKS = {
+    "score_0_to_10": "score >= 0 AND score <= 10",
+    "date_since_1900": "local_date >= '1900-01-01'",
+}
+RESULT_CHECKS = {
+    "plausible_value": "value_ng_ml >= 1 AND value_ng_ml <= 250",
+    "positive_original": "original_value > 0",
+    "known_unit": "original_unit IN ('ng/mL', 'nmol/L')",
+    "taken_since_1900": "taken_on >= '1900-01-01'",
+}
+
+
 class CheckIn(Base):
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("subscriber_id", "local_date", name="uq_checkins_day"),)
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "local_date", name="uq_checkins_day"),
+        *(CheckConstraint(sql, name=name) for name, sql in CHECKIN_CHECKS.items()),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(_subscriber_fk())
     local_date: Mapped[date] = mapped_column(Date)
     score: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(TypedText())
     program_day: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -137,6 +166,7 @@ class CheckIn(Base):
 
 class VitaminDResult(Base):
     __tablename__ = "vitamin_d_results"
+    __table_args__ = tuple(CheckConstraint(sql, name=name) for name, sql in RESULT_CHECKS.items())
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(_subscriber_fk(), index=True)
@@ -170,7 +200,7 @@ class UnansweredQuestion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int | None] = mapped_column(_subscriber_fk(), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(TypedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # "unanswered" ("I'm not sure") or "low_confidence" (answered, but only just); the entry it
     # came closest to, so operators know where a new example question belongs.

@@ -18,7 +18,8 @@ from bot.storage.models import (
     VitaminDResult,
 )
 
-RECEIVING = ("active", "completed")  # statuses the sweep may deliver to
+RECEIVING = ("active", "completed")
+EARLIEST_DATE = date(1900, 1, 1)  # as the CHECK constraints and bot/domain/levels.py  # statuses the sweep may deliver to
 
 
 class Subscribers:
@@ -74,14 +75,19 @@ class CheckIns:
         query = select(CheckIn).where(CheckIn.subscriber_id == subscriber_id, CheckIn.local_date == local_date)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def latest(self, subscriber_id: int, n: int) -> Sequence[CheckIn]:
+    async def latest(self, subscriber_id: int, n: int, skip: int = 0) -> Sequence[CheckIn]:
         query = (
             select(CheckIn)
             .where(CheckIn.subscriber_id == subscriber_id)
             .order_by(CheckIn.local_date.desc())
+            .offset(skip)
             .limit(n)
         )
         return (await self.session.execute(query)).scalars().all()
+
+    async def count(self, subscriber_id: int) -> int:
+        query = select(func.count()).select_from(CheckIn).where(CheckIn.subscriber_id == subscriber_id)
+        return (await self.session.execute(query)).scalar_one()
 
 
 class Results:
@@ -96,8 +102,20 @@ class Results:
         )
         return (await self.session.execute(query)).scalars().all()
 
+    async def latest(self, subscriber_id: int, n: int) -> Sequence[VitaminDResult]:
+        query = (
+            select(VitaminDResult)
+            .where(VitaminDResult.subscriber_id == subscriber_id)
+            .order_by(VitaminDResult.taken_on.desc(), VitaminDResult.id.desc())
+            .limit(n)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
     async def first_taken_on(self, subscriber_id: int) -> date | None:
-        query = select(func.min(VitaminDResult.taken_on)).where(VitaminDResult.subscriber_id == subscriber_id)
+        # A date an older version let through (year 1) must not set the retest reminder.
+        query = select(func.min(VitaminDResult.taken_on)).where(
+            VitaminDResult.subscriber_id == subscriber_id, VitaminDResult.taken_on >= EARLIEST_DATE
+        )
         return (await self.session.execute(query)).scalar_one_or_none()
 
 

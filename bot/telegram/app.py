@@ -23,7 +23,7 @@ from bot.telegram.handlers.operators import summary_text
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.ratelimit import BulkRateLimiter
 from bot.telegram.runtime import Runtime
-from bot.telegram.updates import PerChatUpdateProcessor
+from bot.telegram.updates import FLOOD_NOTICE, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def build_application(
         deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
         rt = Runtime.build(deps, TelegramMessenger(application.bot))
         application.bot_data["runtime"] = rt
+        application.update_processor.notify = lambda chat_id: rt.messenger.send(chat_id, FLOOD_NOTICE)
         await commands.publish_menu(application, settings.operator_ids)
         workers = WorkerRegistry(deps.sessions)
         application.bot_data["workers"] = workers

@@ -21,9 +21,11 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot.telegram import gate
 from bot.telegram.handlers import enrolment, general, operators, questions, report, tracking
 
 log = logging.getLogger(__name__)
@@ -85,12 +87,15 @@ def help_lines(operator: bool) -> list[str]:
 
 
 def register(application: Application) -> None:
+    # gate.screen stops groups, channels and edits before any of these; the filters say the same
+    # again, so that no handler can be reached from a group even if the gate changes.
+    application.add_handler(TypeHandler(object, gate.screen), group=-1)
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     for command in COMMANDS:
-        application.add_handler(CommandHandler(command.name, command.callback))
+        application.add_handler(CommandHandler(command.name, command.callback, filters=private))
     for prefix, callback in BUTTONS:
         application.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"))
     application.add_handler(ChatMemberHandler(enrolment.membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.LOCATION, enrolment.location))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, general.unknown_command))

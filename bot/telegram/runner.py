@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes
 from bot.config import Settings
 from bot.content.models import Content
 from bot.telegram.app import build_application
+from bot.telegram.webhook import start_monitoring
 
 log = logging.getLogger(__name__)
 LEADERSHIP_RETRY = 15.0
@@ -32,9 +33,10 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
     application = build_application(settings, content, **build_kwargs)
     await application.initialize()
     await application.post_init(application)
-    site = None
+    site = monitoring = None
     try:
         await application.start()
+        monitoring = await start_monitoring(application, settings)
         if settings.bot_mode == "webhook":
             from bot.telegram.webhook import start_webhook
 
@@ -48,6 +50,8 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
     finally:
         if site is not None:
             await site.cleanup()  # stop accepting requests; those under way complete
+        if monitoring is not None:
+            await monitoring.cleanup()
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.services.broadcasts import BroadcastService
@@ -49,3 +50,12 @@ def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
 async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, markdown: str, keyboard: Keyboard | None = None, **kwargs):
     """Answer the subscriber in the chat they wrote from (never rate-limited behind bulk sends)."""
     return await runtime(context).messenger.send(update.effective_chat.id, markdown, keyboard=keyboard, **kwargs)
+
+
+async def remove_buttons(query) -> None:
+    """Take the buttons off the message a press came from. A stale or forged press may point at a
+    message without buttons (or one too old to edit): Telegram's refusal changes nothing then."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:
+        pass

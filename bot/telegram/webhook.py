@@ -1,4 +1,6 @@
-"""Webhook mode: an aiohttp server that takes Telegram's updates, plus /healthz and /metrics.
+"""Webhook mode: an aiohttp server that takes Telegram's updates; and, in every mode, /healthz and
+/metrics on a listener of their own (METRICS_LISTEN, by default 127.0.0.1 only), so the port that
+faces the internet answers nothing but Telegram.
 
 A request without the `X-Telegram-Bot-Api-Secret-Token` header equal to WEBHOOK_SECRET gets 403
 and is not processed. Telegram re-sends an update it did not see acknowledged, so recent update
@@ -66,6 +68,12 @@ def web_app(application: Application, settings: Settings) -> web.Application:
             await application.update_queue.put(update)
         return web.Response(status=200)
 
+    app = web.Application()
+    app.router.add_post(webhook_path(settings), telegram_update)
+    return app
+
+
+def monitoring_app(application: Application) -> web.Application:
     def deps():
         return application.bot_data["runtime"].deps
 
@@ -80,10 +88,24 @@ def web_app(application: Application, settings: Settings) -> web.Application:
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application()
-    app.router.add_post(webhook_path(settings), telegram_update)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app
+
+
+async def start_monitoring(application: Application, settings: Settings) -> web.AppRunner | None:
+    """/healthz and /metrics; None (and a warning) when the port is taken: monitoring is never a
+    reason for the bot not to run."""
+    runner = web.AppRunner(monitoring_app(application))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.metrics_listen, settings.metrics_port).start()
+    except OSError as exc:
+        log.warning("no /healthz and /metrics: cannot listen on %s:%d (%s)", settings.metrics_listen, settings.metrics_port, exc.strerror)
+        await runner.cleanup()
+        return None
+    log.info("/healthz and /metrics on %s:%d", settings.metrics_listen, settings.metrics_port)
+    return runner
 
 
 async def start_webhook(application: Application, settings: Settings) -> web.AppRunner:

@@ -12,10 +12,11 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
+from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import remove_buttons, reply, runtime
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."
@@ -98,7 +99,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     snapshot = await runtime(context).subscriptions.answer_consent(
         update.effective_user.id, update.effective_user.first_name, agreed
     )
-    await query.edit_message_reply_markup(None)
+    await remove_buttons(query)
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:
@@ -172,7 +173,7 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     parsed = parse_place(text)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
         return
     if isinstance(parsed, ZoneOptions):
         now = runtime(context).deps.clock.now()
@@ -213,7 +214,7 @@ async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     parsed = parse_delivery_time(text)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
         return
     await _apply_time(update, context, parsed)
 

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.program import day_markdown
+from bot.metrics import HANDLER_ERRORS
 from bot.services.messages import pain_keyboard
 from bot.telegram.runtime import reply, runtime
 
@@ -52,6 +53,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log it, tell the subscriber, keep running. The update's text is not logged."""
+    HANDLER_ERRORS.inc()
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

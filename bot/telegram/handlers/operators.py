@@ -7,7 +7,6 @@ import re
 from functools import wraps
 
 from telegram import InputFile, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.content.loader import ContentError, load_article
@@ -15,7 +14,7 @@ from bot.content.program import article_message, plain, why_not_sendable
 from bot.services import stats as stats_service
 from bot.services.broadcasts import Progress
 from bot.telegram.handlers.general import UNKNOWN_COMMAND
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import remove_buttons, reply, runtime
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a file name in articles/, never a path
 
@@ -84,10 +83,7 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if action not in ("send", "cancel"):
         return
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest:  # a second press: the buttons are already gone
-        pass
+    await remove_buttons(query)  # a second press finds them gone already
     if action == "cancel":
         cancelled = await rt.broadcasts.cancel(broadcast_id)
         await reply(update, context, "Cancelled: nothing was sent." if cancelled else "That broadcast can't be cancelled any more.")

@@ -5,14 +5,12 @@ Refused input gets the parser's plain-text message and stores nothing."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 
 from telegram import InputFile, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.content.render import render_caption
+from bot.content.render import plain_text, render_caption
 from bot.domain.calendar import local_date
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, band_range, short_date
 from bot.domain.parsing import (
@@ -27,13 +25,13 @@ from bot.domain.parsing import (
     parse_pain,
 )
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
-from bot.services.chart import render_progress_chart
+from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, load_points
 from bot.services.tracking import NotEnrolled
 from bot.storage.repositories import Subscribers
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import remove_buttons, reply, runtime
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
@@ -59,7 +57,7 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     today, day_first = await runtime(context).tracking.date_order_for(update.effective_user.id)
     parsed = parse_pain(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
         return
     await record_pain(update, context, parsed.score, parsed.note, parsed.on)
 
@@ -127,7 +125,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     today, day_first = await rt.tracking.date_order_for(update.effective_user.id)
     parsed = parse_level(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
-        await reply(update, context, parsed.message)
+        await reply(update, context, plain_text(parsed.message))
     elif isinstance(parsed, LevelReading) and parsed.taken_on < today - OLD_RESULT:
         # Most likely a typo in the year: ask before a six-year-old result stretches the chart.
         value, stamp = f"{parsed.original_value:g}", parsed.taken_on.isoformat()
@@ -146,7 +144,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if remembered == NMOL_L or (remembered == NG_ML and parsed.value <= ASK_UNIT_ABOVE):
             reading = confirm_unit(parsed, remembered)
             if isinstance(reading, ParseError):
-                await reply(update, context, reading.message)
+                await reply(update, context, plain_text(reading.message))
             else:
                 await _record_level(update, context, reading, today, remember_unit=False)
             return
@@ -180,14 +178,10 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(STALE_BUTTON)
         return
     await query.answer()
-    if query.message is not None:  # one answer per question (a forged press may have no message)
-        try:
-            await query.edit_message_reply_markup(None)
-        except BadRequest:  # a second press: the buttons are already gone
-            pass
+    await remove_buttons(query)  # one answer per question
     reading = confirm_unit(pending, NMOL_L if unit == "nmol" else NG_ML)
     if isinstance(reading, ParseError):
-        await reply(update, context, reading.message)
+        await reply(update, context, plain_text(reading.message))
         return
     await _record_level(update, context, reading, today, remember_unit=True)
 
@@ -234,7 +228,7 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     try:
-        page = int(query.data.removeprefix("hist:"))
+        page = int(query.data.removeprefix("hist:")[:6])
     except ValueError:
         await query.answer(STALE_BUTTON)
         return
@@ -255,7 +249,7 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
     pages = f", page {history.page} of {history.pages}" if history.pages > 1 else ""
     lines = [f"**Your check-ins** (newest first{pages})"]
     lines += [
-        f"• {short_date(c.local_date, with_year=True)}: {c.score}/10" + (f" — {c.note}" if c.note else "")
+        f"• {short_date(c.local_date, with_year=True)}: {c.score}/10" + (f" — {plain_text(c.note)}" if c.note else "")
         for c in history.checkins
     ] or ["• none yet — tap a number under a day's message, or send /pain 6"]
     if history.page == 1:
@@ -265,6 +259,8 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
             + (f" ({r.value_ng_ml:.1f} ng/mL)" if r.original_unit != "ng/mL" else "")
             for r in history.results
         ] or ["• none yet — add one with /level 24 ng/mL or /level 60 nmol/L"]
+    if history.more and history.page == history.pages:
+        lines += ["", "Older check-ins are not shown here; /export has all of them."]
     buttons = []
     if history.page > 1:
         buttons.append(("‹ Newer", f"hist:{history.page - 1}"))
@@ -304,8 +300,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not pain and not levels:
         await reply(update, context, summary)
         return
-    # matplotlib is slow and blocking: render off the event loop.
-    png = await asyncio.to_thread(render_progress_chart, pain, levels, bands=bands, unit=unit)
+    png = await CHARTS.png(subscriber.id, pain, levels, bands, unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary)
     await context.bot.send_photo(
@@ -335,7 +330,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     await query.answer()
-    await query.edit_message_reply_markup(None)  # the question is answered once
+    await remove_buttons(query)  # the question is answered once
     if query.data != "forget:yes":
         await reply(update, context, "Okay, nothing was deleted.")
         return
