@@ -221,6 +221,8 @@ def parse_level(
     if unit is None:
         if value > MAX_PLAUSIBLE_NMOL_L:
             return _too_high(value, None)
+        if value < MIN_PLAUSIBLE_NG_ML:  # too low in either unit: no need to ask which
+            return _too_low(value, None)
         # Never silently ng/mL: the caller applies the subscriber's remembered unit, or asks.
         return NeedsUnitConfirmation(value=value, taken_on=taken_on)
     return _reading(value, unit, taken_on)
@@ -258,9 +260,10 @@ def _too_high(value: float, unit: Unit | None) -> ParseError:
     )
 
 
-def _too_low(value: float, unit: Unit) -> ParseError:
+def _too_low(value: float, unit: Unit | None) -> ParseError:
+    shown = f"{value:g} {unit}" if unit else f"{value:g}"
     return ParseError(
-        f"{value:g} {unit} is lower than any result I can accept (the limit is {MIN_PLAUSIBLE_NG_ML:g} "
+        f"{shown} is lower than any result I can accept (the limit is {MIN_PLAUSIBLE_NG_ML:g} "
         f"ng/mL, or {ng_to_nmol(MIN_PLAUSIBLE_NG_ML):g} nmol/L). Please check the number and unit on "
         f"your lab report. {_LEVEL_USAGE}"
     )

@@ -55,7 +55,11 @@ async def test_implausible_results_and_dates_are_refused_and_store_nothing(bot):
             assert any(f in refusal.text for f in ("can accept", "before 1900", "number from your lab")), data
     assert await everything(bot) == before
     # The edges themselves are accepted: 1 ng/mL is 2.496 nmol/L; 1900-01-01 is a date.
-    [one] = await ann.replies_after(ann.command("/level 2.496 nmol/L 1900-01-01"))
+    [asked] = await ann.replies_after(ann.command("/level 2.496 nmol/L 1900-01-01"))
+    assert "more than a year ago" in asked.text  # an old result is confirmed first
+    ann.mark_read()
+    await ann.press("Yes, save it")
+    [one] = await ann.replies(1)
     assert one.text.startswith("Saved: vitamin D 2.496 nmol/L (= 1.0 ng/mL), taken 1 Jan 1900")
 
 
@@ -163,10 +167,10 @@ async def test_a_nul_character_is_dropped_not_fatal(bot):
     """PostgreSQL refuses NUL in text; what a person typed is stored the same on both engines."""
     eve = bot.user(5006, "Eve")
     await bot.enrol(eve)
-    [saved] = await eve.replies_after(eve.command("/pain 4 stiff\x00 today"))
+    [saved] = await eve.replies_after(eve.command("/pain 4 stiff\x00 after sitting"))
     assert "note is saved" in saved.text
     [answer] = await eve.replies_after(eve.send("what about \x00 vitamin D?"))
     assert answer.text
     async with bot.runtime.deps.sessions() as session:
         [checkin] = (await session.execute(CheckIn.__table__.select())).all()
-    assert checkin.note == "stiff today"
+    assert checkin.note == "stiff after sitting"
