@@ -52,12 +52,28 @@ from bot.domain.embedding import Embedder, shared_embedder
 from bot.domain.referrals import referral_topic
 from bot.domain.text import stem, words
 
-SIMILARITY_THRESHOLD = 0.5  # cosine of the message and the best entry's closest example
 ANSWER_THRESHOLD = 0.5  # share of the message's words the best entry knows
-MIN_LEAD = 0.1  # how far the best entry's score must lead the second's to answer
-LEXICAL_SHARE = 0.3  # BM25 (relative to the best entry's) next to the cosine in an entry's score
-ANSWER_SHARE = 0.35  # how much an entry's answer counts next to its best example
+# An entry's score: its classifier probability, closest example, three closest, centroid, BM25.
+CLASSIFIER_SHARE = 0.5
+CLOSEST_SHARE = 0.5
+TOP3_SHARE = 0.5
+CENTROID_SHARE = 0.2
+LEXICAL_SHARE = 0.3  # BM25 relative to the best entry's
+ANSWER_SHARE = 0.35  # how much an entry's answer counts next to its best example (BM25)
 NEXT_EXAMPLES_SHARE = (0.5, 0.25)  # how much its 2nd and 3rd best examples add: agreement counts
+# The classifier: softmax regression from example vectors to entries, trained at start-up.
+CLASSIFIER_STEPS = 300
+CLASSIFIER_RATE = 20.0
+CLASSIFIER_L2 = 1e-4
+# Confidence that the best entry is right: a logistic model of how far it leads, fitted on the
+# development set and a cross-validation over the FAQ's own examples (tests/matching/calibrate.py
+# prints these). Features: best score, lead over the 2nd, lead over the 3rd, closest-example
+# cosine, share of the message's words the entry knows, number of known words.
+CONFIDENCE_MEAN = (1.4989, 0.7157, 0.8645, 0.7654, 0.8863, 4.1529)
+CONFIDENCE_SCALE = (0.2912, 0.3607, 0.3446, 0.1684, 0.2144, 1.557)
+CONFIDENCE_WEIGHTS = (0.287, 0.948, 0.599, -0.387, 0.539, 0.226)
+CONFIDENCE_BIAS = 3.75
+CONFIDENCE_THRESHOLD = 0.85  # at most 1.5% confident wrong answers in calibration
 KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
@@ -170,6 +186,11 @@ def synonym_table(faq: Iterable[FaqEntry]) -> dict[tuple[str, ...], tuple[str, .
     return table
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
 class FaqMatcher:
     """Built once at start-up from the content; ``match`` is pure and fast.
 
@@ -219,17 +240,22 @@ class FaqMatcher:
         documents = asked + answers + keywords
         self._asked_count = len(asked)
         asked_texts = [text for entry in self._faq for text in (entry.question, *entry.examples)]
-        self._asked_vectors = self._embedder.embed(asked_texts)
         self._asked_entry = np.repeat(
             np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp))
         )
+        self._token_weights = self._weigh_tokens(asked_texts)
+        self._asked_vectors = self._embedder.embed_weighted(asked_texts, self._token_weights)
+        self._build_semantic(len(starts))
         self._starts = np.array(starts, dtype=np.intp)
         # Each entry's question/example documents as one row, padded with a document scoring 0.
         ends = starts[1:] + [len(asked)]
         width = max((end - start for start, end in zip(starts, ends)), default=0)
         self._asked_rows = np.full((len(starts), width), len(asked) + 2 * len(self._faq), dtype=np.intp)
+        # The same rows over the example vectors, padded with one past the last (cosine -1).
+        self._vector_rows = np.full((len(starts), width), len(asked), dtype=np.intp)
         for row, (start, end) in enumerate(zip(starts, ends)):
             self._asked_rows[row, : end - start] = np.arange(start, end)
+            self._vector_rows[row, : end - start] = np.arange(start, end)
         count = len(self._faq)
         self._answer_doc = np.arange(len(asked), len(asked) + count)
         self._keyword_doc = np.arange(len(asked) + count, len(asked) + 2 * count)
@@ -245,6 +271,37 @@ class FaqMatcher:
             for term, df in document_frequency.items()
         }
         self._entry_vocabulary = [frozenset(v) for v in entry_vocabulary]
+
+    def _weigh_tokens(self, asked_texts: list[str]) -> np.ndarray:
+        """1 + idf over entries of each model token: words every entry uses weigh least."""
+        count = max(len(self._faq), 1)
+        entries_using: dict[int, set[int]] = {}
+        for entry, ids in zip(self._asked_entry, self._embedder.token_ids(asked_texts)):
+            for token in ids:
+                entries_using.setdefault(token, set()).add(int(entry))
+        weights = np.full(self._embedder.vocabulary_size, 1 + math.log((count + 1) / 0.5), np.float32)
+        for token, users in entries_using.items():
+            weights[token] = 1 + math.log((count + 1) / (len(users) + 0.5))
+        return weights
+
+    def _build_semantic(self, count: int) -> None:
+        """Per-entry centroids and a softmax classifier over the example vectors."""
+        vectors, owner = self._asked_vectors, self._asked_entry
+        centroids = np.zeros((count, vectors.shape[1]), dtype=np.float32)
+        np.add.at(centroids, owner, vectors)
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self._centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
+        self._classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
+        self._classifier_bias = np.zeros(count, dtype=np.float32)
+        if not count or not len(vectors):
+            return
+        truth = np.eye(count, dtype=np.float32)[owner]
+        for _ in range(CLASSIFIER_STEPS):  # plain full-batch gradient descent: deterministic
+            error = _softmax(vectors @ self._classifier + self._classifier_bias) - truth
+            self._classifier -= CLASSIFIER_RATE * (
+                vectors.T @ error / len(vectors) + CLASSIFIER_L2 * self._classifier
+            )
+            self._classifier_bias -= CLASSIFIER_RATE * error.mean(axis=0)
 
     def _build_smalltalk(self) -> None:
         self._smalltalk_phrases = [
@@ -324,28 +381,60 @@ class FaqMatcher:
             + KEYWORD_SHARE * scores[self._keyword_doc]
         )
 
-    def _semantic_scores(self, text: str) -> np.ndarray:
-        """Per entry, the cosine of the message and the closest of the entry's questions."""
-        if not self._faq:
-            return np.zeros(0)
+    def _semantic_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the meaning score, and the cosine of the message and its closest question."""
+        count = len(self._faq)
+        if not count:
+            return np.zeros(0), np.zeros(0)
         corrected = []
         for word in words(text):
             fixed = self._correct(word) if word not in STOP_WORDS else word
             corrected.append(fixed or word)
-        similarities = self._asked_vectors @ self._embedder.embed([" ".join(corrected) or text])[0]
-        best = np.full(len(self._faq), -1.0)
-        np.maximum.at(best, self._asked_entry, similarities)
-        return best
+        vector = self._embedder.embed_weighted([" ".join(corrected) or text], self._token_weights)[0]
+        similarities = np.append(self._asked_vectors @ vector, -1.0)
+        per_entry = -np.sort(-similarities[self._vector_rows], axis=1)
+        closest = per_entry[:, 0]
+        top3 = per_entry[:, :3].mean(axis=1) if per_entry.shape[1] >= 3 else closest
+        probabilities = _softmax(vector @ self._classifier + self._classifier_bias)
+        meaning = (
+            CLASSIFIER_SHARE * probabilities
+            + CLOSEST_SHARE * closest
+            + TOP3_SHARE * top3
+            + CENTROID_SHARE * (self._centroids @ vector)
+        )
+        return meaning, closest
 
     def _ranked(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray, list[str], int]:
         query, unknown = self._query(text)
         lexical = self._entry_scores(query)
-        semantic = self._semantic_scores(text)
+        meaning, closest = self._semantic_scores(text)
         top = lexical.max() if len(lexical) else 0.0
-        scores = semantic + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
+        scores = meaning + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
         # Ties keep the FAQ's own order, so an empty match suggests its first questions.
         order = sorted(range(len(self._faq)), key=lambda i: (-scores[i], i))
-        return order, scores, semantic, query, unknown
+        return order, scores, closest, query, unknown
+
+    def decision_features(self, text: str) -> tuple[list[int], tuple[float, ...]]:
+        """The ranking and what the confidence model reads (see CONFIDENCE_WEIGHTS)."""
+        order, scores, closest, query, unknown = self._ranked(text)
+        return order, self._features(order, scores, closest, query, unknown)
+
+    def _features(self, order, scores, closest, query, unknown) -> tuple[float, ...]:
+        best = order[0]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        third = scores[order[2]] if len(order) > 2 else second
+        return (
+            float(scores[best]), float(scores[best] - second), float(scores[best] - third),
+            float(closest[best]), self.confidence(query, unknown, best), float(len(query)),
+        )
+
+    @staticmethod
+    def answer_probability(features: Sequence[float]) -> float:
+        z = CONFIDENCE_BIAS + sum(
+            w * (f - m) / s
+            for f, m, s, w in zip(features, CONFIDENCE_MEAN, CONFIDENCE_SCALE, CONFIDENCE_WEIGHTS)
+        )
+        return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def confidence(self, query: list[str], unknown: int, index: int) -> float:
         total = sum(self._weight(t) for t in query) + unknown * UNKNOWN_WORD_WEIGHT
@@ -400,7 +489,7 @@ class FaqMatcher:
         return max(answers, key=lambda m: m.score) if answers else result
 
     def _match_one(self, text: str) -> Match:
-        order, scores, semantic, query, unknown = self._ranked(text)
+        order, scores, closest, query, unknown = self._ranked(text)
         suggestions = tuple(self._faq[index] for index in order[:3])
         topic = referral_topic(text)  # before small talk: "are you a real doctor?" is no greeting
         if topic is not None:
@@ -411,10 +500,10 @@ class FaqMatcher:
         if not order:
             return Match("unsure")
         best = order[0]
-        confidence = self.confidence(query, unknown, best)
-        lead = scores[best] - (scores[order[1]] if len(order) > 1 else 0.0)
-        similarity = float(semantic[best])
-        if similarity >= SIMILARITY_THRESHOLD and confidence >= ANSWER_THRESHOLD and lead >= MIN_LEAD:
+        features = self._features(order, scores, closest, query, unknown)
+        confidence, similarity = features[4], features[3]
+        sure = self.answer_probability(features) >= CONFIDENCE_THRESHOLD
+        if sure and confidence >= ANSWER_THRESHOLD:
             return Match("answer", entry=self._faq[best], score=similarity, suggestions=suggestions)
         if smalltalk is not None and only_smalltalk:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)
