@@ -191,6 +191,42 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+@lru_cache(maxsize=4)
+def _semantic_model(
+    embedder: Embedder, asked_texts: tuple[str, ...], owner: tuple[int, ...], count: int
+) -> tuple[np.ndarray, ...]:
+    """Token weights, example vectors, entry centroids and the classifier for one FAQ.
+
+    Cached: every bot service and test app built in one process shares the same FAQ, and training
+    the classifier takes a few hundred milliseconds.
+    """
+    entries_using: dict[int, set[int]] = {}
+    for entry, ids in zip(owner, embedder.token_ids(list(asked_texts))):
+        for token in ids:
+            entries_using.setdefault(token, set()).add(entry)
+    # 1 + idf over entries: "vitamin", "d", "back" and "pain" are in nearly every question.
+    weights = np.full(embedder.vocabulary_size, 1 + math.log((count + 1) / 0.5), np.float32)
+    for token, users in entries_using.items():
+        weights[token] = 1 + math.log((count + 1) / (len(users) + 0.5))
+    vectors = embedder.embed_weighted(list(asked_texts), weights)
+    entry_of = np.array(owner, dtype=np.intp)
+    centroids = np.zeros((count, vectors.shape[1]), dtype=np.float32)
+    np.add.at(centroids, entry_of, vectors)
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
+    classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
+    bias = np.zeros(count, dtype=np.float32)
+    if count and len(vectors):
+        truth = np.eye(count, dtype=np.float32)[entry_of]
+        for _ in range(CLASSIFIER_STEPS):  # plain full-batch gradient descent: deterministic
+            error = _softmax(vectors @ classifier + bias) - truth
+            classifier -= CLASSIFIER_RATE * (vectors.T @ error / len(vectors) + CLASSIFIER_L2 * classifier)
+            bias -= CLASSIFIER_RATE * error.mean(axis=0)
+    for array in (weights, vectors, centroids, classifier, bias):
+        array.setflags(write=False)  # shared between matchers
+    return weights, vectors, centroids, classifier, bias
+
+
 class FaqMatcher:
     """Built once at start-up from the content; ``match`` is pure and fast.
 
@@ -243,9 +279,10 @@ class FaqMatcher:
         self._asked_entry = np.repeat(
             np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp))
         )
-        self._token_weights = self._weigh_tokens(asked_texts)
-        self._asked_vectors = self._embedder.embed_weighted(asked_texts, self._token_weights)
-        self._build_semantic(len(starts))
+        (self._token_weights, self._asked_vectors, self._centroids, self._classifier,
+         self._classifier_bias) = _semantic_model(
+            self._embedder, tuple(asked_texts), tuple(int(i) for i in self._asked_entry), len(starts)
+        )
         self._starts = np.array(starts, dtype=np.intp)
         # Each entry's question/example documents as one row, padded with a document scoring 0.
         ends = starts[1:] + [len(asked)]
@@ -271,37 +308,6 @@ class FaqMatcher:
             for term, df in document_frequency.items()
         }
         self._entry_vocabulary = [frozenset(v) for v in entry_vocabulary]
-
-    def _weigh_tokens(self, asked_texts: list[str]) -> np.ndarray:
-        """1 + idf over entries of each model token: words every entry uses weigh least."""
-        count = max(len(self._faq), 1)
-        entries_using: dict[int, set[int]] = {}
-        for entry, ids in zip(self._asked_entry, self._embedder.token_ids(asked_texts)):
-            for token in ids:
-                entries_using.setdefault(token, set()).add(int(entry))
-        weights = np.full(self._embedder.vocabulary_size, 1 + math.log((count + 1) / 0.5), np.float32)
-        for token, users in entries_using.items():
-            weights[token] = 1 + math.log((count + 1) / (len(users) + 0.5))
-        return weights
-
-    def _build_semantic(self, count: int) -> None:
-        """Per-entry centroids and a softmax classifier over the example vectors."""
-        vectors, owner = self._asked_vectors, self._asked_entry
-        centroids = np.zeros((count, vectors.shape[1]), dtype=np.float32)
-        np.add.at(centroids, owner, vectors)
-        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-        self._centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
-        self._classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
-        self._classifier_bias = np.zeros(count, dtype=np.float32)
-        if not count or not len(vectors):
-            return
-        truth = np.eye(count, dtype=np.float32)[owner]
-        for _ in range(CLASSIFIER_STEPS):  # plain full-batch gradient descent: deterministic
-            error = _softmax(vectors @ self._classifier + self._classifier_bias) - truth
-            self._classifier -= CLASSIFIER_RATE * (
-                vectors.T @ error / len(vectors) + CLASSIFIER_L2 * self._classifier
-            )
-            self._classifier_bias -= CLASSIFIER_RATE * error.mean(axis=0)
 
     def _build_smalltalk(self) -> None:
         self._smalltalk_phrases = [
