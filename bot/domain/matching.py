@@ -73,7 +73,7 @@ CONFIDENCE_MEAN = (1.4989, 0.7157, 0.8645, 0.7654, 0.8863, 4.1529)
 CONFIDENCE_SCALE = (0.2912, 0.3607, 0.3446, 0.1684, 0.2144, 1.557)
 CONFIDENCE_WEIGHTS = (0.287, 0.948, 0.599, -0.387, 0.539, 0.226)
 CONFIDENCE_BIAS = 3.75
-CONFIDENCE_THRESHOLD = 0.85  # at most 1.5% confident wrong answers in calibration
+CONFIDENCE_THRESHOLD = 0.85  # calibration: <= 1.5% confident wrong, <= 3% off-topic answered
 KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
