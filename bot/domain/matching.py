@@ -8,28 +8,33 @@ How a message is read (the FAQ's questions, examples and answers go through the 
    (rapidfuzz ``fuzz.ratio`` >= 85), cached per word; shorter words must match exactly.
 3. Stems (Snowball English, from the pipeline), then synonyms: a content keyword
    ``term = alias, alias`` makes every alias read as ``term`` ("vit d" -> "vitamin d").
-4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py) against every
-   example question; an entry's similarity is that of its closest example.
+4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py), its tokens
+   weighted by 1 + idf over the FAQ's entries so the words every question shares ("vitamin",
+   "back", "pain") do not drown the ones that tell entries apart. Per entry: the probability from a
+   softmax classifier trained on the example vectors at start-up, the cosine of the closest
+   example, the mean of the three closest, and the cosine of the entry's centroid.
 5. Words: BM25 (the ``bm25s`` library) over one document per example question, plus one for the
    answer and one for the keywords; an entry scores its best examples plus a share of its answer's
-   and keywords' scores. An entry's score is its similarity plus ``LEXICAL_SHARE`` of its BM25
-   score relative to the best entry's.
+   and keywords' scores. An entry's score adds the meaning scores (``*_SHARE``) and
+   ``LEXICAL_SHARE`` of its BM25 score relative to the best entry's.
    Coverage (0-1): the share of the message's weight (idf; a word the FAQ never uses weighs
    ``UNKNOWN_WORD_WEIGHT``) that the best entry's words explain. "bitcoin price" explains nothing.
 6. Decision, in order: a referral when the message asks what the article cannot answer
    (bot/domain/referrals.py: pregnancy, children, other medicines, diagnoses, "are you a doctor");
-   small talk when the whole message is a small-talk phrase; an answer when the best entry's
-   closest example is similar enough (``SIMILARITY_THRESHOLD``), the entry knows enough of the
-   message's words (``ANSWER_THRESHOLD``) and it leads the next entry by ``MIN_LEAD``; small talk
-   for a message of small-talk words; otherwise "unsure", with the three closest entries.
+   small talk when the whole message is a small-talk phrase; an answer when the entry knows enough
+   of the message's words (``ANSWER_THRESHOLD``) and a logistic model of how far the best entry
+   leads the next two (``CONFIDENCE_*``) says it is right with probability
+   ``CONFIDENCE_THRESHOLD``; small talk for a message of small-talk words; otherwise "unsure",
+   with the three closest entries.
 
-The thresholds were calibrated on the development set only (tests/matching/dev.yaml, with
-``python tests/matching/calibrate.py``); the held-out batches in tests/matching/heldout/ measure
-them (``pytest tests/matching/test_faq_eval.py -s`` prints the figures; tests/matching/SCORES.md
-keeps each batch's first score). Keywords alone reached 73% top-1 on held-out messages; the
-sentence vectors (a 33 MB model inside the ``wordllama`` wheel, nothing downloaded) lift it, and
-the whole match stays far under the 5 ms budget (bench/bench_matching.py). Operators fix a miss by
-adding the question to the entry's examples (`vitd-bot questions` lists what people asked).
+The thresholds were calibrated on development data only (tests/matching/dev.yaml and a 5-fold
+cross-validation over the FAQ's examples, with ``python tests/matching/calibrate.py``); the
+held-out batches in tests/matching/heldout/ measure them (``pytest tests/matching/test_faq_eval.py
+-s`` prints the figures; tests/matching/SCORES.md keeps each batch's first score). Keywords alone
+reached 73% top-1 on held-out messages; the sentence vectors (a 33 MB model inside the
+``wordllama`` wheel, nothing downloaded) and the classifier lift it, and the whole match stays far
+under the 5 ms budget (bench/bench_matching.py). Operators fix a miss by adding the question to the
+entry's examples (`vitd-bot questions` lists what people asked).
 """
 
 from __future__ import annotations
