@@ -74,11 +74,11 @@ CLASSIFIER_L2 = 1e-4
 # development set and a cross-validation over the FAQ's own examples (tests/matching/calibrate.py
 # prints these). Features: best score, lead over the 2nd, lead over the 3rd, closest-example
 # cosine, share of the message's words the entry knows, number of known words.
-CONFIDENCE_MEAN = (1.4989, 0.7157, 0.8645, 0.7654, 0.8863, 4.1529)
-CONFIDENCE_SCALE = (0.2912, 0.3607, 0.3446, 0.1684, 0.2144, 1.557)
-CONFIDENCE_WEIGHTS = (0.287, 0.948, 0.599, -0.387, 0.539, 0.226)
-CONFIDENCE_BIAS = 3.75
-CONFIDENCE_THRESHOLD = 0.85  # calibration: <= 1.5% confident wrong, <= 3% off-topic answered
+CONFIDENCE_MEAN = (1.5115, 0.727, 0.8734, 0.7734, 0.8936, 4.2107)
+CONFIDENCE_SCALE = (0.2824, 0.3557, 0.3373, 0.1632, 0.2078, 1.557)
+CONFIDENCE_WEIGHTS = (0.296, 1.003, 0.69, -0.363, 0.628, 0.187)
+CONFIDENCE_BIAS = 4.058
+CONFIDENCE_THRESHOLD = 0.88  # calibration: <= 1.5% confident wrong, <= 3% off-topic answered
 KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
