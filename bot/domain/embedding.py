@@ -34,6 +34,29 @@ class Embedder:
         with safe_open(str(root.joinpath(*WEIGHTS)), framework="np", device="cpu") as weights:
             table = weights.get_tensor("embedding.weight")
         self._model = WordLlamaInference(table, tokenizer, binary=False)
+        self._table = np.asarray(table, dtype=np.float32)
+        self._tokenizer = tokenizer
+
+    @property
+    def vocabulary_size(self) -> int:
+        return self._table.shape[0]
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [[i for i, kept in zip(e.ids, e.attention_mask) if kept] for e in encoded]
+
+    def embed_weighted(self, texts: list[str], weights: np.ndarray) -> np.ndarray:
+        """Like ``embed``, with each token's vector weighted (``weights[token id]``) in the average.
+
+        The FAQ matcher weighs tokens by how few entries use them: "vitamin", "d", "back" and "pain"
+        are in nearly every question, and an unweighted average is mostly made of them.
+        """
+        vectors = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
+        for row, ids in enumerate(self.token_ids(texts)):
+            if ids:
+                vectors[row] = weights[ids] @ self._table[ids]
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:

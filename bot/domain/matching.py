@@ -8,28 +8,33 @@ How a message is read (the FAQ's questions, examples and answers go through the 
    (rapidfuzz ``fuzz.ratio`` >= 85), cached per word; shorter words must match exactly.
 3. Stems (Snowball English, from the pipeline), then synonyms: a content keyword
    ``term = alias, alias`` makes every alias read as ``term`` ("vit d" -> "vitamin d").
-4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py) against every
-   example question; an entry's similarity is that of its closest example.
+4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py), its tokens
+   weighted by 1 + idf over the FAQ's entries so the words every question shares ("vitamin",
+   "back", "pain") do not drown the ones that tell entries apart. Per entry: the probability from a
+   softmax classifier trained on the example vectors at start-up, the cosine of the closest
+   example, the mean of the three closest, and the cosine of the entry's centroid.
 5. Words: BM25 (the ``bm25s`` library) over one document per example question, plus one for the
    answer and one for the keywords; an entry scores its best examples plus a share of its answer's
-   and keywords' scores. An entry's score is its similarity plus ``LEXICAL_SHARE`` of its BM25
-   score relative to the best entry's.
+   and keywords' scores. An entry's score adds the meaning scores (``*_SHARE``) and
+   ``LEXICAL_SHARE`` of its BM25 score relative to the best entry's.
    Coverage (0-1): the share of the message's weight (idf; a word the FAQ never uses weighs
    ``UNKNOWN_WORD_WEIGHT``) that the best entry's words explain. "bitcoin price" explains nothing.
 6. Decision, in order: a referral when the message asks what the article cannot answer
    (bot/domain/referrals.py: pregnancy, children, other medicines, diagnoses, "are you a doctor");
-   small talk when the whole message is a small-talk phrase; an answer when the best entry's
-   closest example is similar enough (``SIMILARITY_THRESHOLD``), the entry knows enough of the
-   message's words (``ANSWER_THRESHOLD``) and it leads the next entry by ``MIN_LEAD``; small talk
-   for a message of small-talk words; otherwise "unsure", with the three closest entries.
+   small talk when the whole message is a small-talk phrase; an answer when the entry knows enough
+   of the message's words (``ANSWER_THRESHOLD``) and a logistic model of how far the best entry
+   leads the next two (``CONFIDENCE_*``) says it is right with probability
+   ``CONFIDENCE_THRESHOLD``; small talk for a message of small-talk words; otherwise "unsure",
+   with the three closest entries.
 
-The thresholds were calibrated on the development set only (tests/matching/dev.yaml, with
-``python tests/matching/calibrate.py``); the held-out batches in tests/matching/heldout/ measure
-them (``pytest tests/matching/test_faq_eval.py -s`` prints the figures; tests/matching/SCORES.md
-keeps each batch's first score). Keywords alone reached 73% top-1 on held-out messages; the
-sentence vectors (a 33 MB model inside the ``wordllama`` wheel, nothing downloaded) lift it, and
-the whole match stays far under the 5 ms budget (bench/bench_matching.py). Operators fix a miss by
-adding the question to the entry's examples (`vitd-bot questions` lists what people asked).
+The thresholds were calibrated on development data only (tests/matching/dev.yaml and a 5-fold
+cross-validation over the FAQ's examples, with ``python tests/matching/calibrate.py``); the
+held-out batches in tests/matching/heldout/ measure them (``pytest tests/matching/test_faq_eval.py
+-s`` prints the figures; tests/matching/SCORES.md keeps each batch's first score). Keywords alone
+reached 73% top-1 on held-out messages; the sentence vectors (a 33 MB model inside the
+``wordllama`` wheel, nothing downloaded) and the classifier lift it, and the whole match stays far
+under the 5 ms budget (bench/bench_matching.py). Operators fix a miss by adding the question to the
+entry's examples (`vitd-bot questions` lists what people asked).
 """
 
 from __future__ import annotations
@@ -52,12 +57,28 @@ from bot.domain.embedding import Embedder, shared_embedder
 from bot.domain.referrals import referral_topic
 from bot.domain.text import stem, words
 
-SIMILARITY_THRESHOLD = 0.5  # cosine of the message and the best entry's closest example
 ANSWER_THRESHOLD = 0.5  # share of the message's words the best entry knows
-MIN_LEAD = 0.1  # how far the best entry's score must lead the second's to answer
-LEXICAL_SHARE = 0.3  # BM25 (relative to the best entry's) next to the cosine in an entry's score
-ANSWER_SHARE = 0.35  # how much an entry's answer counts next to its best example
+# An entry's score: its classifier probability, closest example, three closest, centroid, BM25.
+CLASSIFIER_SHARE = 0.5
+CLOSEST_SHARE = 0.5
+TOP3_SHARE = 0.5
+CENTROID_SHARE = 0.2
+LEXICAL_SHARE = 0.3  # BM25 relative to the best entry's
+ANSWER_SHARE = 0.35  # how much an entry's answer counts next to its best example (BM25)
 NEXT_EXAMPLES_SHARE = (0.5, 0.25)  # how much its 2nd and 3rd best examples add: agreement counts
+# The classifier: softmax regression from example vectors to entries, trained at start-up.
+CLASSIFIER_STEPS = 300
+CLASSIFIER_RATE = 20.0
+CLASSIFIER_L2 = 1e-4
+# Confidence that the best entry is right: a logistic model of how far it leads, fitted on the
+# development set and a cross-validation over the FAQ's own examples (tests/matching/calibrate.py
+# prints these). Features: best score, lead over the 2nd, lead over the 3rd, closest-example
+# cosine, share of the message's words the entry knows, number of known words.
+CONFIDENCE_MEAN = (1.5115, 0.727, 0.8734, 0.7734, 0.8936, 4.2107)
+CONFIDENCE_SCALE = (0.2824, 0.3557, 0.3373, 0.1632, 0.2078, 1.557)
+CONFIDENCE_WEIGHTS = (0.296, 1.003, 0.69, -0.363, 0.628, 0.187)
+CONFIDENCE_BIAS = 4.058
+CONFIDENCE_THRESHOLD = 0.88  # calibration: <= 1.5% confident wrong, <= 3% off-topic answered
 KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
@@ -170,6 +191,47 @@ def synonym_table(faq: Iterable[FaqEntry]) -> dict[tuple[str, ...], tuple[str, .
     return table
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+@lru_cache(maxsize=4)
+def _semantic_model(
+    embedder: Embedder, asked_texts: tuple[str, ...], owner: tuple[int, ...], count: int
+) -> tuple[np.ndarray, ...]:
+    """Token weights, example vectors, entry centroids and the classifier for one FAQ.
+
+    Cached: every bot service and test app built in one process shares the same FAQ, and training
+    the classifier takes a few hundred milliseconds.
+    """
+    entries_using: dict[int, set[int]] = {}
+    for entry, ids in zip(owner, embedder.token_ids(list(asked_texts))):
+        for token in ids:
+            entries_using.setdefault(token, set()).add(entry)
+    # 1 + idf over entries: "vitamin", "d", "back" and "pain" are in nearly every question.
+    weights = np.full(embedder.vocabulary_size, 1 + math.log((count + 1) / 0.5), np.float32)
+    for token, users in entries_using.items():
+        weights[token] = 1 + math.log((count + 1) / (len(users) + 0.5))
+    vectors = embedder.embed_weighted(list(asked_texts), weights)
+    entry_of = np.array(owner, dtype=np.intp)
+    centroids = np.zeros((count, vectors.shape[1]), dtype=np.float32)
+    np.add.at(centroids, entry_of, vectors)
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
+    classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
+    bias = np.zeros(count, dtype=np.float32)
+    if count and len(vectors):
+        truth = np.eye(count, dtype=np.float32)[entry_of]
+        for _ in range(CLASSIFIER_STEPS):  # plain full-batch gradient descent: deterministic
+            error = _softmax(vectors @ classifier + bias) - truth
+            classifier -= CLASSIFIER_RATE * (vectors.T @ error / len(vectors) + CLASSIFIER_L2 * classifier)
+            bias -= CLASSIFIER_RATE * error.mean(axis=0)
+    for array in (weights, vectors, centroids, classifier, bias):
+        array.setflags(write=False)  # shared between matchers
+    return weights, vectors, centroids, classifier, bias
+
+
 class FaqMatcher:
     """Built once at start-up from the content; ``match`` is pure and fast.
 
@@ -219,17 +281,23 @@ class FaqMatcher:
         documents = asked + answers + keywords
         self._asked_count = len(asked)
         asked_texts = [text for entry in self._faq for text in (entry.question, *entry.examples)]
-        self._asked_vectors = self._embedder.embed(asked_texts)
         self._asked_entry = np.repeat(
             np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp))
+        )
+        (self._token_weights, self._asked_vectors, self._centroids, self._classifier,
+         self._classifier_bias) = _semantic_model(
+            self._embedder, tuple(asked_texts), tuple(int(i) for i in self._asked_entry), len(starts)
         )
         self._starts = np.array(starts, dtype=np.intp)
         # Each entry's question/example documents as one row, padded with a document scoring 0.
         ends = starts[1:] + [len(asked)]
         width = max((end - start for start, end in zip(starts, ends)), default=0)
         self._asked_rows = np.full((len(starts), width), len(asked) + 2 * len(self._faq), dtype=np.intp)
+        # The same rows over the example vectors, padded with one past the last (cosine -1).
+        self._vector_rows = np.full((len(starts), width), len(asked), dtype=np.intp)
         for row, (start, end) in enumerate(zip(starts, ends)):
             self._asked_rows[row, : end - start] = np.arange(start, end)
+            self._vector_rows[row, : end - start] = np.arange(start, end)
         count = len(self._faq)
         self._answer_doc = np.arange(len(asked), len(asked) + count)
         self._keyword_doc = np.arange(len(asked) + count, len(asked) + 2 * count)
@@ -324,28 +392,60 @@ class FaqMatcher:
             + KEYWORD_SHARE * scores[self._keyword_doc]
         )
 
-    def _semantic_scores(self, text: str) -> np.ndarray:
-        """Per entry, the cosine of the message and the closest of the entry's questions."""
-        if not self._faq:
-            return np.zeros(0)
+    def _semantic_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the meaning score, and the cosine of the message and its closest question."""
+        count = len(self._faq)
+        if not count:
+            return np.zeros(0), np.zeros(0)
         corrected = []
         for word in words(text):
             fixed = self._correct(word) if word not in STOP_WORDS else word
             corrected.append(fixed or word)
-        similarities = self._asked_vectors @ self._embedder.embed([" ".join(corrected) or text])[0]
-        best = np.full(len(self._faq), -1.0)
-        np.maximum.at(best, self._asked_entry, similarities)
-        return best
+        vector = self._embedder.embed_weighted([" ".join(corrected) or text], self._token_weights)[0]
+        similarities = np.append(self._asked_vectors @ vector, -1.0)
+        per_entry = -np.sort(-similarities[self._vector_rows], axis=1)
+        closest = per_entry[:, 0]
+        top3 = per_entry[:, :3].mean(axis=1) if per_entry.shape[1] >= 3 else closest
+        probabilities = _softmax(vector @ self._classifier + self._classifier_bias)
+        meaning = (
+            CLASSIFIER_SHARE * probabilities
+            + CLOSEST_SHARE * closest
+            + TOP3_SHARE * top3
+            + CENTROID_SHARE * (self._centroids @ vector)
+        )
+        return meaning, closest
 
     def _ranked(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray, list[str], int]:
         query, unknown = self._query(text)
         lexical = self._entry_scores(query)
-        semantic = self._semantic_scores(text)
+        meaning, closest = self._semantic_scores(text)
         top = lexical.max() if len(lexical) else 0.0
-        scores = semantic + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
+        scores = meaning + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
         # Ties keep the FAQ's own order, so an empty match suggests its first questions.
         order = sorted(range(len(self._faq)), key=lambda i: (-scores[i], i))
-        return order, scores, semantic, query, unknown
+        return order, scores, closest, query, unknown
+
+    def decision_features(self, text: str) -> tuple[list[int], tuple[float, ...]]:
+        """The ranking and what the confidence model reads (see CONFIDENCE_WEIGHTS)."""
+        order, scores, closest, query, unknown = self._ranked(text)
+        return order, self._features(order, scores, closest, query, unknown)
+
+    def _features(self, order, scores, closest, query, unknown) -> tuple[float, ...]:
+        best = order[0]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        third = scores[order[2]] if len(order) > 2 else second
+        return (
+            float(scores[best]), float(scores[best] - second), float(scores[best] - third),
+            float(closest[best]), self.confidence(query, unknown, best), float(len(query)),
+        )
+
+    @staticmethod
+    def answer_probability(features: Sequence[float]) -> float:
+        z = CONFIDENCE_BIAS + sum(
+            w * (f - m) / s
+            for f, m, s, w in zip(features, CONFIDENCE_MEAN, CONFIDENCE_SCALE, CONFIDENCE_WEIGHTS)
+        )
+        return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def confidence(self, query: list[str], unknown: int, index: int) -> float:
         total = sum(self._weight(t) for t in query) + unknown * UNKNOWN_WORD_WEIGHT
@@ -400,7 +500,7 @@ class FaqMatcher:
         return max(answers, key=lambda m: m.score) if answers else result
 
     def _match_one(self, text: str) -> Match:
-        order, scores, semantic, query, unknown = self._ranked(text)
+        order, scores, closest, query, unknown = self._ranked(text)
         suggestions = tuple(self._faq[index] for index in order[:3])
         topic = referral_topic(text)  # before small talk: "are you a real doctor?" is no greeting
         if topic is not None:
@@ -411,10 +511,10 @@ class FaqMatcher:
         if not order:
             return Match("unsure")
         best = order[0]
-        confidence = self.confidence(query, unknown, best)
-        lead = scores[best] - (scores[order[1]] if len(order) > 1 else 0.0)
-        similarity = float(semantic[best])
-        if similarity >= SIMILARITY_THRESHOLD and confidence >= ANSWER_THRESHOLD and lead >= MIN_LEAD:
+        features = self._features(order, scores, closest, query, unknown)
+        confidence, similarity = features[4], features[3]
+        sure = self.answer_probability(features) >= CONFIDENCE_THRESHOLD
+        if sure and confidence >= ANSWER_THRESHOLD:
             return Match("answer", entry=self._faq[best], score=similarity, suggestions=suggestions)
         if smalltalk is not None and only_smalltalk:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -234,3 +235,48 @@ def test_warning_signs_answer_lists_both_levels(faq):
 def test_a_question_among_other_sentences_is_found(toy):
     result = toy.match("My back has been bad all week. I saw my gp. Should I take magnesium too?")
     assert (result.kind, result.entry.id) == ("answer", "minerals")
+
+
+# -- meaning: weighted vectors, classifier, confidence ---------------------------------------
+
+
+def test_weighted_vectors_with_equal_weights_are_the_plain_average():
+    from bot.domain.embedding import shared_embedder
+
+    embedder = shared_embedder()
+    texts = ["how much vitamin d should i take", "sciatica", ""]
+    plain = embedder.embed(texts)
+    weighted = embedder.embed_weighted(texts, np.full(embedder.vocabulary_size, 2.0, dtype=np.float32))
+    assert np.allclose(plain, weighted, atol=1e-5)
+    assert not weighted[2].any()  # no token, no direction
+
+
+def test_words_every_entry_shares_weigh_less_than_words_one_entry_uses(toy):
+    ids = toy._embedder.token_ids(["vitamin", "magnesium"])
+    shared, distinctive = ids[0][0], ids[1][0]
+    assert toy._token_weights[shared] < toy._token_weights[distinctive]
+
+
+def test_the_semantic_model_is_built_once_per_faq_and_cannot_be_changed(toy):
+    again = FaqMatcher(TOY_FAQ, TOY_SMALLTALK)
+    assert again._classifier is toy._classifier
+    with pytest.raises(ValueError):
+        again._classifier[0, 0] = 1.0
+
+
+def test_the_classifier_puts_each_example_in_its_own_entry(toy):
+    from bot.domain.matching import _softmax
+
+    predicted = _softmax(toy._asked_vectors @ toy._classifier + toy._classifier_bias).argmax(axis=1)
+    assert (predicted == toy._asked_entry).mean() == 1.0
+
+
+def test_confidence_grows_with_the_lead_over_the_next_entries():
+    close = FaqMatcher.answer_probability((1.5, 0.05, 0.1, 0.8, 1.0, 4.0))
+    clear = FaqMatcher.answer_probability((1.5, 0.8, 0.9, 0.8, 1.0, 4.0))
+    assert 0.0 < close < clear < 1.0
+
+
+def test_a_paraphrase_far_from_every_example_still_finds_its_entry(toy):
+    result = toy.match("is d3 alone sufficient or do i need more")
+    assert result.suggestions[0].id == "alone"
