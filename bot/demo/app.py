@@ -8,6 +8,7 @@ page on the same loopback port, a throwaway SQLite database and a clock the page
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,10 +26,33 @@ from bot.fakeapi import FakeBotApi, FakeUser
 from bot.telegram.app import build_application
 
 
-def demo_settings(server: FakeBotApi, database_url: str) -> Settings:
+DEMO_ARTICLE = "demo-rehearsal"
+DEMO_ARTICLE_TEXT = """---
+title: "Rehearsal: how an article reaches every subscriber"
+summary: An article that exists only in the demo, so that an operator can try /broadcast.
+---
+This is what a broadcast looks like to a subscriber. Operators write their own articles in
+`content/articles/<slug>.md` (a title, an optional summary and link, then the text), check them
+with `vitd-bot content check`, and send them with `/broadcast <slug>`.
+"""
+
+
+def demo_content(source: Path, scratch: Path) -> Path:
+    """The configured content folder, plus one article the demo can always broadcast: the sample
+    articles are a title and a summary until an operator adds their text or link, and a broadcast
+    of such an article is refused."""
+    folder = scratch / "content"
+    shutil.copytree(source, folder)
+    (folder / "articles" / f"{DEMO_ARTICLE}.md").write_text(DEMO_ARTICLE_TEXT, encoding="utf-8")
+    return folder
+
+
+def demo_settings(server: FakeBotApi, database_url: str, scratch: Path) -> Settings:
     """The environment's settings (CONTENT_DIR, SEND_RATE_LIMIT, logging), with the Bot API, the
-    database and the operators the demo's own."""
+    database, the content copy and the operators the demo's own."""
+    configured = load_settings(telegram_bot_token=server.token)
     return load_settings(
+        content_dir=demo_content(configured.content_dir, scratch),
         telegram_bot_token=server.token,
         telegram_api_base_url=server.base_url,
         database_url=database_url,
@@ -56,7 +80,7 @@ async def running_demo(
         await server.start()
         try:
             url = database_url or f"sqlite+aiosqlite:///{database}"
-            demo = Demo(server, clock, demo_settings(server, url))
+            demo = Demo(server, clock, demo_settings(server, url, Path(scratch)))
             holder.append(demo)
             for who in PEOPLE:
                 demo.users[who.user_id] = FakeUser(server, who.user_id, who.name, clock=clock)

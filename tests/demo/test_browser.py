@@ -15,7 +15,7 @@ import pytest
 from tests.demo.browser import start_browser, start_demo
 
 ANNA, BEN, CHIARA, OLGA = 100001, 100002, 100003, 700001
-TITLE = "Burning Feet at Night?"
+TITLE = "Rehearsal: how an article reaches every subscriber"
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_an_operator_broadcast_reaches_two_subscribers(page):
     page.click("#menu-btn")
     assert page.css('#menu button[data-command="broadcast"]'), "operators see their commands"
     page.click("#menu-btn")
-    page.type("/broadcast burning-feet-at-night")
+    page.type("/broadcast demo-rehearsal")
     page.bot_says("Preview")
     page.press("Send to 2")
     page.bot_says("is done: 2 sent")
