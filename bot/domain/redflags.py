@@ -39,6 +39,9 @@ from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 _FUZZY_MIN_LEN = 5
 _FUZZY_MIN_SCORE = 80
 _EXTRA_WORDS_IN_WINDOW = 3  # how far apart a phrase's words may be
+_MAX_COMBINATIONS = 256  # placements of a phrase tried in one message
+_SENTENCE_ENDS = frozenset(".!?;")
+NOT_A_SIGN = "not_a_sign"  # the word group of idioms dropped before matching
 _NEGATION_REACH = 2  # content words: "no fever", "never had a fever", not "can't stand, legs weak"
 LEVEL_ORDER = ("emergency", "prompt")
 
@@ -78,11 +81,12 @@ def _is_negation(word: str) -> bool:
     return word in _NEGATION_WORDS
 
 
-def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> list[list[str]]:
-    """'can't control|hold bladder' -> [['cant', 'control', 'bladder'], ['cant', 'hold', 'bladder']];
-    '{name}' stands for every word (or words) of the group ``name``."""
+def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> list[list[list[str]]]:
+    """'can't control|hold bladder' -> [[['cant']], [['control'], ['hold']], [['bladder']]]: one list
+    of alternatives per place ("slot"); '{name}' stands for every entry of the group ``name``. An
+    alternative of several words ("pins and needles", "down there") is matched in its order."""
     groups = groups or {}
-    choices = []
+    slots = []
     for part in phrase.split():
         alternatives: list[str] = []
         for alt in part.split("|"):
@@ -92,24 +96,34 @@ def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> l
                 alternatives.extend(groups[alt[1:-1]])
             else:
                 alternatives.append(alt)
-        choices.append([w for alt in alternatives for w in [" ".join(tokens(alt))] if w])
-    out = []
-    for combination in itertools.product(*[c for c in choices if c]):
-        words = [w for chunk in combination for w in chunk.split() if w[0].isalnum()]
-        out.append(words)
-    return out
+        words = [[w for w in tokens(alt) if w[0].isalnum() and w not in _SMALL_WORDS] for alt in alternatives]
+        # A place that may be only small words ("my|the") is no constraint at all.
+        if words and all(words):
+            slots.append(words)
+    return slots
 
 
 @dataclass(frozen=True)
 class _Phrase:
     flag: RedFlag
-    words: tuple[int, ...]  # vocabulary ids of the content words
+    slots: tuple[tuple[tuple[int, ...], ...], ...]  # per place: its alternatives as vocabulary ids
+    size: int  # content words of the shortest reading, for the window
 
 
 @dataclass(frozen=True)
 class _Found:
     flag: RedFlag
     hypothetical: bool
+
+
+@dataclass
+class _Message:
+    raw: list[str]  # folded tokens, punctuation kept
+    positions: list[int]  # indexes into raw of the content words
+    matches: list[frozenset[int]]  # per content word: the vocabulary ids it stands for
+    sentence: list[int]  # per content word: which sentence it is in
+    present: frozenset[int]
+    occurrences: dict[tuple[int, ...], list[tuple[int, int, frozenset[int]]]]
 
 
 class RedFlagDetector:
@@ -119,17 +133,27 @@ class RedFlagDetector:
         self._strict: set[int] = set()  # ids that only match exactly
         self._phrases: list[_Phrase] = []
         self._compounds: dict[str, tuple[str, str]] = {}  # "backpain" -> ("back", "pain")
+        groups = dict(groups or {})
+        # Idioms that look like a sign and are not ("fell asleep", "crash course"): dropped first.
+        self._not_a_sign = [tuple(_norm(w) for w in tokens(p) if w[0].isalnum()) for p in groups.pop(NOT_A_SIGN, [])]
         ordered = sorted(flags, key=lambda f: LEVEL_ORDER.index(f.level))
         for flag in ordered:
             for phrase in flag.phrases:
-                for words in _expand(phrase, groups):
-                    content_words = [w for w in words if w not in _SMALL_WORDS]
-                    if not content_words:
-                        raise ValueError(f"red flag {flag.id!r}: phrase {phrase!r} has no words to match")
-                    ids = tuple(dict.fromkeys(self._word_id(w) for w in content_words))
-                    self._phrases.append(_Phrase(flag, ids))
-                    for left, right in zip(words, words[1:]):
-                        self._compounds[left + right] = (left, right)
+                slots = _expand(phrase, groups)
+                if not slots:
+                    raise ValueError(f"red flag {flag.id!r}: phrase {phrase!r} has no words to match")
+                ids = tuple(
+                    tuple(dict.fromkeys(tuple(self._word_id(w) for w in alt) for alt in slot)) for slot in slots
+                )
+                self._phrases.append(_Phrase(flag, ids, sum(min(len(alt) for alt in slot) for slot in ids)))
+                for slot in slots:
+                    for alt in slot:
+                        for left, right in zip(alt, alt[1:]):
+                            self._compounds[left + right] = (left, right)
+                for left_slot, right_slot in zip(slots, slots[1:]):
+                    if len(left_slot) * len(right_slot) <= 64:
+                        for left, right in itertools.product(left_slot, right_slot):
+                            self._compounds[left[-1] + right[0]] = (left[-1], right[0])
         # Typos are looked up against stems and against the phrase words as written, since a
         # typo often defeats the stemmer ("numbnes" is not stemmed to "numb").
         self._by_initial: dict[str, list[str]] = {}
@@ -175,58 +199,112 @@ class RedFlagDetector:
             return None
         return next((f.flag for f in found), None)
 
-    def _find(self, text: str) -> list[_Found]:
+    def _read(self, text: str) -> _Message:
         raw: list[str] = []
         for token in tokens(text):
             raw.extend(self._compounds.get(token, (token,)))
-        positions = [i for i, w in enumerate(raw) if w[0].isalnum() and w not in _SMALL_WORDS]
+        raw = self._drop_idioms(raw)
+        positions, sentence, number = [], [], 0
+        for i, word in enumerate(raw):
+            if word in _SENTENCE_ENDS:
+                number += 1
+            elif word[0].isalnum() and word not in _SMALL_WORDS:
+                positions.append(i)
+                sentence.append(number)
         matches = [self._matches(raw[i]) for i in positions]
-        present = set().union(*matches)
+        return _Message(raw, positions, matches, sentence, frozenset().union(*matches), {})
+
+    def _drop_idioms(self, raw: list[str]) -> list[str]:
+        if not self._not_a_sign:
+            return raw
+        stems = [_norm(w) for w in raw]
+        out = list(raw)
+        for idiom in self._not_a_sign:
+            for i in range(len(raw) - len(idiom) + 1):
+                if tuple(stems[i:i + len(idiom)]) == idiom:
+                    out[i:i + len(idiom)] = ["_"] * len(idiom)
+        return [w for w in out if w != "_"] if "_" in out else out
+
+    def _find(self, text: str) -> list[_Found]:
+        message = self._read(text)
         found: list[_Found] = []
         seen: set[str] = set()
         for phrase in self._phrases:
-            if phrase.flag.id in seen or not present.issuperset(phrase.words):
+            if phrase.flag.id in seen:
                 continue
-            hit = self._found(phrase.words, raw, positions, matches)
+            if not all(any(message.present.issuperset(alt) for alt in slot) for slot in phrase.slots):
+                continue
+            hit = self._found(phrase, message)
             if hit is not None:
                 found.append(_Found(phrase.flag, hit))
                 if not hit:
                     seen.add(phrase.flag.id)
         return found
 
-    def _found(self, words, raw, positions, matches) -> bool | None:
-        """None if the phrase is not there; else whether its best occurrence is hypothetical."""
-        width = len(words) + _EXTRA_WORDS_IN_WINDOW
-        result = None
-        for start in range(len(positions)):
-            if not matches[start].intersection(words):
+    def _occurrences(self, alt: tuple[int, ...], message: _Message) -> list[tuple[int, int, frozenset[int]]]:
+        """Where an alternative stands: (first, last) content-word indexes and the indexes used.
+        Its words come in order, each at most one content word after the previous one."""
+        if alt in message.occurrences:
+            return message.occurrences[alt]
+        out = []
+        matches = message.matches
+        for start, here in enumerate(matches):
+            if alt[0] not in here:
                 continue
-            used: dict[int, int] = {}  # phrase word id -> position index
-            for k in range(start, min(start + width, len(positions))):
-                for word_id in matches[k].intersection(words):
-                    used.setdefault(word_id, k)
-                if len(used) == len(words):
-                    matched = {positions[j] for j in used.values()}
-                    first = positions[start]
-                    if not _negated(raw, first, positions[k], matched) and not _someone_else(raw, first):
-                        if not _hypothetical(raw, first):
-                            return False
-                        result = True
+            used, at = [start], start
+            for word_id in alt[1:]:
+                nxt = next((k for k in range(at + 1, min(at + 3, len(matches))) if word_id in matches[k]), None)
+                if nxt is None or message.sentence[nxt] != message.sentence[start]:
                     break
+                used.append(nxt)
+                at = nxt
+            else:
+                out.append((start, at, frozenset(used)))
+        message.occurrences[alt] = out
+        return out
+
+    def _found(self, phrase: _Phrase, message: _Message) -> bool | None:
+        """None if the phrase is not there; else whether its best occurrence is hypothetical."""
+        per_slot = []
+        for slot in phrase.slots:
+            places = [o for alt in slot for o in self._occurrences(alt, message)]
+            if not places:
+                return None
+            per_slot.append(places)
+        width = phrase.size + _EXTRA_WORDS_IN_WINDOW
+        raw, positions = message.raw, message.positions
+        result = None
+        for combination in itertools.islice(itertools.product(*per_slot), _MAX_COMBINATIONS):
+            first = min(o[0] for o in combination)
+            last = max(o[1] for o in combination)
+            if last - first >= width:
+                continue
+            used = [o[2] for o in combination]
+            matched_indexes = frozenset().union(*used)
+            if len(matched_indexes) != sum(len(u) for u in used):
+                continue  # one word cannot fill two places
+            matched = {positions[k] for k in matched_indexes}
+            if any(_negated(raw, positions[o[0]], matched) for o in combination):
+                continue
+            if _someone_else(raw, positions[first]):
+                continue
+            if not _hypothetical(raw, positions[first]):
+                return False
+            result = True
         return result
 
 
-def _negated(raw: list[str], first: int, last: int, matched: set[int]) -> bool:
-    if any(_is_negation(raw[i]) for i in range(first, last + 1) if i not in matched):
-        return True
+def _negated(raw: list[str], at: int, matched: set[int]) -> bool:
+    """Is there a negation just before the word at ``at``, in its clause, that is not itself part
+    of the match ("no numbness", "never had a fever"; not "can't pee", whose "can't" is matched)?"""
     seen = 0
-    for i in range(first - 1, -1, -1):
+    for i in range(at - 1, -1, -1):
         word = raw[i]
         if word in CLAUSE_BREAKS or word in _CONTRAST:
             return False
-        if _is_negation(word):
+        if _is_negation(word) and i not in matched:
             return True
-        if word not in _SMALL_WORDS:
+        if word not in _SMALL_WORDS and i not in matched:
             seen += 1
         if seen == _NEGATION_REACH:
             return False
