@@ -32,12 +32,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.content.models import RedFlag
 from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
 _FUZZY_MIN_LEN = 5
 _FUZZY_MIN_SCORE = 80
+_FUZZY_SHORT_SCORE = 85  # for five-letter words
 _EXTRA_WORDS_IN_WINDOW = 3  # how far apart a phrase's words may be
 _MAX_COMBINATIONS = 256  # placements of a phrase tried in one message
 _SENTENCE_ENDS = frozenset(".!?;")
@@ -75,6 +77,10 @@ def _norm(word: str) -> str:
         return _SAME[word]
     word_stem = stem(word)
     return _SAME.get(word_stem, word_stem)
+
+
+def _swapped(word: str, other: str) -> bool:
+    return sorted(word) == sorted(other) and OSA.distance(word, other) == 1
 
 
 def _is_negation(word: str) -> bool:
@@ -166,7 +172,7 @@ class RedFlagDetector:
         word_stem = _norm(word)
         word_id = self._vocabulary.setdefault(word_stem, len(self._vocabulary))
         self._fuzzy_keys.setdefault(word_stem, word_id)
-        if len(word) >= _FUZZY_MIN_LEN:
+        if len(word) >= _FUZZY_MIN_LEN and word not in _SAME:
             self._fuzzy_keys.setdefault(word, word_id)
         # A short stem is one letter away from too many other words ("pain"/"paint").
         if len(word_stem) < _FUZZY_MIN_LEN or _is_negation(word) or not word_stem.isalpha():
@@ -180,11 +186,14 @@ class RedFlagDetector:
         # A typo shortens a word, so a four-letter word may still be a typo of a longer stem.
         if len(word) >= _FUZZY_MIN_LEN - 1 and word.isalpha() and not _is_negation(word):
             for written in {word_stem, word}:
-                for choice, _, _ in process.extract(
+                for choice, score, _ in process.extract(
                     written, self._by_initial.get(written[0], []), scorer=fuzz.ratio,
                     score_cutoff=_FUZZY_MIN_SCORE, limit=None,
                 ):
-                    found.add(self._fuzzy_keys[choice])
+                    # One letter changed in five is another word ("there"/"threw"); two swapped
+                    # letters are a typo ("grion").
+                    if len(choice) > _FUZZY_MIN_LEN or score >= _FUZZY_SHORT_SCORE or _swapped(written, choice):
+                        found.add(self._fuzzy_keys[choice])
         return frozenset(found)
 
     def detect(self, text: str) -> RedFlag | None:
