@@ -39,8 +39,7 @@ from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
 _FUZZY_MIN_LEN = 5
 _FUZZY_MIN_SCORE = 80
-_FUZZY_SHORT_SCORE = 85  # for five-letter words
-_EXTRA_WORDS_IN_WINDOW = 3  # how far apart a phrase's words may be
+_EXTRA_WORDS_IN_WINDOW = 4  # how far apart a phrase's words may be
 _MAX_COMBINATIONS = 256  # placements of a phrase tried in one message
 _SENTENCE_ENDS = frozenset(".!?;")
 NOT_A_SIGN = "not_a_sign"  # the word group of idioms dropped before matching
@@ -79,8 +78,14 @@ def _norm(word: str) -> str:
     return _SAME.get(word_stem, word_stem)
 
 
-def _swapped(word: str, other: str) -> bool:
-    return sorted(word) == sorted(other) and OSA.distance(word, other) == 1
+def _typo(word: str, key: str) -> bool:
+    """Is ``word`` a plausible typo of ``key``? One slip (a letter missing, added, changed or two
+    swapped), two in a long word; in a five-letter word a changed letter makes another word
+    ("there"/"threw"), so only a missing, added or swapped letter counts there."""
+    distance = OSA.distance(word, key)
+    if len(key) <= _FUZZY_MIN_LEN:
+        return distance == 1 and (len(word) != len(key) or sorted(word) == sorted(key))
+    return distance <= (1 if len(key) <= 8 else 2)
 
 
 def _is_negation(word: str) -> bool:
@@ -186,13 +191,11 @@ class RedFlagDetector:
         # A typo shortens a word, so a four-letter word may still be a typo of a longer stem.
         if len(word) >= _FUZZY_MIN_LEN - 1 and word.isalpha() and not _is_negation(word):
             for written in {word_stem, word}:
-                for choice, score, _ in process.extract(
+                for choice, _, _ in process.extract(
                     written, self._by_initial.get(written[0], []), scorer=fuzz.ratio,
                     score_cutoff=_FUZZY_MIN_SCORE, limit=None,
                 ):
-                    # One letter changed in five is another word ("there"/"threw"); two swapped
-                    # letters are a typo ("grion").
-                    if len(choice) > _FUZZY_MIN_LEN or score >= _FUZZY_SHORT_SCORE or _swapped(written, choice):
+                    if _typo(written, choice):
                         found.add(self._fuzzy_keys[choice])
         return frozenset(found)
 

@@ -20,12 +20,12 @@ import yaml
 from bot.domain.redflags import RedFlagDetector
 
 MAX_FALSE_ALARMS = 0.05
-BATCHES = {"first": (150, 150), "heldout": (60, 60), "third": (60, 60)}
+BATCHES = {"first": (150, 150), "dev": (60, 60), "heldout": (60, 60), "third": (60, 60)}
 # The first batch is what the phrases were tuned on: it must stay at 98% or more. The later
 # batches measure how well that carries over to phrasings nobody tuned on; their first scores
 # were 73.8% (held out) and 83.3% (third, after round 2), see docs/SAFETY.md. Their misses must
 # not be copied into the phrases, so their floors only guard against getting worse.
-MIN_RECALL = {"first": 0.98, "heldout": 0.73, "third": 0.83}
+MIN_RECALL = {"first": 0.98, "dev": 0.98, "heldout": 0.73, "third": 0.83}
 
 
 def _batch(name: str) -> dict:
