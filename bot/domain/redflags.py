@@ -85,7 +85,7 @@ def _typo(word: str, key: str) -> bool:
     distance = OSA.distance(word, key)
     if len(key) <= _FUZZY_MIN_LEN:
         return distance == 1 and (len(word) != len(key) or sorted(word) == sorted(key))
-    return distance <= (1 if len(key) <= 8 else 2)
+    return distance <= (1 if len(key) <= 10 else 2)
 
 
 def _is_negation(word: str) -> bool:
@@ -108,9 +108,10 @@ def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> l
             else:
                 alternatives.append(alt)
         words = [[w for w in tokens(alt) if w[0].isalnum() and w not in _SMALL_WORDS] for alt in alternatives]
-        # A place that may be only small words ("my|the") is no constraint at all.
-        if words and all(words):
-            slots.append(words)
+        # A place of only small words ("my|the") is no constraint at all; an alternative of only
+        # small words in a place with others ("still" among the ways to say "resting") is dropped.
+        if any(words):
+            slots.append([w for w in words if w])
     return slots
 
 
@@ -176,7 +177,9 @@ class RedFlagDetector:
     def _word_id(self, word: str) -> int:
         word_stem = _norm(word)
         word_id = self._vocabulary.setdefault(word_stem, len(self._vocabulary))
-        self._fuzzy_keys.setdefault(word_stem, word_id)
+        # A short stem is often a cut-off word ("accid"), one letter from others ("acid").
+        if len(word_stem) > _FUZZY_MIN_LEN or word_stem == word:
+            self._fuzzy_keys.setdefault(word_stem, word_id)
         if len(word) >= _FUZZY_MIN_LEN and word not in _SAME:
             self._fuzzy_keys.setdefault(word, word_id)
         # A short stem is one letter away from too many other words ("pain"/"paint").
