@@ -55,7 +55,8 @@ _SMALL_WORDS = frozenset(
 _NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing"}
 # Forms Snowball leaves apart that a person means as one word.
 # "fell" stays "fell": the season ("worse in the fall") must not read as a fall.
-_SAME = {"cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell", "fallen": "fell"}
+# "peed" stays "peed": "I need to pee before bed" must not read as "I peed the bed".
+_SAME = {"peed": "peed", "cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell", "fallen": "fell"}
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _QUESTION_OPENERS = frozenset(
     """what when how why which who where whats is are am can could should would will does do did
@@ -99,20 +100,28 @@ def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> l
     groups = groups or {}
     slots = []
     for part in phrase.split():
-        alternatives: list[str] = []
-        for alt in part.split("|"):
-            if alt.startswith("{") and alt.endswith("}"):
-                if alt[1:-1] not in groups:
-                    raise ValueError(f"phrase {phrase!r} uses the word group {alt}, which is not defined")
-                alternatives.extend(groups[alt[1:-1]])
-            else:
-                alternatives.append(alt)
+        # "{cant}+{void}": the places joined by "+" come in this order, as one ("can't pee", not
+        # "pee before bed or I can't sleep").
+        joined = [_alternatives(phrase, piece, groups) for piece in part.split("+")]
+        alternatives = [" ".join(combination) for combination in itertools.product(*joined)]
         words = [[w for w in tokens(alt) if w[0].isalnum() and w not in _SMALL_WORDS] for alt in alternatives]
         # A place of only small words ("my|the") is no constraint at all; an alternative of only
         # small words in a place with others ("still" among the ways to say "resting") is dropped.
         if any(words):
             slots.append([w for w in words if w])
     return slots
+
+
+def _alternatives(phrase: str, part: str, groups: Mapping[str, Sequence[str]]) -> list[str]:
+    alternatives: list[str] = []
+    for alt in part.split("|"):
+        if alt.startswith("{") and alt.endswith("}"):
+            if alt[1:-1] not in groups:
+                raise ValueError(f"phrase {phrase!r} uses the word group {alt}, which is not defined")
+            alternatives.extend(groups[alt[1:-1]])
+        else:
+            alternatives.append(alt)
+    return alternatives
 
 
 @dataclass(frozen=True)
