@@ -62,6 +62,9 @@ _QUESTION_OPENERS = frozenset(
     """what when how why which who where whats is are am can could should would will does do did
     might may shall""".split()
 )
+_JOINS = frozenset({"and", "so", "because", "cause", "then", "while", "since", "as", "plus"})
+_SUBJECTS = frozenset({"i", "im", "ive", "my", "it", "its", "the", "this", "he", "she", "we", "they", "your"})
+_SELF = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself"})
 _CONDITIONALS = frozenset({"if", "whether", "incase", "suppose", "supposing", "imagine", "ever"})
 # A sign that is someone else's ("my mum had cancer") is not the subscriber's red flag.
 _OTHERS = frozenset(
@@ -326,6 +329,9 @@ def _negated(raw: list[str], at: int, matched: set[int]) -> bool:
         word = raw[i]
         if word in CLAUSE_BREAKS or word in _CONTRAST:
             return False
+        # "I can't sleep and my legs are weak": a new subject after "and" starts a new clause.
+        if word in _JOINS and i + 1 < len(raw) and raw[i + 1] in _SUBJECTS:
+            return False
         if _is_negation(word) and i not in matched:
             return True
         if word not in _SMALL_WORDS and i not in matched:
@@ -340,8 +346,10 @@ def _someone_else(raw: list[str], at: int) -> bool:
     for i in range(at - 1, -1, -1):
         if raw[i] in CLAUSE_BREAKS:
             return False
-        if raw[i] in _OTHERS:
+        if raw[i] in _OTHERS or raw[i][:-1] in _OTHERS and raw[i][-1] == "s":  # "my dog's legs"
             return True
+        if raw[i] in _SELF:  # "my partner noticed I'm limping"
+            return False
     return False
 
 
