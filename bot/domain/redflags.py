@@ -132,6 +132,7 @@ class _Phrase:
     flag: RedFlag
     slots: tuple[tuple[tuple[int, ...], ...], ...]  # per place: its alternatives as vocabulary ids
     size: int  # content words of the shortest reading, for the window
+    heads: tuple[frozenset[int], ...]  # per place: the first words of its alternatives
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,11 @@ class RedFlagDetector:
         self._compounds: dict[str, tuple[str, str]] = {}  # "backpain" -> ("back", "pain")
         groups = dict(groups or {})
         # Idioms that look like a sign and are not ("fell asleep", "crash course"): dropped first.
-        self._not_a_sign = [tuple(_norm(w) for w in tokens(p) if w[0].isalnum()) for p in groups.pop(NOT_A_SIGN, [])]
+        self._not_a_sign: dict[str, list[tuple[str, ...]]] = {}  # by first word
+        for idiom in groups.pop(NOT_A_SIGN, []):
+            idiom_words = tuple(_norm(w) for w in tokens(idiom) if w[0].isalnum())
+            if idiom_words:
+                self._not_a_sign.setdefault(idiom_words[0], []).append(idiom_words)
         ordered = sorted(flags, key=lambda f: LEVEL_ORDER.index(f.level))
         for flag in ordered:
             for phrase in flag.phrases:
@@ -169,7 +174,9 @@ class RedFlagDetector:
                 ids = tuple(
                     tuple(dict.fromkeys(tuple(self._word_id(w) for w in alt) for alt in slot)) for slot in slots
                 )
-                self._phrases.append(_Phrase(flag, ids, sum(min(len(alt) for alt in slot) for slot in ids)))
+                size = sum(min(len(alt) for alt in slot) for slot in ids)
+                heads = tuple(frozenset(alt[0] for alt in slot) for slot in ids)
+                self._phrases.append(_Phrase(flag, ids, size, heads))
                 for slot in slots:
                     for alt in slot:
                         for left, right in zip(alt, alt[1:]):
@@ -246,8 +253,8 @@ class RedFlagDetector:
             return raw
         stems = [_norm(w) for w in raw]
         out = list(raw)
-        for idiom in self._not_a_sign:
-            for i in range(len(raw) - len(idiom) + 1):
+        for i, first in enumerate(stems):
+            for idiom in self._not_a_sign.get(first, ()):
                 if tuple(stems[i:i + len(idiom)]) == idiom:
                     out[i:i + len(idiom)] = ["_"] * len(idiom)
         return [w for w in out if w != "_"] if "_" in out else out
@@ -259,7 +266,7 @@ class RedFlagDetector:
         for phrase in self._phrases:
             if phrase.flag.id in seen:
                 continue
-            if not all(any(message.present.issuperset(alt) for alt in slot) for slot in phrase.slots):
+            if not all(not heads.isdisjoint(message.present) for heads in phrase.heads):
                 continue
             hit = self._found(phrase, message)
             if hit is not None:
