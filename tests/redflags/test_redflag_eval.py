@@ -7,7 +7,8 @@ to see the report; it is also in the failure message.
 
 ``eval_first.yaml`` was written before the detector was tuned; ``eval_heldout.yaml`` after that
 tuning; ``eval_third.yaml`` after a second, structural round (word groups) made once the held-out
-misses were known; ``eval_fourth.yaml`` before the third round (concepts) changed anything.
+misses were known; ``eval_fourth.yaml`` before the third round (concepts) changed anything;
+``eval_fifth.yaml`` after it.
 ``eval_dev.yaml`` is the third round's own tuning set. Nothing a later batch misses is ever copied
 into the phrases or word groups (docs/SAFETY.md).
 """
@@ -23,14 +24,16 @@ from bot.domain.redflags import RedFlagDetector
 
 MAX_FALSE_ALARMS = 0.05
 # name -> (at least this many signs, at least this many ordinary messages)
-BATCHES = {"first": (150, 150), "dev": (100, 100), "heldout": (60, 60), "third": (60, 60), "fourth": (80, 80)}
+BATCHES = {
+    "first": (150, 150), "dev": (100, 100), "heldout": (60, 60), "third": (60, 60), "fourth": (80, 80), "fifth": (80, 80),
+}
 # Tuned on (the phrases and word groups were fitted to them): they must stay at 98% or more.
 TUNED = {"first", "dev"}
 MIN_TUNED_RECALL = 0.98
 # The blind batches measure how well the detector carries over to wordings nobody tuned on. Each
 # one's first score (signs found on its first run, before anything was changed knowing its misses;
 # docs/SAFETY.md) is its floor: a change may not make a batch worse than it was found.
-FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97)}
+FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87)}
 
 
 def min_recall(name: str) -> float:
