@@ -70,9 +70,9 @@ _CONDITIONALS = frozenset({"if", "whether", "incase", "suppose", "supposing", "i
 _OTHERS = frozenset(
     """mum mom mother mam dad father friend friends sister brother wife husband partner son
     daughter kid kids child children aunt uncle grandma grandmother nan granny grandpa grandfather
-    family colleague coworker neighbour neighbor boss cousin baby dog cat he she they someone
-    somebody people""".split()
-)
+    family colleague coworker neighbour neighbor boss cousin baby dog cat he she someone somebody
+    people""".split()
+)  # not "they": "they found a tumour" is usually the doctors, about the subscriber
 
 
 def _norm(word: str) -> str:
