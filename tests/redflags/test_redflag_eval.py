@@ -8,7 +8,7 @@ to see the report; it is also in the failure message.
 ``eval_first.yaml`` was written before the detector was tuned; ``eval_heldout.yaml`` after that
 tuning; ``eval_third.yaml`` after a second, structural round (word groups) made once the held-out
 misses were known; ``eval_fourth.yaml`` before the third round (concepts) changed anything;
-``eval_fifth.yaml`` after it.
+``eval_fifth.yaml`` after it; ``eval_sixth.yaml`` after round 4.
 ``eval_dev.yaml`` is the third round's own tuning set. Nothing a later batch misses is ever copied
 into the phrases or word groups (docs/SAFETY.md).
 """
@@ -26,6 +26,7 @@ MAX_FALSE_ALARMS = 0.05
 # name -> (at least this many signs, at least this many ordinary messages)
 BATCHES = {
     "first": (150, 150), "dev": (100, 100), "heldout": (60, 60), "third": (60, 60), "fourth": (80, 80), "fifth": (80, 80),
+    "sixth": (80, 80),
 }
 # Tuned on (the phrases and word groups were fitted to them): they must stay at 98% or more.
 TUNED = {"first", "dev"}
@@ -33,7 +34,10 @@ MIN_TUNED_RECALL = 0.98
 # The blind batches measure how well the detector carries over to wordings nobody tuned on. Each
 # one's first score (signs found on its first run, before anything was changed knowing its misses;
 # docs/SAFETY.md) is its floor: a change may not make a batch worse than it was found.
-FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87)}
+# Batches whose misses nobody has seen while changing the detector: their figures are a blind
+# measure. The others' misses were known when a later round was made ("seen").
+BLIND = {"sixth"}
+FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83)}
 
 
 def min_recall(name: str) -> float:
@@ -115,13 +119,13 @@ def test_no_two_batches_share_a_message():
 
 def test_summary_of_every_batch(detector, capsys):
     """One table of every batch's figures, for the log (the thresholds are held above)."""
-    lines = [f"{'batch':<8} {'tuned on':<8} {'recall':>16} {'false alarms':>16} {'floor':>7}"]
+    lines = [f"{'batch':<8} {'status':<8} {'recall':>16} {'false alarms':>16} {'floor':>7}"]
     for name in BATCHES:
         data = _batch(name)
         recall, false_rate, _ = score(detector, data, min_recall(name))
         signs, ordinary = len(data["signs"]), len(data["ordinary"])
         lines.append(
-            f"{name:<8} {'yes' if name in TUNED else 'no':<8}"
+            f"{name:<8} {'tuned' if name in TUNED else 'blind' if name in BLIND else 'seen':<8}"
             f" {recall:>7.1%} ({round(recall * signs):>3}/{signs:>3}) {false_rate:>6.1%} ({round(false_rate * ordinary):>2}/{ordinary:>3})"
             f" {min_recall(name):>7.1%}"
         )
