@@ -3,17 +3,21 @@
 Text goes through the shared pipeline (``bot.domain.text``: fold case, accents and apostrophes,
 split into words, Snowball stems), so the detector and the FAQ matcher read people alike.
 
-How a phrase matches (content authors write plain phrases; see content/README.md):
-- ``a|b|c`` in a phrase is a choice of words at that place: ``can't control|hold bladder|bowels``;
-  ``{name}`` is every word of a named group (``red_flag_words`` in safety.yaml), so one list of
-  ways to say "numb" or "groin" serves every phrase that needs it.
-- Small words ("the", "of", "my", "a", ...) are ignored on both sides. The phrase's other words
-  must all appear, in any order, within a few words of each other ("bladder control loss").
-- Words meet on their stems ("legs"/"leg", "numbness"/"numb", "lost"/"loss"); a stem of five
-  letters or more also tolerates a typo if the first letter agrees ("bladdr", "incontinance").
-  Shorter words and negations only match exactly, so "never" is not "fever".
-- A negation (no, not, never, without, any "n't" ...) up to three words before the match in the
-  same clause, or among the matched words, cancels it: "no numbness in the groin". A negation
+How a phrase matches (content authors write plain phrases; see content/README.md and
+docs/SAFETY.md):
+- A phrase is a row of places. ``a|b|c`` is a choice at a place: ``can't control|hold bladder``;
+  ``{name}`` is every entry of a named group (``red_flag_words`` in safety.yaml), so a phrase can
+  join two concepts: ``{numb} {saddle}`` is any way to say numb near any way to say the saddle
+  area. An entry of several words ("pins and needles") must come in its order, at most one word
+  apart; ``{cant}+{void}`` joins two places into such entries ("can't pee").
+- Small words ("the", "of", "my", "a", ...) are ignored on both sides. The places may come in any
+  order, within a few content words of each other ("bladder control loss").
+- Words meet on their stems ("legs"/"leg", "numbness"/"numb"); a word of five letters or more
+  also tolerates one slip if the first letter agrees ("bladdr", "grion", "incontinance").
+  Shorter words and negations only match exactly, so "never" is not "fever". Idioms in the group
+  ``not_a_sign`` ("fell asleep") are dropped before matching.
+- A negation (no, not, never, without, any "n't" ...) up to two content words before a place,
+  in its clause and not part of the match, cancels it: "no numbness in the groin". A negation
   written in the phrase ("can't pee") is just one of its words.
 - A sign that is asked about, not reported, is *hypothetical* and raises no alarm: the match sits
   in a question that opens with a question word ("what if I lose bladder control?", "is it serious
@@ -56,7 +60,10 @@ _NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing"}
 # Forms Snowball leaves apart that a person means as one word.
 # "fell" stays "fell": the season ("worse in the fall") must not read as a fall.
 # "peed" stays "peed": "I need to pee before bed" must not read as "I peed the bed".
-_SAME = {"peed": "peed", "cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell", "fallen": "fell"}
+_SAME = {
+    "peed": "peed", "cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell",
+    "fallen": "fell",
+}
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _QUESTION_OPENERS = frozenset(
     """what when how why which who where whats is are am can could should would will does do did
