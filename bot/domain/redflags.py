@@ -3,17 +3,21 @@
 Text goes through the shared pipeline (``bot.domain.text``: fold case, accents and apostrophes,
 split into words, Snowball stems), so the detector and the FAQ matcher read people alike.
 
-How a phrase matches (content authors write plain phrases; see content/README.md):
-- ``a|b|c`` in a phrase is a choice of words at that place: ``can't control|hold bladder|bowels``;
-  ``{name}`` is every word of a named group (``red_flag_words`` in safety.yaml), so one list of
-  ways to say "numb" or "groin" serves every phrase that needs it.
-- Small words ("the", "of", "my", "a", ...) are ignored on both sides. The phrase's other words
-  must all appear, in any order, within a few words of each other ("bladder control loss").
-- Words meet on their stems ("legs"/"leg", "numbness"/"numb", "lost"/"loss"); a stem of five
-  letters or more also tolerates a typo if the first letter agrees ("bladdr", "incontinance").
-  Shorter words and negations only match exactly, so "never" is not "fever".
-- A negation (no, not, never, without, any "n't" ...) up to three words before the match in the
-  same clause, or among the matched words, cancels it: "no numbness in the groin". A negation
+How a phrase matches (content authors write plain phrases; see content/README.md and
+docs/SAFETY.md):
+- A phrase is a row of places. ``a|b|c`` is a choice at a place: ``can't control|hold bladder``;
+  ``{name}`` is every entry of a named group (``red_flag_words`` in safety.yaml), so a phrase can
+  join two concepts: ``{numb} {saddle}`` is any way to say numb near any way to say the saddle
+  area. An entry of several words ("pins and needles") must come in its order, at most one word
+  apart; ``{cant}+{void}`` joins two places into such entries ("can't pee").
+- Small words ("the", "of", "my", "a", ...) are ignored on both sides. The places may come in any
+  order, within a few content words of each other ("bladder control loss").
+- Words meet on their stems ("legs"/"leg", "numbness"/"numb"); a word of five letters or more
+  also tolerates one slip if the first letter agrees ("bladdr", "grion", "incontinance").
+  Shorter words and negations only match exactly, so "never" is not "fever". Idioms in the group
+  ``not_a_sign`` ("fell asleep") are dropped before matching.
+- A negation (no, not, never, without, any "n't" ...) up to two content words before a place,
+  in its clause and not part of the match, cancels it: "no numbness in the groin". A negation
   written in the phrase ("can't pee") is just one of its words.
 - A sign that is asked about, not reported, is *hypothetical* and raises no alarm: the match sits
   in a question that opens with a question word ("what if I lose bladder control?", "is it serious
@@ -32,13 +36,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.content.models import RedFlag
 from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
 _FUZZY_MIN_LEN = 5
 _FUZZY_MIN_SCORE = 80
-_EXTRA_WORDS_IN_WINDOW = 3  # how far apart a phrase's words may be
+_EXTRA_WORDS_IN_WINDOW = 4  # how far apart a phrase's words may be
+_MAX_COMBINATIONS = 256  # placements of a phrase tried in one message
+_SENTENCE_ENDS = frozenset(".!?;")
+NOT_A_SIGN = "not_a_sign"  # the word group of idioms dropped before matching
 _NEGATION_REACH = 2  # content words: "no fever", "never had a fever", not "can't stand, legs weak"
 LEVEL_ORDER = ("emergency", "prompt")
 
@@ -51,20 +59,27 @@ _SMALL_WORDS = frozenset(
 _NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing"}
 # Forms Snowball leaves apart that a person means as one word.
 # "fell" stays "fell": the season ("worse in the fall") must not read as a fall.
-_SAME = {"cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell", "fallen": "fell"}
+# "peed" stays "peed": "I need to pee before bed" must not read as "I peed the bed".
+_SAME = {
+    "peed": "peed", "cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell",
+    "fallen": "fell",
+}
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _QUESTION_OPENERS = frozenset(
     """what when how why which who where whats is are am can could should would will does do did
     might may shall""".split()
 )
+_JOINS = frozenset({"and", "so", "because", "cause", "then", "while", "since", "as", "plus"})
+_SUBJECTS = frozenset({"i", "im", "ive", "my", "it", "its", "the", "this", "he", "she", "we", "they", "your"})
+_SELF = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself"})
 _CONDITIONALS = frozenset({"if", "whether", "incase", "suppose", "supposing", "imagine", "ever"})
 # A sign that is someone else's ("my mum had cancer") is not the subscriber's red flag.
 _OTHERS = frozenset(
     """mum mom mother mam dad father friend friends sister brother wife husband partner son
     daughter kid kids child children aunt uncle grandma grandmother nan granny grandpa grandfather
-    family colleague coworker neighbour neighbor boss cousin baby dog cat he she they someone
-    somebody people""".split()
-)
+    family colleague coworker neighbour neighbor boss cousin baby dog cat he she someone somebody
+    people""".split()
+)  # not "they": "they found a tumour" is usually the doctors, about the subscriber
 
 
 def _norm(word: str) -> str:
@@ -74,42 +89,73 @@ def _norm(word: str) -> str:
     return _SAME.get(word_stem, word_stem)
 
 
+def _typo(word: str, key: str) -> bool:
+    """Is ``word`` a plausible typo of ``key``? One slip (a letter missing, added, changed or two
+    swapped), two in a long word; in a five-letter word a changed letter makes another word
+    ("there"/"threw"), so only a missing, added or swapped letter counts there."""
+    distance = OSA.distance(word, key)
+    if len(key) <= _FUZZY_MIN_LEN:
+        return distance == 1 and (len(word) != len(key) or sorted(word) == sorted(key))
+    return distance <= (1 if len(key) <= 10 else 2)
+
+
 def _is_negation(word: str) -> bool:
     return word in _NEGATION_WORDS
 
 
-def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> list[list[str]]:
-    """'can't control|hold bladder' -> [['cant', 'control', 'bladder'], ['cant', 'hold', 'bladder']];
-    '{name}' stands for every word (or words) of the group ``name``."""
+def _expand(phrase: str, groups: Mapping[str, Sequence[str]] | None = None) -> list[list[list[str]]]:
+    """'can't control|hold bladder' -> [[['cant']], [['control'], ['hold']], [['bladder']]]: one list
+    of alternatives per place ("slot"); '{name}' stands for every entry of the group ``name``. An
+    alternative of several words ("pins and needles", "down there") is matched in its order."""
     groups = groups or {}
-    choices = []
+    slots = []
     for part in phrase.split():
-        alternatives: list[str] = []
-        for alt in part.split("|"):
-            if alt.startswith("{") and alt.endswith("}"):
-                if alt[1:-1] not in groups:
-                    raise ValueError(f"phrase {phrase!r} uses the word group {alt}, which is not defined")
-                alternatives.extend(groups[alt[1:-1]])
-            else:
-                alternatives.append(alt)
-        choices.append([w for alt in alternatives for w in [" ".join(tokens(alt))] if w])
-    out = []
-    for combination in itertools.product(*[c for c in choices if c]):
-        words = [w for chunk in combination for w in chunk.split() if w[0].isalnum()]
-        out.append(words)
-    return out
+        # "{cant}+{void}": the places joined by "+" come in this order, as one ("can't pee", not
+        # "pee before bed or I can't sleep").
+        joined = [_alternatives(phrase, piece, groups) for piece in part.split("+")]
+        alternatives = [" ".join(combination) for combination in itertools.product(*joined)]
+        words = [[w for w in tokens(alt) if w[0].isalnum() and w not in _SMALL_WORDS] for alt in alternatives]
+        # A place of only small words ("my|the") is no constraint at all; an alternative of only
+        # small words in a place with others ("still" among the ways to say "resting") is dropped.
+        if any(words):
+            slots.append([w for w in words if w])
+    return slots
+
+
+def _alternatives(phrase: str, part: str, groups: Mapping[str, Sequence[str]]) -> list[str]:
+    alternatives: list[str] = []
+    for alt in part.split("|"):
+        if alt.startswith("{") and alt.endswith("}"):
+            if alt[1:-1] not in groups:
+                raise ValueError(f"phrase {phrase!r} uses the word group {alt}, which is not defined")
+            alternatives.extend(groups[alt[1:-1]])
+        else:
+            alternatives.append(alt)
+    return alternatives
 
 
 @dataclass(frozen=True)
 class _Phrase:
     flag: RedFlag
-    words: tuple[int, ...]  # vocabulary ids of the content words
+    slots: tuple[tuple[tuple[int, ...], ...], ...]  # per place: its alternatives as vocabulary ids
+    size: int  # content words of the shortest reading, for the window
+    heads: tuple[frozenset[int], ...]  # per place: the first words of its alternatives
 
 
 @dataclass(frozen=True)
 class _Found:
     flag: RedFlag
     hypothetical: bool
+
+
+@dataclass
+class _Message:
+    raw: list[str]  # folded tokens, punctuation kept
+    positions: list[int]  # indexes into raw of the content words
+    matches: list[frozenset[int]]  # per content word: the vocabulary ids it stands for
+    sentence: list[int]  # per content word: which sentence it is in
+    present: frozenset[int]
+    occurrences: dict[tuple[int, ...], list[tuple[int, int, frozenset[int]]]]
 
 
 class RedFlagDetector:
@@ -119,17 +165,33 @@ class RedFlagDetector:
         self._strict: set[int] = set()  # ids that only match exactly
         self._phrases: list[_Phrase] = []
         self._compounds: dict[str, tuple[str, str]] = {}  # "backpain" -> ("back", "pain")
+        groups = dict(groups or {})
+        # Idioms that look like a sign and are not ("fell asleep", "crash course"): dropped first.
+        self._not_a_sign: dict[str, list[tuple[str, ...]]] = {}  # by first word
+        for idiom in groups.pop(NOT_A_SIGN, []):
+            idiom_words = tuple(_norm(w) for w in tokens(idiom) if w[0].isalnum())
+            if idiom_words:
+                self._not_a_sign.setdefault(idiom_words[0], []).append(idiom_words)
         ordered = sorted(flags, key=lambda f: LEVEL_ORDER.index(f.level))
         for flag in ordered:
             for phrase in flag.phrases:
-                for words in _expand(phrase, groups):
-                    content_words = [w for w in words if w not in _SMALL_WORDS]
-                    if not content_words:
-                        raise ValueError(f"red flag {flag.id!r}: phrase {phrase!r} has no words to match")
-                    ids = tuple(dict.fromkeys(self._word_id(w) for w in content_words))
-                    self._phrases.append(_Phrase(flag, ids))
-                    for left, right in zip(words, words[1:]):
-                        self._compounds[left + right] = (left, right)
+                slots = _expand(phrase, groups)
+                if not slots:
+                    raise ValueError(f"red flag {flag.id!r}: phrase {phrase!r} has no words to match")
+                ids = tuple(
+                    tuple(dict.fromkeys(tuple(self._word_id(w) for w in alt) for alt in slot)) for slot in slots
+                )
+                size = sum(min(len(alt) for alt in slot) for slot in ids)
+                heads = tuple(frozenset(alt[0] for alt in slot) for slot in ids)
+                self._phrases.append(_Phrase(flag, ids, size, heads))
+                for slot in slots:
+                    for alt in slot:
+                        for left, right in zip(alt, alt[1:]):
+                            self._compounds[left + right] = (left, right)
+                for left_slot, right_slot in zip(slots, slots[1:]):
+                    if len(left_slot) * len(right_slot) <= 64:
+                        for left, right in itertools.product(left_slot, right_slot):
+                            self._compounds[left[-1] + right[0]] = (left[-1], right[0])
         # Typos are looked up against stems and against the phrase words as written, since a
         # typo often defeats the stemmer ("numbnes" is not stemmed to "numb").
         self._by_initial: dict[str, list[str]] = {}
@@ -141,8 +203,10 @@ class RedFlagDetector:
     def _word_id(self, word: str) -> int:
         word_stem = _norm(word)
         word_id = self._vocabulary.setdefault(word_stem, len(self._vocabulary))
-        self._fuzzy_keys.setdefault(word_stem, word_id)
-        if len(word) >= _FUZZY_MIN_LEN:
+        # A short stem is often a cut-off word ("accid"), one letter from others ("acid").
+        if len(word_stem) > _FUZZY_MIN_LEN or word_stem == word:
+            self._fuzzy_keys.setdefault(word_stem, word_id)
+        if len(word) >= _FUZZY_MIN_LEN and word not in _SAME:
             self._fuzzy_keys.setdefault(word, word_id)
         # A short stem is one letter away from too many other words ("pain"/"paint").
         if len(word_stem) < _FUZZY_MIN_LEN or _is_negation(word) or not word_stem.isalpha():
@@ -160,7 +224,8 @@ class RedFlagDetector:
                     written, self._by_initial.get(written[0], []), scorer=fuzz.ratio,
                     score_cutoff=_FUZZY_MIN_SCORE, limit=None,
                 ):
-                    found.add(self._fuzzy_keys[choice])
+                    if _typo(written, choice):
+                        found.add(self._fuzzy_keys[choice])
         return frozenset(found)
 
     def detect(self, text: str) -> RedFlag | None:
@@ -175,58 +240,115 @@ class RedFlagDetector:
             return None
         return next((f.flag for f in found), None)
 
-    def _find(self, text: str) -> list[_Found]:
+    def _read(self, text: str) -> _Message:
         raw: list[str] = []
         for token in tokens(text):
             raw.extend(self._compounds.get(token, (token,)))
-        positions = [i for i, w in enumerate(raw) if w[0].isalnum() and w not in _SMALL_WORDS]
+        raw = self._drop_idioms(raw)
+        positions, sentence, number = [], [], 0
+        for i, word in enumerate(raw):
+            if word in _SENTENCE_ENDS:
+                number += 1
+            elif word[0].isalnum() and word not in _SMALL_WORDS:
+                positions.append(i)
+                sentence.append(number)
         matches = [self._matches(raw[i]) for i in positions]
-        present = set().union(*matches)
+        return _Message(raw, positions, matches, sentence, frozenset().union(*matches), {})
+
+    def _drop_idioms(self, raw: list[str]) -> list[str]:
+        if not self._not_a_sign:
+            return raw
+        stems = [_norm(w) for w in raw]
+        out = list(raw)
+        for i, first in enumerate(stems):
+            for idiom in self._not_a_sign.get(first, ()):
+                if tuple(stems[i:i + len(idiom)]) == idiom:
+                    out[i:i + len(idiom)] = ["_"] * len(idiom)
+        return [w for w in out if w != "_"] if "_" in out else out
+
+    def _find(self, text: str) -> list[_Found]:
+        message = self._read(text)
         found: list[_Found] = []
         seen: set[str] = set()
         for phrase in self._phrases:
-            if phrase.flag.id in seen or not present.issuperset(phrase.words):
+            if phrase.flag.id in seen:
                 continue
-            hit = self._found(phrase.words, raw, positions, matches)
+            if not all(not heads.isdisjoint(message.present) for heads in phrase.heads):
+                continue
+            hit = self._found(phrase, message)
             if hit is not None:
                 found.append(_Found(phrase.flag, hit))
                 if not hit:
                     seen.add(phrase.flag.id)
         return found
 
-    def _found(self, words, raw, positions, matches) -> bool | None:
-        """None if the phrase is not there; else whether its best occurrence is hypothetical."""
-        width = len(words) + _EXTRA_WORDS_IN_WINDOW
-        result = None
-        for start in range(len(positions)):
-            if not matches[start].intersection(words):
+    def _occurrences(self, alt: tuple[int, ...], message: _Message) -> list[tuple[int, int, frozenset[int]]]:
+        """Where an alternative stands: (first, last) content-word indexes and the indexes used.
+        Its words come in order, each at most one content word after the previous one."""
+        if alt in message.occurrences:
+            return message.occurrences[alt]
+        out = []
+        matches = message.matches
+        for start, here in enumerate(matches):
+            if alt[0] not in here:
                 continue
-            used: dict[int, int] = {}  # phrase word id -> position index
-            for k in range(start, min(start + width, len(positions))):
-                for word_id in matches[k].intersection(words):
-                    used.setdefault(word_id, k)
-                if len(used) == len(words):
-                    matched = {positions[j] for j in used.values()}
-                    first = positions[start]
-                    if not _negated(raw, first, positions[k], matched) and not _someone_else(raw, first):
-                        if not _hypothetical(raw, first):
-                            return False
-                        result = True
+            used, at = [start], start
+            for word_id in alt[1:]:
+                nxt = next((k for k in range(at + 1, min(at + 3, len(matches))) if word_id in matches[k]), None)
+                if nxt is None or message.sentence[nxt] != message.sentence[start]:
                     break
+                used.append(nxt)
+                at = nxt
+            else:
+                out.append((start, at, frozenset(used)))
+        message.occurrences[alt] = out
+        return out
+
+    def _found(self, phrase: _Phrase, message: _Message) -> bool | None:
+        """None if the phrase is not there; else whether its best occurrence is hypothetical."""
+        per_slot = []
+        for slot in phrase.slots:
+            places = [o for alt in slot for o in self._occurrences(alt, message)]
+            if not places:
+                return None
+            per_slot.append(places)
+        width = phrase.size + _EXTRA_WORDS_IN_WINDOW
+        raw, positions = message.raw, message.positions
+        result = None
+        for combination in itertools.islice(itertools.product(*per_slot), _MAX_COMBINATIONS):
+            first = min(o[0] for o in combination)
+            last = max(o[1] for o in combination)
+            if last - first >= width:
+                continue
+            used = [o[2] for o in combination]
+            matched_indexes = frozenset().union(*used)
+            if len(matched_indexes) != sum(len(u) for u in used):
+                continue  # one word cannot fill two places
+            matched = {positions[k] for k in matched_indexes}
+            if any(_negated(raw, positions[o[0]], matched) for o in combination):
+                continue
+            if _someone_else(raw, positions[first]):
+                continue
+            if not _hypothetical(raw, positions[first]):
+                return False
+            result = True
         return result
 
 
-def _negated(raw: list[str], first: int, last: int, matched: set[int]) -> bool:
-    if any(_is_negation(raw[i]) for i in range(first, last + 1) if i not in matched):
-        return True
+def _negated(raw: list[str], at: int, matched: set[int]) -> bool:
+    """Is there a negation just before the word at ``at``, in its clause, that is not itself part
+    of the match ("no numbness", "never had a fever"; not "can't pee", whose "can't" is matched)?"""
     seen = 0
-    for i in range(first - 1, -1, -1):
+    for i in range(at - 1, -1, -1):
         word = raw[i]
         if word in CLAUSE_BREAKS or word in _CONTRAST:
             return False
-        if _is_negation(word):
+        # "I can't sleep and my legs are weak": a new subject after "and" starts a new clause.
+        if word in _JOINS and i + 1 < len(raw) and raw[i + 1] in _SUBJECTS:
+            return False
+        if _is_negation(word) and i not in matched:
             return True
-        if word not in _SMALL_WORDS:
+        if word not in _SMALL_WORDS and i not in matched:
             seen += 1
         if seen == _NEGATION_REACH:
             return False
@@ -238,8 +360,10 @@ def _someone_else(raw: list[str], at: int) -> bool:
     for i in range(at - 1, -1, -1):
         if raw[i] in CLAUSE_BREAKS:
             return False
-        if raw[i] in _OTHERS:
+        if raw[i] in _OTHERS or raw[i][:-1] in _OTHERS and raw[i][-1] == "s":  # "my dog's legs"
             return True
+        if raw[i] in _SELF:  # "my partner noticed I'm limping"
+            return False
     return False
 
 

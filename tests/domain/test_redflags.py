@@ -190,3 +190,63 @@ def test_a_word_group_serves_every_phrase_that_names_it():
     assert detector.detect("my foot is numb") is None
     with pytest.raises(ValueError, match="not defined"):
         RedFlagDetector([RedFlag(id="y", label="y", level="prompt", phrases=["{nope} groin"])], groups)
+
+
+def test_places_joined_by_plus_come_in_order():
+    groups = {"cant": ["can't", "cannot"], "void": ["pee", "wee"]}
+    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["{cant}+{void}"])], groups)
+    assert detector.detect("I can't pee") is not None
+    assert detector.detect("I cannot really wee since yesterday") is not None
+    assert detector.detect("I need to pee before bed or I can't sleep") is None
+
+
+def test_a_multi_word_alternative_is_matched_in_its_order():
+    groups = {"area": ["down there"], "numb": ["numb"]}
+    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["{numb} {area}"])], groups)
+    assert detector.detect("it's numb down there") is not None
+    assert detector.detect("there is a numb feeling going down my leg") is None
+
+
+def test_idioms_that_are_not_a_sign_are_dropped_first():
+    groups = {"not_a_sign": ["fell asleep"], "site": ["back", "hip"]}
+    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["fell {site}"])], groups)
+    assert detector.detect("I fell asleep on the sofa and my back is stiff") is None
+    assert detector.detect("I fell and hurt my back") is not None
+
+
+def test_a_negation_ends_where_the_subscriber_speaks_again():
+    flag = RedFlag(id="x", label="x", level="emergency", phrases=["legs weak"])
+    detector = RedFlagDetector([flag])
+    assert detector.detect("I can't sleep and my legs are weak") is not None
+    assert detector.detect("my legs are not weak") is None
+    assert detector.detect("no weakness in my legs") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my dog's back legs are weak", False),
+        ("my partner noticed I'm limping and my legs are weak", True),
+    ],
+)
+def test_someone_else_ends_where_the_subscriber_speaks(text, found):
+    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["legs weak"])])
+    assert (detector.detect(text) is not None) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("numbnes in my groin", True),  # a letter missing
+        ("numb grion", True),  # two letters swapped
+        ("incontinance", True),  # one changed in a long word
+        ("I'm on a translate app", False),  # two letters away from "transplant"
+        ("over there it hurts", False),  # "there" is not "threw"
+    ],
+)
+def test_typos_are_one_slip_away(text, found):
+    flags = [
+        RedFlag(id="a", label="a", level="emergency", phrases=["numbness groin", "incontinence"]),
+        RedFlag(id="b", label="b", level="prompt", phrases=["transplant", "threw"]),
+    ]
+    assert (RedFlagDetector(flags).detect(text) is not None) == found
