@@ -66,10 +66,12 @@ async def test_the_unit_is_asked_once_remembered_and_named_everywhere(bot, conte
     for line in ("40 nmol/L", "75 nmol/L", "150 nmol/L", "30 ng/mL", "32 ng/mL"):
         assert line in history.text
 
-    [export] = await user.replies_after(user.command("/export"))
-    rows = list(csv.reader(io.StringIO(export.document_bytes.decode("utf-8"))))
-    assert any(r[0] == "subscribers" and r[2:] == ["level_unit", "ng/mL"] for r in rows)
-    assert any(r[2] == "original_unit" and r[3] == "nmol/L" for r in rows)
+    documents = {d.filename: d for d in await user.replies_after(user.command("/export"), count=3)}
+    dump = list(csv.reader(io.StringIO(documents["all-data.csv"].document_bytes.decode("utf-8-sig"))))
+    assert any(r[0] == "subscribers" and r[2:] == ["level_unit", "ng/mL"] for r in dump)
+    assert any(r[2] == "original_unit" and r[3] == "nmol/L" for r in dump)
+    results = documents["results.csv"].document_bytes.decode("utf-8-sig")
+    assert "nmol/L" in results  # the readable table names the unit the lab used
 
 
 async def test_someone_not_enrolled_is_told_so_and_a_forged_unit_press_stores_nothing(bot):
