@@ -22,6 +22,7 @@ from bot.telegram import commands
 from bot.telegram.handlers.operators import summary_text
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.ratelimit import BulkRateLimiter
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.runtime import Runtime
 from bot.telegram.updates import PerChatUpdateProcessor
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 30.0  # seconds; the sweep is cheap when nothing is due (one indexed query)
 BROADCAST_INTERVAL = 2.0
+SEND_CONNECTIONS = 256  # above the drip's sends in flight plus replies, so none waits for a socket
 
 
 def build_application(
@@ -81,6 +83,10 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .rate_limiter(BulkRateLimiter(settings.send_rate_limit))
+        # aiohttp instead of PTB's httpx: the send path's CPU cost is most of the drip's (PERFORMANCE.md).
+        # Long polling gets a connection of its own, as PTB does, so it never waits behind sends.
+        .request(AiohttpRequest(connection_pool_size=SEND_CONNECTIONS))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
