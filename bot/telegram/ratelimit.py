@@ -34,18 +34,34 @@ MAX_BULK_ATTEMPTS = 6
 MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscriber is told to retry
 
 
+class Slot:
+    """One send's place in the window; `SlidingWindow.release` it once the send is answered."""
+
+    __slots__ = ("released",)
+
+    def __init__(self) -> None:
+        self.released = False
+
+
 class SlidingWindow:
     """At most `floor(rate)` sends in any one-second window (for a rate below 1: one per 1/rate s).
 
     A send's slot counts from the moment its answer came back, not from when it left: the server
     saw it somewhere in between, so counting from the answer can only err on the safe side, however
     long the request took. A send still under way holds its slot until then.
+
+    Answer times are appended as they happen, so they are in order: finding the oldest and
+    forgetting the expired ones is O(1) per send, which matters at 1,000 sends a second.
     """
 
-    def __init__(self, rate: float, *, margin: float = 0.02, clock: Callable[[], float] = time.monotonic) -> None:
+    # Counting from the answer is already safe (the server saw the send before we saw its answer,
+    # so the next send in that slot arrives over a second after it); the margin only absorbs clock
+    # rounding. A larger one costs throughput: at 30/s, every 10 ms of it is 0.3 messages/s.
+    def __init__(self, rate: float, *, margin: float = 0.002, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._margin = margin
-        self._slots: deque[list[float]] = deque()  # [answered at]; inf while the send is under way
+        self._answered: deque[float] = deque()  # when each recent send was answered, oldest first
+        self._in_flight = 0  # sends under way: each holds a slot until answered
         self._lock = asyncio.Lock()
         self._urgent = 0  # replies waiting for a slot
         self.set_rate(rate)
@@ -59,25 +75,29 @@ class SlidingWindow:
 
     def _wait(self, now: float) -> float:
         """Seconds until a slot is free (0: one is free now)."""
-        if len(self._slots) < self.capacity:
-            return 0.0
         cutoff = now - self.window - self._margin
-        self._slots = deque(slot for slot in self._slots if slot[0] > cutoff)
-        if len(self._slots) < self.capacity:
+        answered = self._answered
+        while answered and answered[0] <= cutoff:
+            answered.popleft()
+        if self._in_flight + len(answered) < self.capacity:
             return 0.0
-        oldest = min(slot[0] for slot in self._slots)
-        return 0.01 if oldest == math.inf else max(oldest - cutoff, 0.001)
+        if not answered:  # every slot is held by a send still under way
+            return 0.01
+        return max(answered[0] - cutoff, 0.001)
 
-    def _take(self) -> list[float]:
-        slot = [math.inf]
-        self._slots.append(slot)
-        return slot
+    def _take(self) -> Slot:
+        self._in_flight += 1
+        return Slot()
 
-    def release(self, slot: list[float]) -> None:
+    def release(self, slot: Slot) -> None:
         """The send in `slot` has been answered (or given up): its second starts now."""
-        slot[0] = self._clock()
+        if slot.released:
+            return
+        slot.released = True
+        self._in_flight -= 1
+        self._answered.append(self._clock())
 
-    async def acquire(self, *, urgent: bool = False) -> list[float]:
+    async def acquire(self, *, urgent: bool = False) -> Slot:
         """Wait for a slot; pass it to `release` once the send is answered."""
         if urgent:
             self._urgent += 1
@@ -107,7 +127,7 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
     async def shutdown(self) -> None:
         pass
 
-    async def _slot(self, bulk: bool) -> list[float]:
+    async def _slot(self, bulk: bool) -> Slot:
         while True:
             if bulk:  # after a 429 every bulk send waits as Telegram told us
                 while (pause := self._paused_until - time.monotonic()) > 0:
