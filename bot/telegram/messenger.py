@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.content.render import render
@@ -15,7 +15,7 @@ from bot.metrics import count_send
 from bot.services.ports import Keyboard, SendOutcome
 
 log = logging.getLogger(__name__)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = '{"is_disabled": true}'
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -29,6 +29,21 @@ def inline_keyboard(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 def _markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
     # Telegram objects are immutable, so one markup serves every message with these buttons.
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
+
+
+@lru_cache(maxsize=256)
+def _markup_json(markup: InlineKeyboardMarkup) -> str:
+    return markup.to_json()
+
+
+def _reply_markup_json(markup) -> str | None:
+    """The keyboard as the JSON Telegram receives. PTB would serialise the objects again for every
+    send; the drip sends the same 0-10 keyboard to everyone, so it is serialised once."""
+    if markup is None:
+        return None
+    if isinstance(markup, InlineKeyboardMarkup):
+        return _markup_json(markup)
+    return markup.to_json()
 
 
 # A bulk send renders the same day or article for every recipient: render it once.
@@ -80,16 +95,18 @@ class TelegramMessenger:
         return message
 
     async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
+        # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per
+        # text, not converted from objects on every send (PERFORMANCE.md).
+        markup_json = _reply_markup_json(markup)
         message: Message | None = None
         for index, piece in enumerate(pieces):
-            last = index == len(pieces) - 1
+            extra = {"link_preview_options": NO_PREVIEW}
+            if piece.entities:
+                extra["entities"] = piece.entities_json
+            if markup_json is not None and index == len(pieces) - 1:
+                extra["reply_markup"] = markup_json
             message = await self.bot.send_message(
-                chat_id,
-                piece.text,
-                entities=list(piece.entities) or None,
-                reply_markup=markup if last else None,
-                link_preview_options=NO_PREVIEW,
-                rate_limit_args={"bulk": True} if bulk else None,
+                chat_id, piece.text, api_kwargs=extra, rate_limit_args={"bulk": True} if bulk else None,
             )
         assert message is not None, "render() returns at least one piece"
         return message
