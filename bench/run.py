@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import multiprocessing
 import os
@@ -164,11 +165,11 @@ async def seed(url: str, count: int, due: int, *, probe: bool = True) -> None:
                     "INSERT INTO subscribers (telegram_user_id, chat_id, status, blocked, timezone, "
                     "delivery_minute, program_day, next_delivery_at, created_at, updated_at) "
                     "SELECT n, n, 'active', false, 'UTC', 480, 3, "
-                    "CASE WHEN n < :first + :due THEN CAST(:now AS timestamptz) ELSE CAST(:later AS timestamptz) END, "
+                    "CASE WHEN n < CAST(:due_end AS bigint) THEN CAST(:now AS timestamptz) ELSE CAST(:later AS timestamptz) END, "
                     "CAST(:now AS timestamptz), CAST(:now AS timestamptz) "
-                    "FROM generate_series(:first, :first + :count - 1) AS n"
+                    "FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS n"
                 ),
-                {"first": DRIP_FIRST, "due": due, "count": count, "now": NOW, "later": later},
+                {"first": DRIP_FIRST, "due_end": DRIP_FIRST + due, "last": DRIP_FIRST + count - 1, "now": NOW, "later": later},
             )
         else:
             for start in range(0, count, 5000):
@@ -496,6 +497,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, Sizes]:
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles into this folder")
+    parser.add_argument("--watchdog", type=float, default=None, help="seconds before a stuck run dumps its stacks and exits 1")
     args = parser.parse_args(argv)
     sizes = SMALL if args.small else Sizes()
     for name in ("send", "drip", "limited", "enrol", "memory", "sweep_due"):
@@ -505,6 +507,8 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, Sizes]:
         sizes.sweep = tuple(int(n) for n in args.sweep.split(","))
     if args.rounds is None:
         args.rounds = 1 if args.small else 2
+    if args.watchdog is None:
+        args.watchdog = 600 if args.small else 3600
     return args, sizes
 
 
@@ -514,6 +518,8 @@ def main(argv: list[str]) -> int:
     report = Report()
     started = time.perf_counter()
     print(f"bench: {os.cpu_count()} cores, sizes {sizes}", flush=True)
+    # A hung run is an error, not a slow figure: print where every thread is, and exit 1.
+    faulthandler.dump_traceback_later(args.watchdog, exit=True)
     api = FakeApi()
     try:
         api.call("register", (DRIP_FIRST, max(sizes.drip, sizes.limited, sizes.send, sizes.sweep_due, sizes.memory // 100, 1000)))
@@ -543,6 +549,7 @@ def main(argv: list[str]) -> int:
         return 1
     finally:
         api.close()
+        faulthandler.cancel_dump_traceback_later()
     failed = sum(line.endswith("FAIL") for line in report.lines)
     print(f"bench: {len(report.lines)} figures, {failed} below their goal, {time.perf_counter() - started:.0f} s", flush=True)
     return 0
