@@ -9,6 +9,7 @@ they measure is what a subscriber would see: from the update being queued to the
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections import defaultdict
@@ -82,7 +83,7 @@ class Prober:
         while True:
             self.user.mark_read()
             started = time.perf_counter()
-            await self.user.command("/pain 5")
+            await self.user.command(os.environ.get("BENCH_PROBE_COMMAND", "/pain 5"))
             await self.user.next_reply(timeout=30)
             self.latencies.append(time.perf_counter() - started)
             await asyncio.sleep(self.pause)
