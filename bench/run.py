@@ -358,6 +358,8 @@ def figure_drip(report: Report, api: FakeApi, url: str, engine_name: str, sizes:
     api.call("reset", None)
     result = asyncio.run(drip(api, url, sizes.drip, profile, engine_name))
     received = api.call("received", (DRIP_FIRST, sizes.drip))
+    arrivals = sorted(api.call("sends")["times"])
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:]) if later - earlier > 0.02]
     if result["sent"] != sizes.drip or received != sizes.drip:
         raise BenchError(f"drip on {engine_name}: {sizes.drip} due, {result['sent']} sent, {received} received")
     rate = result["sent"] / result["elapsed"]
@@ -369,6 +371,7 @@ def figure_drip(report: Report, api: FakeApi, url: str, engine_name: str, sizes:
         f"bot CPU {1000 * result['cpu'] / result['sent']:.2f} ms/message; database: "
         f"{per['statements'] / result['sent']:.2f} statements and {per['commits'] / result['sent']:.3f} commits per message"
     )
+    report.note(f"sending stood still {len(gaps)} times for over 20 ms, {sum(gaps):.2f} s in all (claims between batches)")
     for label, stats, goal in (("idle", result["idle"], None), ("during (b)", result["during"], 0.150)):
         value = f"p50 {1000 * stats['p50']:.0f} / p95 {1000 * stats['p95']:.0f} / p99 {1000 * stats['p99']:.0f} ms (n={stats['n']})"
         ok = None if goal is None else stats["p95"] <= goal
