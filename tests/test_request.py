@@ -250,3 +250,17 @@ async def _get_me_counted(request: web.Request) -> web.Response:
     peer = request.transport.get_extra_info("peername")
     PEERS[peer] = PEERS.get(peer, 0) + 1
     return web.json_response({"ok": True, "result": ME})
+
+
+async def test_the_application_bot_sends_and_answers_with_the_message_id_date_and_chat(server, alice, tmp_path):
+    from bot.telegram.messenger import MessengerBot, TelegramMessenger
+
+    bot = MessengerBot(server.token, base_url=server.base_url, request=AiohttpRequest())
+    async with bot:
+        messenger = TelegramMessenger(bot)
+        sent = await messenger.send(ALICE, "**Day 1** of 30", keyboard=[[("5", "pain:5")]])
+        outcome = await messenger.send_markdown(ALICE, "Day 2 of 30", bulk=False)
+    first, second = alice.messages
+    assert (sent.message_id, sent.chat.id) == (first.message_id, ALICE) and sent.date.tzinfo is not None
+    assert first.text == "Day 1 of 30" and first.entities[0]["type"] == "bold" and first.buttons == ["5"]
+    assert outcome.ok and outcome.message_id == second.message_id

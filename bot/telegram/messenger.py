@@ -5,9 +5,10 @@ outcomes the services understand."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from functools import lru_cache
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
@@ -53,17 +54,21 @@ _render_shared = lru_cache(maxsize=256)(render)
 
 
 class MessengerBot(ExtBot):
-    """The application's `telegram.Bot`, with one more method: a text message sent for its id only."""
+    """The application's `telegram.Bot`, with one more method: `send_text`."""
 
-    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> int:
-        """`sendMessage`, returning the new message's id. `send_message` would build a whole
-        `Message` (its entities, its keyboard) from the answer; the drip needs only the id, and
-        that parsing was an eighth of its CPU (PERFORMANCE.md). Errors are PTB's, as ever."""
+    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> Message:
+        """`sendMessage`, answered with a `Message` of what the bot uses: id, date and chat.
+        `send_message` parses the whole answer back into objects, entities and keyboard included,
+        which was an eighth of the drip's CPU (PERFORMANCE.md). Errors are PTB's, as ever."""
         result = await self._post(
             "sendMessage", {"chat_id": chat_id, "text": text},
             api_kwargs=self._merge_api_rl_kwargs(api_kwargs, rate_limit_args),
         )
-        return result["message_id"]
+        chat = result["chat"]
+        date = datetime.fromtimestamp(result["date"], tz=timezone.utc)
+        message = Message(result["message_id"], date, Chat(chat["id"], chat["type"]))
+        message.set_bot(self)
+        return message
 
 
 class TelegramMessenger:
@@ -77,7 +82,7 @@ class TelegramMessenger:
 
     async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
-            message_id = await self._send_for_id(chat_id, markdown, keyboard, bulk)
+            message = await self.send(chat_id, markdown, keyboard=keyboard, bulk=bulk)
         except Forbidden as exc:
             return SendOutcome("blocked", error=exc.message[:255])
         except BadRequest as exc:
@@ -87,24 +92,7 @@ class TelegramMessenger:
             return SendOutcome("failed", error=exc.message[:255], retry=True)
         except TelegramError as exc:
             return SendOutcome("failed", error=f"{type(exc).__name__}: {exc.message}"[:255], retry=True)
-        return SendOutcome("sent", message_id=message_id)
-
-    async def _send_for_id(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> int:
-        if not isinstance(self.bot, MessengerBot):  # a plain Bot: the usual way
-            return (await self.send(chat_id, markdown, keyboard=keyboard, bulk=bulk)).message_id
-        pieces = _render_shared(markdown)
-        markup_json = _reply_markup_json(inline_keyboard(keyboard))
-        rate_limit_args = {"bulk": True} if bulk else None
-
-        async def send_pieces() -> int:
-            for index, piece in enumerate(pieces):
-                message_id = await self.bot.send_text(
-                    chat_id, piece.text, api_kwargs=_extra(piece, markup_json if index == len(pieces) - 1 else None),
-                    rate_limit_args=rate_limit_args,
-                )
-            return message_id
-
-        return await _counted(bulk, send_pieces())
+        return SendOutcome("sent", message_id=message.message_id)
 
     async def send(
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | InlineKeyboardMarkup | None = None,
@@ -121,9 +109,10 @@ class TelegramMessenger:
         # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per
         # text, not converted from objects on every send (PERFORMANCE.md).
         markup_json = _reply_markup_json(markup)
+        send = self.bot.send_text if isinstance(self.bot, MessengerBot) else self.bot.send_message
         message: Message | None = None
         for index, piece in enumerate(pieces):
-            message = await self.bot.send_message(
+            message = await send(
                 chat_id, piece.text, api_kwargs=_extra(piece, markup_json if index == len(pieces) - 1 else None),
                 rate_limit_args={"bulk": True} if bulk else None,
             )
