@@ -61,8 +61,9 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             # The session needs a running loop, so it is made here, not in __init__.
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0, ttl_dns_cache=300)
+            # trust_env: HTTPS_PROXY / NO_PROXY are honoured, as PTB's httpx default does.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, auto_decompress=True,
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True,
             )
 
     async def shutdown(self) -> None:
