@@ -158,6 +158,9 @@ def serve(pipe) -> None:
                     elif command == "sends":
                         times = [record.at for record in server.sends_log]
                         reply = {"messages": len(server._messages), "refused": server.refused, "times": times}
+                    elif command == "arrivals":  # when sends to chats first .. first + count - 1 arrived
+                        first, count = args
+                        reply = [r.at for r in server.sends_log if first <= (r.chat_id or 0) < first + count]
                     elif command == "received":  # messages to chats first .. first + count - 1
                         first, count = args
                         reply = sum(len(server._by_chat.get(chat, ())) for chat in range(first, first + count))

@@ -367,10 +367,14 @@ def time_claims(delivery) -> list[float]:
 @contextmanager
 def count_statements(engine):
     """Database round trips (statements and commits) made while the block runs."""
-    counts = {"statements": 0, "commits": 0}
+    counts = {"statements": 0, "commits": 0, "kinds": {}}
 
-    def on_execute(*_args) -> None:
+    def on_execute(_conn, _cursor, statement: str, *_args) -> None:
         counts["statements"] += 1
+        words = statement.split(None, 4)
+        table = words[2] if words[0] in ("INSERT", "DELETE") else words[1] if words[0] == "UPDATE" else ""
+        kind = f"{words[0]} {table}".strip()
+        counts["kinds"][kind] = counts["kinds"].get(kind, 0) + 1
 
     def on_commit(*_args) -> None:
         counts["commits"] += 1
@@ -390,7 +394,7 @@ def figure_drip(report: Report, api: FakeApi, url: str, engine_name: str, sizes:
     api.call("reset", None)
     result = asyncio.run(drip(api, url, sizes.drip, profile, engine_name))
     received = api.call("received", (DRIP_FIRST, sizes.drip))
-    arrivals = sorted(api.call("sends")["times"])
+    arrivals = sorted(api.call("arrivals", (DRIP_FIRST, sizes.drip)))
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:]) if later - earlier > 0.02]
     if result["sent"] != sizes.drip or received != sizes.drip:
         raise BenchError(f"drip on {engine_name}: {sizes.drip} due, {result['sent']} sent, {received} received")
@@ -403,6 +407,8 @@ def figure_drip(report: Report, api: FakeApi, url: str, engine_name: str, sizes:
         f"bot CPU {1000 * result['cpu'] / result['sent']:.2f} ms/message; database: "
         f"{per['statements'] / result['sent']:.2f} statements and {per['commits'] / result['sent']:.3f} commits per message"
     )
+    kinds = sorted(per["kinds"].items(), key=lambda item: -item[1])[:4]
+    report.note("statements: " + ", ".join(f"{count} x {kind}" for kind, count in kinds))
     claims = result["claims"]
     report.note(
         f"sending stood still {len(gaps)} times for over 20 ms, {sum(gaps):.1f} s in all; "
