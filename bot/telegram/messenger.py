@@ -59,7 +59,8 @@ class MessengerBot(ExtBot):
     async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> Message:
         """`sendMessage`, answered with a `Message` of what the bot uses: id, date and chat.
         `send_message` parses the whole answer back into objects, entities and keyboard included,
-        which was an eighth of the drip's CPU (PERFORMANCE.md). Errors are PTB's, as ever."""
+        which was an eighth of the drip's CPU (PERFORMANCE.md). Errors are PTB's, as ever. The
+        keyboard arrives as JSON, so PTB's arbitrary callback data (unused here) does not apply."""
         result = await self._post(
             "sendMessage", {"chat_id": chat_id, "text": text},
             api_kwargs=self._merge_api_rl_kwargs(api_kwargs, rate_limit_args),
