@@ -31,6 +31,7 @@ SEND_ENDPOINTS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup", "copyMessage"}
 )
 MAX_BULK_ATTEMPTS = 6
+BULK_BURST = 0.05  # bulk sends allowed back to back, as a share of the rate (50 ms of sending)
 MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscriber is told to retry
 
 
@@ -64,6 +65,7 @@ class SlidingWindow:
         self._in_flight = 0  # sends under way: each holds a slot until answered
         self._lock = asyncio.Lock()
         self._urgent = 0  # replies waiting for a slot
+        self._next_bulk = -math.inf  # the earliest a bulk send may go (they are paced, see acquire)
         self.set_rate(rate)
 
     def set_rate(self, rate: float) -> None:
@@ -72,6 +74,8 @@ class SlidingWindow:
         self.rate = rate
         self.capacity = max(1, math.floor(rate))
         self.window = 1.0 if rate >= 1 else 1.0 / rate
+        self.interval = self.window / self.capacity
+        self.burst = max(1, math.floor(self.capacity * BULK_BURST))
 
     def _wait(self, now: float) -> float:
         """Seconds until a slot is free (0: one is free now)."""
@@ -109,11 +113,20 @@ class SlidingWindow:
             return self._take()
         async with self._lock:  # first come, first served among bulk senders
             while True:
-                wait = self._wait(self._clock())
-                if wait == 0 and not self._urgent:
+                now = self._clock()
+                wait = max(self._wait(now), self._next_bulk - now)
+                if wait <= 1e-6 and not self._urgent:  # (the pace's sums carry float rounding)
+                    self._pace(now)
                     return self._take()
                 # A waiting reply gets the free slot first: step aside until it has taken it.
-                await asyncio.sleep(wait or 0.001)
+                await asyncio.sleep(wait if wait > 1e-6 else 0.001)
+
+    def _pace(self, now: float) -> None:
+        """Bulk sends go out evenly, one per 1/rate s, at most `burst` of them back to back after
+        a pause. Unpaced, a drip fills a whole second's slots in one burst, they all come free
+        together a second later and are all taken again at once, and a reply arriving just after
+        that waits a full second; paced, a slot frees every 1/rate s and the reply takes the next."""
+        self._next_bulk = max(self._next_bulk, now - (self.burst - 1) * self.interval) + self.interval
 
 
 class BulkRateLimiter(BaseRateLimiter[dict]):
