@@ -4,6 +4,7 @@
     python3 dev.py run     # creates .venv, installs the bot, runs it (SQLite by default)
     python3 dev.py test    # creates .venv, installs the bot and its test tools, runs every test
     python3 dev.py demo    # the bot in your browser (http://127.0.0.1:8080), no Telegram token
+    python3 dev.py bench   # the performance figures, each with its goal (--small: CI sizes)
 
 Anything after the command is passed on (`python3 dev.py test -k drip`, `python3 dev.py run --help`).
 """
@@ -41,7 +42,7 @@ def ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test", "demo"):
+    if not argv or argv[0] not in ("run", "test", "demo", "bench"):
         print(__doc__)
         return 2
     ensure_environment()
@@ -50,6 +51,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "vitd-bot"), command, *rest], cwd=ROOT)
     env = dict(os.environ)
     env.setdefault("TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES)
+    if command == "bench":
+        return subprocess.call([str(BIN / "python"), str(ROOT / "bench" / "run.py"), *rest], cwd=ROOT, env=env)
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT, env=env)
 
 

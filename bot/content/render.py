@@ -7,9 +7,11 @@ UTF-16 code units, so every measure here does too.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 from urllib.parse import urlsplit
 
@@ -32,6 +34,11 @@ _CONFIG.markdown_symbol.unordered_list_item = "•"
 class RenderedMessage:
     text: str
     entities: tuple[MessageEntity, ...]
+
+    @cached_property
+    def entities_json(self) -> str:
+        """The entities as Bot API JSON, built once per rendered piece (bulk sends reuse pieces)."""
+        return json.dumps([entity.to_dict() for entity in self.entities], separators=(",", ":"))
 
 
 def render(markdown: str, limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:

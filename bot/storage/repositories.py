@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -21,16 +21,19 @@ from bot.storage.models import (
 RECEIVING = ("active", "completed")
 EARLIEST_DATE = date(1900, 1, 1)  # as the CHECK constraints and bot/domain/levels.py  # statuses the sweep may deliver to
 
+# Every update looks its subscriber up: the statement is built once, not on each call (building it
+# cost more than running it on SQLite; PERFORMANCE.md).
+_BY_USER = select(Subscriber).where(Subscriber.telegram_user_id == bindparam("user_id"))
+_BY_USER_LOCKED = _BY_USER.with_for_update()
+
 
 class Subscribers:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def by_user(self, telegram_user_id: int, *, lock: bool = False) -> Subscriber | None:
-        query = select(Subscriber).where(Subscriber.telegram_user_id == telegram_user_id)
-        if lock:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+        query = _BY_USER_LOCKED if lock else _BY_USER
+        return (await self.session.execute(query, {"user_id": telegram_user_id})).scalar_one_or_none()
 
     async def by_chat(self, chat_id: int) -> Subscriber | None:
         query = select(Subscriber).where(Subscriber.chat_id == chat_id)

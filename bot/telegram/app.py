@@ -20,8 +20,9 @@ from bot.storage.leadership import PollingLeadership
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.telegram import commands
 from bot.telegram.handlers.operators import summary_text
-from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.messenger import MessengerBot, TelegramMessenger
 from bot.telegram.ratelimit import BulkRateLimiter
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.runtime import Runtime
 from bot.telegram.updates import FLOOD_NOTICE, PerChatUpdateProcessor
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 30.0  # seconds; the sweep is cheap when nothing is due (one indexed query)
 BROADCAST_INTERVAL = 2.0
+SEND_CONNECTIONS = 256  # above the drip's sends in flight plus replies, so none waits for a socket
 
 
 def build_application(
@@ -76,12 +78,19 @@ def build_application(
         if engine is not None:
             await engine.dispose()
 
+    bot = MessengerBot(
+        settings.token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"),
+        rate_limiter=BulkRateLimiter(settings.send_rate_limit),
+        # aiohttp instead of PTB's httpx: the send path's CPU cost is most of the drip's (PERFORMANCE.md).
+        # Long polling gets a connection of its own, as PTB does, so it never waits behind sends.
+        request=AiohttpRequest(connection_pool_size=SEND_CONNECTIONS),
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+    )
     application = (
         Application.builder()
-        .token(settings.token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        .rate_limiter(BulkRateLimiter(settings.send_rate_limit))
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

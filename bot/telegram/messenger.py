@@ -5,17 +5,19 @@ outcomes the services understand."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from functools import lru_cache
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot.content.render import render
 from bot.metrics import count_send
 from bot.services.ports import Keyboard, SendOutcome
 
 log = logging.getLogger(__name__)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = '{"is_disabled": true}'
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -38,8 +40,43 @@ def _button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
-# A bulk send renders the same day or article for every recipient: render it once.
-_render_shared = lru_cache(maxsize=64)(render)
+@lru_cache(maxsize=256)
+def _markup_json(markup: InlineKeyboardMarkup) -> str:
+    return markup.to_json()
+
+
+def _reply_markup_json(markup) -> str | None:
+    """The keyboard as the JSON Telegram receives. PTB would serialise the objects again for every
+    send; the drip sends the same 0-10 keyboard to everyone, so it is serialised once."""
+    if markup is None:
+        return None
+    if isinstance(markup, InlineKeyboardMarkup):
+        return _markup_json(markup)
+    return markup.to_json()
+
+
+# A bulk send renders the same day or article for every recipient, and replies repeat their texts
+# too: each distinct text is rendered once (pieces are immutable, so sharing them is safe).
+_render_shared = lru_cache(maxsize=256)(render)
+
+
+class MessengerBot(ExtBot):
+    """The application's `telegram.Bot`, with one more method: `send_text`."""
+
+    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> Message:
+        """`sendMessage`, answered with a `Message` of what the bot uses: id, date and chat.
+        `send_message` parses the whole answer back into objects, entities and keyboard included,
+        which was an eighth of the drip's CPU (PERFORMANCE.md). Errors are PTB's, as ever. The
+        keyboard arrives as JSON, so PTB's arbitrary callback data (unused here) does not apply."""
+        result = await self._post(
+            "sendMessage", {"chat_id": chat_id, "text": text},
+            api_kwargs=self._merge_api_rl_kwargs(api_kwargs, rate_limit_args),
+        )
+        chat = result["chat"]
+        date = datetime.fromtimestamp(result["date"], tz=timezone.utc)
+        message = Message(result["message_id"], date, Chat(chat["id"], chat["type"]))
+        message.set_bot(self)
+        return message
 
 
 class TelegramMessenger:
@@ -71,32 +108,44 @@ class TelegramMessenger:
     ) -> Message:
         """Send Markdown as one or more messages; raises Telegram's errors. The keyboard goes on
         the last piece, where the subscriber's thumb is."""
-        pieces = _render_shared(markdown) if bulk else render(markdown)
         markup = reply_markup if reply_markup is not None else (
             keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
         )
-        try:
-            message = await self._send_pieces(chat_id, pieces, markup, bulk)
-        except Forbidden:
-            count_send(bulk, "blocked")
-            raise
-        except TelegramError:
-            count_send(bulk, "failed")
-            raise
-        count_send(bulk, "sent")
-        return message
+        return await _counted(bulk, self._send_pieces(chat_id, _render_shared(markdown), markup, bulk))
 
     async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
+        # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per
+        # text, not converted from objects on every send (PERFORMANCE.md).
+        markup_json = _reply_markup_json(markup)
+        send = self.bot.send_text if isinstance(self.bot, MessengerBot) else self.bot.send_message
         message: Message | None = None
         for index, piece in enumerate(pieces):
-            last = index == len(pieces) - 1
-            message = await self.bot.send_message(
-                chat_id,
-                piece.text,
-                entities=list(piece.entities) or None,
-                reply_markup=markup if last else None,
-                link_preview_options=NO_PREVIEW,
+            message = await send(
+                chat_id, piece.text, api_kwargs=_extra(piece, markup_json if index == len(pieces) - 1 else None),
                 rate_limit_args={"bulk": True} if bulk else None,
             )
         assert message is not None, "render() returns at least one piece"
         return message
+
+
+def _extra(piece, markup_json: str | None) -> dict:
+    extra = {"link_preview_options": NO_PREVIEW}
+    if piece.entities:
+        extra["entities"] = piece.entities_json
+    if markup_json is not None:
+        extra["reply_markup"] = markup_json
+    return extra
+
+
+async def _counted(bulk: bool, sending):
+    """Await a send, counting its outcome for /metrics; Telegram's errors pass through."""
+    try:
+        result = await sending
+    except Forbidden:
+        count_send(bulk, "blocked")
+        raise
+    except TelegramError:
+        count_send(bulk, "failed")
+        raise
+    count_send(bulk, "sent")
+    return result

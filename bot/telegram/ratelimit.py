@@ -31,7 +31,17 @@ SEND_ENDPOINTS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup", "copyMessage"}
 )
 MAX_BULK_ATTEMPTS = 6
+BULK_BURST = 0.05  # bulk sends allowed back to back, as a share of the rate (50 ms of sending)
 MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscriber is told to retry
+
+
+class Slot:
+    """One send's place in the window; `SlidingWindow.release` it once the send is answered."""
+
+    __slots__ = ("released",)
+
+    def __init__(self) -> None:
+        self.released = False
 
 
 class SlidingWindow:
@@ -40,14 +50,22 @@ class SlidingWindow:
     A send's slot counts from the moment its answer came back, not from when it left: the server
     saw it somewhere in between, so counting from the answer can only err on the safe side, however
     long the request took. A send still under way holds its slot until then.
+
+    Answer times are appended as they happen, so they are in order: finding the oldest and
+    forgetting the expired ones is O(1) per send, which matters at 1,000 sends a second.
     """
 
-    def __init__(self, rate: float, *, margin: float = 0.02, clock: Callable[[], float] = time.monotonic) -> None:
+    # Counting from the answer is already safe (the server saw the send before we saw its answer,
+    # so the next send in that slot arrives over a second after it); the margin only absorbs clock
+    # rounding. A larger one costs throughput: at 30/s, every 10 ms of it is 0.3 messages/s.
+    def __init__(self, rate: float, *, margin: float = 0.002, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._margin = margin
-        self._slots: deque[list[float]] = deque()  # [answered at]; inf while the send is under way
+        self._answered: deque[float] = deque()  # when each recent send was answered, oldest first
+        self._in_flight = 0  # sends under way: each holds a slot until answered
         self._lock = asyncio.Lock()
         self._urgent = 0  # replies waiting for a slot
+        self._next_bulk = -math.inf  # the earliest a bulk send may go (they are paced, see acquire)
         self.set_rate(rate)
 
     def set_rate(self, rate: float) -> None:
@@ -56,28 +74,34 @@ class SlidingWindow:
         self.rate = rate
         self.capacity = max(1, math.floor(rate))
         self.window = 1.0 if rate >= 1 else 1.0 / rate
+        self.interval = self.window / self.capacity
+        self.burst = max(1, math.floor(self.capacity * BULK_BURST))
 
     def _wait(self, now: float) -> float:
         """Seconds until a slot is free (0: one is free now)."""
-        if len(self._slots) < self.capacity:
-            return 0.0
         cutoff = now - self.window - self._margin
-        self._slots = deque(slot for slot in self._slots if slot[0] > cutoff)
-        if len(self._slots) < self.capacity:
+        answered = self._answered
+        while answered and answered[0] <= cutoff:
+            answered.popleft()
+        if self._in_flight + len(answered) < self.capacity:
             return 0.0
-        oldest = min(slot[0] for slot in self._slots)
-        return 0.01 if oldest == math.inf else max(oldest - cutoff, 0.001)
+        if not answered:  # every slot is held by a send still under way
+            return 0.01
+        return max(answered[0] - cutoff, 0.001)
 
-    def _take(self) -> list[float]:
-        slot = [math.inf]
-        self._slots.append(slot)
-        return slot
+    def _take(self) -> Slot:
+        self._in_flight += 1
+        return Slot()
 
-    def release(self, slot: list[float]) -> None:
+    def release(self, slot: Slot) -> None:
         """The send in `slot` has been answered (or given up): its second starts now."""
-        slot[0] = self._clock()
+        if slot.released:
+            return
+        slot.released = True
+        self._in_flight -= 1
+        self._answered.append(self._clock())
 
-    async def acquire(self, *, urgent: bool = False) -> list[float]:
+    async def acquire(self, *, urgent: bool = False) -> Slot:
         """Wait for a slot; pass it to `release` once the send is answered."""
         if urgent:
             self._urgent += 1
@@ -89,11 +113,20 @@ class SlidingWindow:
             return self._take()
         async with self._lock:  # first come, first served among bulk senders
             while True:
-                wait = self._wait(self._clock())
-                if wait == 0 and not self._urgent:
+                now = self._clock()
+                wait = max(self._wait(now), self._next_bulk - now)
+                if wait <= 1e-6 and not self._urgent:  # (the pace's sums carry float rounding)
+                    self._pace(now)
                     return self._take()
                 # A waiting reply gets the free slot first: step aside until it has taken it.
-                await asyncio.sleep(wait or 0.001)
+                await asyncio.sleep(wait if wait > 1e-6 else 0.001)
+
+    def _pace(self, now: float) -> None:
+        """Bulk sends go out evenly, one per 1/rate s, at most `burst` of them back to back after
+        a pause. Unpaced, a drip fills a whole second's slots in one burst, they all come free
+        together a second later and are all taken again at once, and a reply arriving just after
+        that waits a full second; paced, a slot frees every 1/rate s and the reply takes the next."""
+        self._next_bulk = max(self._next_bulk, now - (self.burst - 1) * self.interval) + self.interval
 
 
 class BulkRateLimiter(BaseRateLimiter[dict]):
@@ -107,7 +140,7 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
     async def shutdown(self) -> None:
         pass
 
-    async def _slot(self, bulk: bool) -> list[float]:
+    async def _slot(self, bulk: bool) -> Slot:
         while True:
             if bulk:  # after a 429 every bulk send waits as Telegram told us
                 while (pause := self._paused_until - time.monotonic()) > 0:
