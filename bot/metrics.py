@@ -21,3 +21,19 @@ SWEEP_LAG = Gauge(
 
 def count_send(bulk: bool, outcome: str) -> None:
     SENDS.labels("bulk" if bulk else "reply", outcome).inc()
+UNKNOWN_OUTCOMES = Counter(
+    "vitd_send_unknown_total",
+    "Bulk sends whose request left but whose answer never came (read timeout, reset): they may have arrived",
+    registry=REGISTRY,
+)
+PARKED = Counter(
+    "vitd_deliveries_parked_total", "Deliveries given up after the retry policy's last round", registry=REGISTRY
+)
+
+
+def count_unknown_outcome() -> None:
+    UNKNOWN_OUTCOMES.inc()
+
+
+def count_parked() -> None:
+    PARKED.inc()

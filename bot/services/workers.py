@@ -23,9 +23,9 @@ FORGET_AFTER = timedelta(minutes=10)
 
 
 class WorkerRegistry:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], worker_id: str | None = None) -> None:
         self.sessions = sessions
-        self.id = uuid.uuid4().hex
+        self.id = worker_id or uuid.uuid4().hex  # also the `claimed_by` of this process's claims
 
     async def beat(self) -> int:
         """Record that this process is alive; returns how many processes are alive."""

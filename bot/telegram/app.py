@@ -52,10 +52,13 @@ def build_application(
         rt = Runtime.build(deps, TelegramMessenger(application.bot))
         application.bot_data["runtime"] = rt
         await commands.publish_menu(application, settings.operator_ids)
-        workers = WorkerRegistry(deps.sessions)
+        workers = WorkerRegistry(deps.sessions, worker_id=rt.ledger.owner)
         application.bot_data["workers"] = workers
         application.bot_data["leadership"] = PollingLeadership(engine)
         live = await share_rate(application)
+        # What a process that is gone had claimed is sent again now, not when its lease ends.
+        # SQLite is one process at a time: every claim left over is a dead one's.
+        await rt.ledger.release_claims_of_the_dead(everyone_else=engine.dialect.name == "sqlite")
         jobs = application.job_queue
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
         # With other processes alive, wait one heartbeat round before bulk sends, so that they
@@ -100,6 +103,8 @@ async def share_rate(application: Application) -> int:
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     await share_rate(context.application)
+    if context.application.bot_data["engine"].dialect.name == "postgresql":
+        await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(everyone_else=False)
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
