@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from bot.domain.levels import classify
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
-from bot.storage.models import CheckIn, RedFlagEvent, Subscriber, UnansweredQuestion, VitaminDResult
+from bot.storage.models import CheckIn, Delivery, RedFlagEvent, Subscriber, UnansweredQuestion, VitaminDResult
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Stats:
     top_unanswered: list[tuple[str, int]]
     red_flags: dict[str, int]
     broadcasts: list[Progress]
+    parked: list[tuple[str, int]] = ()  # deliveries given up after the last retry, by reason
 
 
 async def collect(deps: Deps) -> Stats:
@@ -64,10 +65,15 @@ async def collect(deps: Deps) -> Stats:
             .order_by(func.count().desc()).limit(5)
         )
         red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
+        parked = await rows(
+            select(Delivery.error, func.count()).where(Delivery.status == "parked")
+            .group_by(Delivery.error).order_by(func.count().desc()).limit(5)
+        )
     in_flight = await BroadcastService(deps).all_progress(limit=50, in_flight=True)
     return Stats(
         dict(by_status), by_day, left_by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
         _round(first), _round(latest), dict(bands), [(t, n) for t, n in unanswered], red_flags, in_flight,
+        [(reason or "unknown", n) for reason, n in parked],
     )
 
 
@@ -96,6 +102,8 @@ def render(stats: Stats) -> str:
         f"  #{p.id} {p.slug} [{p.status}]: {p.done_count}/{p.recipients} ({p.sent} sent, {p.blocked} blocked, {p.failed} failed)"
         for p in stats.broadcasts
     ] or ["  none"]
+    lines.append(f"Parked deliveries (given up after retries): {sum(n for _, n in stats.parked)}")
+    lines += [f"  {n}× {reason[:120]}" for reason, n in stats.parked]
     return "\n".join(lines)
 
 
