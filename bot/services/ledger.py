@@ -3,8 +3,9 @@
 - **Claim** (the caller's query, in one transaction per batch): ledger rows become `claimed`, with
   a lease and `claimed_by` = this process's worker id.
 - **Send**: through the Messenger, at most `concurrency` at a time, retried in this process by
-  `POLICY` (tenacity) while the message surely did not arrive. A send is not started once the
-  process is stopping or half the lease has passed; such a claim is released, not lost.
+  `POLICY` (tenacity) while the message surely did not arrive. No request is started once the
+  process is stopping or half the lease has passed; such a claim is released, not lost. A request
+  under way is never cut off (that would only make its outcome unknown).
 - **Confirm**: each outcome is written as soon as its response arrives. Outcomes that arrive
   while a write is under way share the next transaction, so none waits for a later one and the
   database sees one write per burst, not per message. A write is retried (tenacity) for
@@ -33,6 +34,7 @@ when the bot starts; on PostgreSQL those whose process's heartbeat stopped (`wor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -125,7 +127,7 @@ class RetryPolicy:
     def parks(self, attempts: int) -> bool:
         return attempts >= self.park_after
 
-    def retrying(self, deadline: float, stopping: Callable[[], bool]) -> AsyncRetrying:
+    def retrying(self, deadline: float, stopping: Callable[[], bool], sleep=asyncio.sleep) -> AsyncRetrying:
         unknowns = [0]
 
         def worth_another(outcome: SendOutcome) -> bool:
@@ -142,6 +144,7 @@ class RetryPolicy:
             wait=wait_exponential(multiplier=self.first_wait, max=self.max_wait) + wait_random(0, self.first_wait),
             retry=retry_if_result(worth_another),
             retry_error_callback=lambda state: state.outcome.result(),
+            sleep=sleep,
             before_sleep=lambda state: log.warning(
                 "send failed (%s); retrying", state.outcome.result().error if not state.outcome.failed else "error"
             ),
@@ -201,6 +204,7 @@ class Ledger:
         self.lease = timedelta(seconds=deps.settings.delivery_lease_seconds)
         self.policy = POLICY
         self.stopping = False
+        self._stop_event = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self._queue: list[_Pending] = []
         self._in_flight: set[asyncio.Task] = set()
@@ -240,24 +244,31 @@ class Ledger:
     async def _send(self, claim: Claim, bulk: bool) -> SendOutcome:
         if claim.build_error is not None:
             return SendOutcome("failed", error=claim.build_error[:255])
-        if self.stopping or time.monotonic() >= claim.deadline:
-            return SendOutcome("failed", error="released: not started")
         assert self.messenger is not None, "sending needs a messenger"
+
+        async def attempt() -> SendOutcome:
+            # Checked before every attempt, retries included: a process that is stopping, or a
+            # claim whose lease is half gone, starts no new request.
+            if self.stopping or time.monotonic() >= claim.deadline:
+                return SendOutcome("failed", error="released: not started")
+            return await self.messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
+
         task = asyncio.current_task()
         self._in_flight.add(task)
         try:
-            retrying = self.policy.retrying(claim.deadline, lambda: self.stopping)
-            send = retrying(self.messenger.send_markdown, claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
-            return await asyncio.wait_for(send, max(0.1, claim.deadline - time.monotonic()))
-        except TimeoutError:
-            log.warning("send of %s to subscriber %d ran past half the lease", claim.item, claim.subscriber_id)
-            count_unknown_outcome()
-            return SendOutcome("failed", error="TimedOut: past half the lease")
+            # No timeout around a request under way: cutting it off would only turn an answer that
+            # is coming into an unknown outcome. Telegram requests time out on their own.
+            return await self.policy.retrying(claim.deadline, lambda: self.stopping, self._pause)(attempt)
         except Exception as exc:  # one subscriber's failure never stops the others
             log.exception("delivery of %s to subscriber %d failed", claim.item, claim.subscriber_id)
             return SendOutcome("failed", error=f"{type(exc).__name__}: {exc}"[:255])
         finally:
             self._in_flight.discard(task)
+
+    async def _pause(self, seconds: float) -> None:
+        """The retry policy's wait, cut short when the process starts stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
 
     # ---- confirm ------------------------------------------------------------------------
 
@@ -349,6 +360,7 @@ class Ledger:
     def stop(self) -> None:
         """Claim nothing more and start no new send; sends under way finish."""
         self.stopping = True
+        self._stop_event.set()
 
     async def wait_for_sends(self, timeout: float) -> None:
         if self._in_flight:

@@ -57,8 +57,10 @@ def build_application(
         application.bot_data["leadership"] = PollingLeadership(engine)
         live = await share_rate(application)
         # What a process that is gone had claimed is sent again now, not when its lease ends.
-        # SQLite is one process at a time: every claim left over is a dead one's.
-        await rt.ledger.release_claims_of_the_dead(everyone_else=engine.dialect.name == "sqlite")
+        # SQLite is one process at a time: every claim left over is a dead one's. On PostgreSQL
+        # the heartbeat job releases the claims of processes whose heartbeat stopped.
+        if engine.dialect.name == "sqlite":
+            await rt.ledger.release_claims_of_the_dead(everyone_else=True)
         jobs = application.job_queue
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
         # With other processes alive, wait one heartbeat round before bulk sends, so that they
@@ -103,7 +105,7 @@ async def share_rate(application: Application) -> int:
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     await share_rate(context.application)
-    if context.application.bot_data["engine"].dialect.name == "postgresql":
+    if context.application.bot_data["engine"].dialect.name == "postgresql" and context.application.bot_data["workers"].may_judge_others():
         await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(everyone_else=False)
 
 
