@@ -70,7 +70,10 @@ def build_application(
             rt.kick_broadcasts = lambda: jobs.run_once(run_broadcasts, 0)
             jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
         if sweep_interval is not None:
-            jobs.run_repeating(sweep, interval=sweep_interval, first=settle, job_kwargs={"max_instances": 1})
+            # A restart resumes at once: APScheduler never runs a repeating job whose first run is
+            # "now" (it skips to the next interval), so the start-up sweep is a job of its own.
+            jobs.run_once(sweep, settle, job_kwargs={"misfire_grace_time": None})
+            jobs.run_repeating(sweep, interval=sweep_interval, first=settle + sweep_interval, job_kwargs={"max_instances": 1})
 
     async def post_shutdown(application: Application) -> None:
         if "workers" in application.bot_data:
