@@ -156,11 +156,12 @@ class BroadcastService:
             drains: dict[int, asyncio.Task] = {}
             seen: set[int] = set()  # each broadcast once a pass: rows waiting to retry wait for the next
             try:
-                while not self.ledger.stopping:
-                    await self.start_queued()
-                    for broadcast_id in await self._sending() - seen:
-                        seen.add(broadcast_id)
-                        drains[broadcast_id] = asyncio.create_task(self._drain(broadcast_id))
+                while True:
+                    if not self.ledger.stopping:  # stopping: the drains under way finish their chunk
+                        await self.start_queued()
+                        for broadcast_id in await self._sending() - seen:
+                            seen.add(broadcast_id)
+                            drains[broadcast_id] = asyncio.create_task(self._drain(broadcast_id))
                     if not drains:
                         break
                     await asyncio.wait(drains.values(), timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
