@@ -198,7 +198,7 @@ class BroadcastService:
                 await self.ledger.deliver(chunk, self._record, bulk=True, concurrency=self.concurrency)
 
     async def _claim(self, broadcast_id: int, markdown: str) -> list[Claim]:
-        if self.ledger.stopping:
+        if not self.ledger.may_claim:
             return []
         now = self.deps.clock.now()
         item = f"broadcast:{broadcast_id}"

@@ -80,7 +80,7 @@ class DeliveryService:
 
     async def _claim(self, *, limit: int, only_id: int | None = None) -> tuple[list[Claim], bool]:
         """Claim up to `limit` due items; also says whether the batch was full (more may be due)."""
-        if self.ledger.stopping:
+        if not self.ledger.may_claim:
             return [], False
         async with self._claim_lock:
             claimed, full = await self._claim_locked(limit, only_id)

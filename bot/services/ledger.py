@@ -29,6 +29,9 @@ A claim that ends without `sent` or `blocked` is `failed` and tried again in a l
 
 Claims of a process that is gone are released at once: on SQLite (one process) every claim left
 when the bot starts; on PostgreSQL those whose process's heartbeat stopped (`workers.LIVE_FOR`).
+The other side of that rule: a process whose own heartbeat has not got through for half that
+time starts no send (`may_send`), so a live process cut off from the database (a stall, a
+restart) never sends what another has already taken over.
 """
 
 from __future__ import annotations
@@ -204,12 +207,19 @@ class Ledger:
         self.lease = timedelta(seconds=deps.settings.delivery_lease_seconds)
         self.policy = POLICY
         self.stopping = False
+        # Whether this process may still send what it claimed. On PostgreSQL: only while its own
+        # heartbeat gets through, because once it is old the others take its claims over.
+        self.may_send: Callable[[], bool] = lambda: True
         self._stop_event = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self._queue: list[_Pending] = []
         self._in_flight: set[asyncio.Task] = set()
 
     # ---- claim helpers ------------------------------------------------------------------
+
+    @property
+    def may_claim(self) -> bool:
+        return not self.stopping and self.may_send()
 
     def claim_row(self, row: Delivery, now: datetime) -> None:
         if row.status == Status.PARKED:
@@ -249,7 +259,7 @@ class Ledger:
         async def attempt() -> SendOutcome:
             # Checked before every attempt, retries included: a process that is stopping, or a
             # claim whose lease is half gone, starts no new request.
-            if self.stopping or time.monotonic() >= claim.deadline:
+            if self.stopping or not self.may_send() or time.monotonic() >= claim.deadline:
                 return SendOutcome("failed", error="released: not started")
             return await self.messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
 

@@ -9,6 +9,8 @@ out. Heartbeats use wall-clock time: liveness is about real processes, not the p
 A process whose heartbeat stopped is gone, and the ledger releases its claims — but only a process
 that has itself been beating steadily for `LIVE_FOR` may decide that: after a database restart
 every heartbeat is old, and a live process must not have its claims taken while it sends them.
+And a process whose own heartbeat has not got through for `FENCE_AFTER` sends nothing it claimed
+(see `fresh`): by the time the others may think it gone, it has stopped.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Worker
 
-HEARTBEAT_EVERY = timedelta(seconds=3)
-LIVE_FOR = timedelta(seconds=12)
+HEARTBEAT_EVERY = timedelta(seconds=2)
+LIVE_FOR = timedelta(seconds=10)
+FENCE_AFTER = LIVE_FOR / 2  # a process whose own heartbeat is this old starts no send
 FORGET_AFTER = timedelta(minutes=10)
 
 
@@ -38,6 +41,10 @@ class WorkerRegistry:
         """Whether this process's own heartbeats have been steady for LIVE_FOR: only then can an
         old heartbeat of another process mean that it is gone."""
         return self._steady_since is not None and time.monotonic() - self._steady_since >= LIVE_FOR.total_seconds()
+
+    def fresh(self) -> bool:
+        """Whether this process's own last heartbeat is recent: others cannot yet think it gone."""
+        return time.monotonic() - self._last_beat < FENCE_AFTER.total_seconds()
 
     async def beat(self) -> int:
         """Record that this process is alive; returns how many processes are alive."""

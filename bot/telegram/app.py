@@ -61,6 +61,8 @@ def build_application(
         # the heartbeat job releases the claims of processes whose heartbeat stopped.
         if engine.dialect.name == "sqlite":
             await rt.ledger.release_claims_of_the_dead(everyone_else=True)
+        else:
+            rt.ledger.may_send = workers.fresh
         jobs = application.job_queue
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
         # With other processes alive, wait one heartbeat round before bulk sends, so that they

@@ -116,7 +116,13 @@ class Tally:
 
     @property
     def total(self) -> int:
+        """Messages received, duplicates included."""
         return sum(self.days.values()) + sum(self.articles.values())
+
+    @property
+    def delivered(self) -> int:
+        """Day 4s and articles that arrived at least once."""
+        return len(self.days) + len(self.articles)
 
     def complete(self, ids) -> bool:
         return all(self.days[i] and self.articles[i] for i in ids)

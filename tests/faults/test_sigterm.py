@@ -43,10 +43,10 @@ async def test_sigterm_mid_broadcast_exits_within_10_s_and_the_rest_resumes(data
         try:
             for deploy in (1, 2):
                 processes.append(await start_bot(env, tmp_path))
-                threshold = Tally.of(server, RECIPIENTS).total + 500
+                threshold = Tally.of(server, RECIPIENTS).delivered + 500
 
                 async def reached():
-                    return Tally.of(server, RECIPIENTS).total >= threshold
+                    return Tally.of(server, RECIPIENTS).delivered >= threshold
 
                 await wait_for(reached, 60, f"{threshold} articles before deploy {deploy}", log)
                 exits.append(await terminate(processes[-1]))
