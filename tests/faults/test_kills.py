@@ -49,10 +49,11 @@ async def test_ten_kills_mid_drip_and_mid_broadcast_lose_nothing(database_url, t
             processes.append(await start_bot(env, tmp_path))
         live = list(processes)
         total = 2 * len(SUBSCRIBERS)
-        step = total // (KILLS + 3)
         try:
             for kills in range(1, KILLS + 1):
-                threshold = Tally.of(server, SUBSCRIBERS).delivered + step
+                delivered = Tally.of(server, SUBSCRIBERS).delivered
+                # Spread what is left over the kills to come, so the last one is mid-way too.
+                threshold = delivered + max(1, (total - delivered) // (KILLS - kills + 3))
 
                 async def reached():
                     return Tally.of(server, SUBSCRIBERS).delivered >= threshold
