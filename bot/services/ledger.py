@@ -320,7 +320,7 @@ class Ledger:
             if row.status == Status.SENT:
                 return None  # another attempt confirmed it first
             row.status, row.sent_at, row.message_id, row.error = Status.SENT, now, outcome.message_id, None
-        elif row.status != Status.CLAIMED or row.attempts != claim.attempts:
+        elif row.status != Status.CLAIMED or row.attempts != claim.attempts or row.claimed_by != self.owner:
             return None
         elif verdict is Verdict.BLOCKED:
             row.status, row.error = Status.BLOCKED, (outcome.error or "")[:255]
@@ -338,10 +338,11 @@ class Ledger:
 
     # ---- processes that are gone, and stopping -------------------------------------------
 
-    async def release_claims_of_the_dead(self, *, everyone_else: bool) -> int:
-        """Make claims held by processes that are gone claimable now. `everyone_else`: every
-        claim not this process's (SQLite: one process at a time). Returns how many."""
-        now = self.deps.clock.now()
+    async def release_claims_of_the_dead(self, *, everyone_else: bool = False, connected: set[str] | None = None) -> int:
+        """Make claims held by processes that are gone claimable now; returns how many.
+        `everyone_else`: every claim not this process's (SQLite: one process at a time).
+        Otherwise (PostgreSQL) a process is gone when its heartbeat stopped, or when it has no
+        connection to the database any more (`connected`: the worker ids that have one)."""
         async with self.deps.sessions.begin() as session:
             owner = Delivery.claimed_by
             if everyone_else:
@@ -350,21 +351,30 @@ class Ledger:
                 from bot.services.workers import LIVE_FOR  # the one definition of "alive"
 
                 live = select(Worker.id).where(Worker.heartbeat_at >= _wall_clock() - LIVE_FOR)
-                gone = and_(owner.is_not(None), owner.not_in(live))
-            where = and_(Delivery.status == Status.CLAIMED, gone)
-            drip = select(Delivery.subscriber_id).where(where, Delivery.broadcast_id.is_(None))
-            await session.execute(
-                update(Subscriber).where(Subscriber.id.in_(drip), Subscriber.next_delivery_at.is_not(None))
-                .values(next_delivery_at=now).execution_options(synchronize_session=False)
-            )
-            result = await session.execute(
-                update(Delivery).where(where)
-                .values(status=Status.PENDING, lease_until=None, claimed_by=None,
-                        attempts=Delivery.attempts - 1)  # the dead claim's round does not count
-                .execution_options(synchronize_session=False)
-            )
+                gone = and_(owner.is_not(None), owner != self.owner, owner.not_in(live))
+                if connected is not None:
+                    gone = or_(gone, and_(owner.is_not(None), owner != self.owner, owner.not_in(connected | {""})))
+            return await self._release(session, gone)
+
+    async def release_own_claims(self) -> int:
+        """At shutdown: what this process claimed and did not finish is due again at once."""
+        async with self.deps.sessions.begin() as session:
+            return await self._release(session, Delivery.claimed_by == self.owner)
+
+    async def _release(self, session: AsyncSession, gone) -> int:
+        now = self.deps.clock.now()
+        where = and_(Delivery.status == Status.CLAIMED, gone)
+        drip = select(Delivery.subscriber_id).where(where, Delivery.broadcast_id.is_(None))
+        await session.execute(
+            update(Subscriber).where(Subscriber.id.in_(drip), Subscriber.next_delivery_at.is_not(None))
+            .values(next_delivery_at=now).execution_options(synchronize_session=False)
+        )
+        result = await session.execute(
+            update(Delivery).where(where).values(status=Status.PENDING, lease_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount:
-            log.warning("released %d claims of processes that are gone", result.rowcount)
+            log.warning("released %d claims", result.rowcount)
         return result.rowcount
 
     def stop(self) -> None:

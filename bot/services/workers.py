@@ -19,7 +19,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Worker
@@ -28,6 +28,7 @@ HEARTBEAT_EVERY = timedelta(seconds=2)
 LIVE_FOR = timedelta(seconds=10)
 FENCE_AFTER = LIVE_FOR / 2  # a process whose own heartbeat is this old starts no send
 FORGET_AFTER = timedelta(minutes=10)
+APPLICATION_NAME = "vitd-bot "  # + worker id: how PostgreSQL names this process's connections
 
 
 class WorkerRegistry:
@@ -68,6 +69,16 @@ class WorkerRegistry:
         async with self.sessions() as session:
             live = await session.execute(select(func.count()).select_from(Worker).where(Worker.heartbeat_at >= now - LIVE_FOR))
             return max(1, live.scalar_one())
+
+    async def connected(self) -> set[str]:
+        """PostgreSQL: the workers that have a connection to the database now. A process killed
+        outright loses its connections at once, long before its heartbeat is old."""
+        async with self.sessions() as session:
+            names = (await session.execute(text(
+                "SELECT application_name FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name LIKE :prefix"
+            ), {"prefix": APPLICATION_NAME + "%"})).scalars()
+            return {name.removeprefix(APPLICATION_NAME) for name in names}
 
     async def leave(self) -> None:
         async with self.sessions.begin() as session:

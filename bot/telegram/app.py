@@ -8,14 +8,16 @@ menu; the sweep runs once at start-up and then every `sweep_interval` seconds.
 from __future__ import annotations
 
 import logging
+import uuid
 
+from sqlalchemy import event
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.models import Content
 from bot.services.context import Deps
-from bot.services.workers import HEARTBEAT_EVERY, WorkerRegistry
+from bot.services.workers import APPLICATION_NAME, HEARTBEAT_EVERY, WorkerRegistry
 from bot.storage.leadership import PollingLeadership
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.telegram import commands
@@ -48,8 +50,11 @@ def build_application(
             await upgrade(settings.database_url)
         engine = create_engine(settings.database_url)
         application.bot_data["engine"] = engine
+        worker_id = uuid.uuid4().hex
+        if engine.dialect.name == "postgresql":
+            name_connections(engine, APPLICATION_NAME + worker_id)
         deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
-        rt = Runtime.build(deps, TelegramMessenger(application.bot))
+        rt = Runtime.build(deps, TelegramMessenger(application.bot), worker_id)
         application.bot_data["runtime"] = rt
         await commands.publish_menu(application, settings.operator_ids)
         workers = WorkerRegistry(deps.sessions, worker_id=rt.ledger.owner)
@@ -79,6 +84,10 @@ def build_application(
 
     async def post_shutdown(application: Application) -> None:
         if "workers" in application.bot_data:
+            try:  # what this process claimed and did not finish is due again at once
+                await application.bot_data["runtime"].ledger.release_own_claims()
+            except Exception:  # noqa: BLE001 - the database is away: the others release it later
+                log.warning("could not release this process's claims at shutdown", exc_info=True)
             await application.bot_data["workers"].leave()
             await application.bot_data["leadership"].release()
         engine = application.bot_data.get("engine")
@@ -110,8 +119,20 @@ async def share_rate(application: Application) -> int:
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     await share_rate(context.application)
-    if context.application.bot_data["engine"].dialect.name == "postgresql" and context.application.bot_data["workers"].may_judge_others():
-        await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(everyone_else=False)
+    workers = context.application.bot_data["workers"]
+    if context.application.bot_data["engine"].dialect.name == "postgresql" and workers.may_judge_others():
+        await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(connected=await workers.connected())
+
+
+def name_connections(engine, name: str) -> None:
+    """PostgreSQL sees this process's connections under `name`, so the others can tell when it
+    has none left (it was killed)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _application_name(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET application_name = '{name}'")
+        cursor.close()
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:

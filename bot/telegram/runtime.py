@@ -32,8 +32,8 @@ class Runtime:
     kick_broadcasts: Callable[[], None] = field(default=lambda: None)
 
     @classmethod
-    def build(cls, deps: Deps, messenger: TelegramMessenger) -> Runtime:
-        ledger = Ledger(deps, messenger)  # one engine: the drip and broadcasts share its confirms
+    def build(cls, deps: Deps, messenger: TelegramMessenger, worker_id: str | None = None) -> Runtime:
+        ledger = Ledger(deps, messenger, worker_id)  # one engine: the drip and broadcasts share its confirms
         return cls(
             deps=deps,
             messenger=messenger,
