@@ -43,6 +43,11 @@ class WorkerRegistry:
         old heartbeat of another process mean that it is gone."""
         return self._steady_since is not None and time.monotonic() - self._steady_since >= LIVE_FOR.total_seconds()
 
+    def connection_lost(self) -> None:
+        """A database connection died: perhaps the database restarted, and every process is
+        reconnecting. Judge nobody gone until this process has been steady for LIVE_FOR again."""
+        self._steady_since = None
+
     def fresh(self) -> bool:
         """Whether this process's own last heartbeat is recent: others cannot yet think it gone."""
         return time.monotonic() - self._last_beat < FENCE_AFTER.total_seconds()

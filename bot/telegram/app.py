@@ -51,13 +51,13 @@ def build_application(
         engine = create_engine(settings.database_url)
         application.bot_data["engine"] = engine
         worker_id = uuid.uuid4().hex
-        if engine.dialect.name == "postgresql":
-            name_connections(engine, APPLICATION_NAME + worker_id)
         deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
         rt = Runtime.build(deps, TelegramMessenger(application.bot), worker_id)
         application.bot_data["runtime"] = rt
         await commands.publish_menu(application, settings.operator_ids)
         workers = WorkerRegistry(deps.sessions, worker_id=rt.ledger.owner)
+        if engine.dialect.name == "postgresql":
+            name_connections(engine, APPLICATION_NAME + worker_id, workers)
         application.bot_data["workers"] = workers
         application.bot_data["leadership"] = PollingLeadership(engine)
         live = await share_rate(application)
@@ -124,15 +124,20 @@ async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(connected=await workers.connected())
 
 
-def name_connections(engine, name: str) -> None:
+def name_connections(engine, name: str, workers: WorkerRegistry) -> None:
     """PostgreSQL sees this process's connections under `name`, so the others can tell when it
-    has none left (it was killed)."""
+    has none left (it was killed). A connection lost may mean the database restarted and every
+    process is reconnecting: this process then judges nobody gone until it is steady again."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _application_name(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET application_name = '{name}'")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _lost(_dbapi_connection, _record, _exception):  # type: ignore[no-untyped-def]
+        workers.connection_lost()
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,9 @@ or without the message arriving) or cut off by a connection reset (before or aft
 Nothing is lost; a message arrives twice only where its answer was lost after it had arrived
 (a read timeout or a reset: the ledger's "unknown" outcome, resent at most once per claim).
 
-A 20 s lease makes a retry round (after two unknown outcomes in one claim) wait 8 s, not 2 min."""
+A 20 s lease makes a retry round (after two unknown outcomes in one claim) wait 8 s, not 2 min.
+The faults are Telegram's, not the database's: this runs on SQLite only, to keep the suite short
+(the kills and the database test cover PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,13 @@ from tests.faults.harness import ChaosBotApi, Tally, bot_environment, kill, seed
 pytestmark = pytest.mark.faults
 SUBSCRIBERS = list(range(70_001, 70_201))
 RATE = 200
+
+
+@pytest.fixture
+def database_url(request, tmp_path):
+    from tests.conftest import empty_database
+
+    return empty_database(request, "sqlite", tmp_path)
 
 
 async def test_ten_percent_failing_sends_lose_nothing(database_url, tmp_path):
