@@ -37,7 +37,7 @@ from bot.content.models import Article
 from bot.content.program import article_markdown
 from bot.services.context import Deps
 from bot.services.ledger import Claim, Ledger, Status, Verdict
-from bot.services.ports import Messenger, SendOutcome
+from bot.services.ports import Messenger
 from bot.storage.models import Broadcast, Delivery, Subscriber
 
 log = logging.getLogger(__name__)

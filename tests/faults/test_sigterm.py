@@ -4,7 +4,6 @@ the next process resumes at once where it stopped, and nobody gets the article t
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from sqlalchemy import func, select
