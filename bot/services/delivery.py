@@ -167,7 +167,7 @@ class DeliveryService:
             elif verdict is Verdict.RELEASED:
                 subscriber.next_delivery_at = now
             elif row.status == Status.PARKED:
-                subscriber.next_delivery_at = None  # /resume or a settings change makes it due again
+                subscriber.next_delivery_at = None  # a schedule change (/pause + /resume, /time) makes it due again
             else:
                 subscriber.next_delivery_at = now + self.ledger.policy.round_delay(row.attempts, self.lease)
             subscriber.updated_at = now
