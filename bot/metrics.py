@@ -33,3 +33,21 @@ HANDLER_ERRORS = Counter(
 
 def count_throttled() -> None:
     THROTTLED.inc()
+
+
+UNKNOWN_OUTCOMES = Counter(
+    "vitd_send_unknown_total",
+    "Bulk sends whose request left but whose answer never came (read timeout, reset): they may have arrived",
+    registry=REGISTRY,
+)
+PARKED = Counter(
+    "vitd_deliveries_parked_total", "Deliveries given up after the retry policy's last round", registry=REGISTRY
+)
+
+
+def count_unknown_outcome() -> None:
+    UNKNOWN_OUTCOMES.inc()
+
+
+def count_parked() -> None:
+    PARKED.inc()

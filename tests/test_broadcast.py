@@ -167,13 +167,13 @@ async def test_a_failed_send_is_retried_later_and_arrives_once(bot, server):
     _, confirm = await ask_to_broadcast(operator, SLUG)
     await operator.press("Send to 5")
     await operator.next_reply()
-    # An error that is neither "blocked" nor a network hiccup the rate limiter retries on the spot.
+    # An error that is neither "blocked" nor a network hiccup the ledger retries on the spot.
     server.fail_next("sendMessage", 409, "Conflict: something unexpected", chat_id=audience[0])
 
     assert await bot.runtime.broadcasts.run_once() == []  # one recipient still to go: not done
     assert received(server, audience) == Counter({i: 1 for i in audience[1:]})
     assert await bot.runtime.broadcasts.run_once() == []  # it waits before trying again
-    bot.clock.advance(timedelta(seconds=31))
+    bot.clock.advance(bot.runtime.ledger.policy.round_delay(1, bot.runtime.ledger.lease) + timedelta(seconds=1))
     [progress] = await bot.runtime.broadcasts.run_once()
     assert (progress.sent, progress.failed, progress.status) == (5, 0, "done")
     assert received(server, audience) == Counter({i: 1 for i in audience})

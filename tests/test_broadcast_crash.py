@@ -4,8 +4,8 @@ real CLI; the bot is SIGKILLed twice in the middle and started again; every reci
 the article exactly once, except that a message in flight at a kill may arrive twice (SPEC's single
 exception: the Bot API has no idempotency key). On SQLite and PostgreSQL.
 
-DELIVERY_LEASE_SECONDS=1 lets a new process take over the dead one's claims after a second instead
-of the production five minutes.
+The dead process's claims are released when the next one starts (SQLite) or when its heartbeat
+stops (PostgreSQL), not when the lease (five minutes) ends.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def bot_environment(server, database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "OPERATOR_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_BASE_URL=server.base_url, DATABASE_URL=database_url,
-        OPERATOR_IDS=str(OPERATOR_ID), SEND_RATE_LIMIT=str(RATE), DELIVERY_LEASE_SECONDS="1", LOG_LEVEL="WARNING",
+        OPERATOR_IDS=str(OPERATOR_ID), SEND_RATE_LIMIT=str(RATE), LOG_LEVEL="WARNING",
     )
     env.update(extra)
     return env

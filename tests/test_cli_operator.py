@@ -51,9 +51,8 @@ async def test_queue_confirm_status_and_stats(server, database_url, tmp_path, cl
         async with running_bot(settings_for(server, database_url), content, clock, server) as bot:
             await bot.runtime.broadcasts.start(queued.id)
             broadcasts = bot.runtime.broadcasts
-            claims = await broadcasts._claim(queued.id)  # a pass that stops half-way
-            outcomes = [await broadcasts._send(queued.id, c, queued.markdown) for c in claims[:2]]
-            await broadcasts._record(list(zip(claims[:2], outcomes)))
+            claims = await broadcasts._claim(queued.id, queued.markdown)  # a pass that stops half-way
+            await broadcasts.ledger.deliver(claims[:2], broadcasts._record, bulk=True, concurrency=2)
 
         (status_code, status), (stats_code, stats) = await asyncio.gather(
             run_cli(env, tmp_path, "broadcast", "--status"), run_cli(env, tmp_path, "stats"),

@@ -2,15 +2,18 @@
 
 Life of a broadcast: `draft` (an operator's preview in Telegram) or `queued` (from the command
 line) → `sending` once the recipients are fixed — one `pending` ledger row each, written in one
-statement → `done` when no row is pending or claimed. Rows are claimed in batches with
-`FOR UPDATE SKIP LOCKED` and a lease, exactly like the drip, so a crash or a restart resumes where
-it stopped: a row claimed by a dead process is claimed again when its lease ends.
+statement → `done` when no row is pending or claimed. Rows go through the shared ledger engine
+(`bot.services.ledger`), exactly like the drip: claimed in batches with `FOR UPDATE SKIP LOCKED`,
+a lease and this process's id; each answer confirmed as soon as it arrives; failures retried by
+the one policy and parked after its last round. A crash or a restart resumes where it stopped:
+the claims of a process that is gone are released at once (see the ledger), or when their lease
+ends.
 
-The lease is `DELIVERY_LEASE_SECONDS` (default 300). A short lease resumes sooner after a crash;
-to keep it safe, a batch is sized to take about a quarter of the lease at the configured rate, and
-a send whose lease has already run out is not started (another process may own the row by now).
-Each broadcast sends a bounded number of messages at a time, so two broadcasts at once take turns
-in the shared rate limiter instead of one queueing its whole batch ahead of the other.
+The lease is `DELIVERY_LEASE_SECONDS` (default 300). A batch is sized to take about a quarter of
+the lease at the configured rate, and a send not started by half the lease is released instead
+(another process may own the row soon). Each broadcast sends a bounded number of messages at a
+time, so two broadcasts at once take turns in the shared rate limiter instead of one queueing its
+whole batch ahead of the other.
 
 Recipients are fixed at start; one who unsubscribes or is known to have blocked the bot before
 their turn is not messaged (`skipped`, or `blocked`).
@@ -33,14 +36,14 @@ from bot.config import Settings
 from bot.content.models import Article
 from bot.content.program import article_markdown, article_message
 from bot.services.context import Deps
-from bot.services.ports import Messenger, SendOutcome
+from bot.services.ledger import Claim, Ledger, Status, Verdict
+from bot.services.ports import Keyboard, Messenger
 from bot.storage.models import Broadcast, Delivery, Subscriber
 
 log = logging.getLogger(__name__)
 
 AUDIENCE_STATUSES = ("active", "completed")
 BATCH = 200
-MAX_ATTEMPTS = 5
 POLL = 1.0  # seconds: how often a running pass looks for broadcasts started meanwhile
 
 
@@ -62,14 +65,6 @@ class Progress:
         return self.sent + self.blocked + self.failed + self.skipped
 
 
-@dataclass(frozen=True)
-class _Claim:
-    delivery_id: int
-    subscriber_id: int
-    chat_id: int
-    lease_until: datetime
-
-
 def audience_filter():
     return and_(Subscriber.status.in_(AUDIENCE_STATUSES), Subscriber.blocked.is_(False))
 
@@ -80,9 +75,10 @@ def lease_seconds(settings: Settings) -> float:
 
 
 class BroadcastService:
-    def __init__(self, deps: Deps, messenger: Messenger | None = None) -> None:
+    def __init__(self, deps: Deps, messenger: Messenger | None = None, ledger: Ledger | None = None) -> None:
         self.deps = deps
         self.messenger = messenger
+        self.ledger = ledger or Ledger(deps, messenger)
         self._lock = asyncio.Lock()
         rate = deps.settings.send_rate_limit
         self.lease = timedelta(seconds=lease_seconds(deps.settings))
@@ -161,10 +157,11 @@ class BroadcastService:
             seen: set[int] = set()  # each broadcast once a pass: rows waiting to retry wait for the next
             try:
                 while True:
-                    await self.start_queued()
-                    for broadcast_id in await self._sending() - seen:
-                        seen.add(broadcast_id)
-                        drains[broadcast_id] = asyncio.create_task(self._drain(broadcast_id))
+                    if not self.ledger.stopping:  # stopping: the drains under way finish their chunk
+                        await self.start_queued()
+                        for broadcast_id in await self._sending() - seen:
+                            seen.add(broadcast_id)
+                            drains[broadcast_id] = asyncio.create_task(self._drain(broadcast_id))
                     if not drains:
                         break
                     await asyncio.wait(drains.values(), timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
@@ -193,24 +190,26 @@ class BroadcastService:
     async def _drain(self, broadcast_id: int) -> None:
         async with self.deps.sessions() as session:
             markdown = (await session.get(Broadcast, broadcast_id)).markdown
-        while batch := await self._claim(broadcast_id):
-            # A chunk at a time: its outcomes are recorded in one transaction (one write per chunk,
-            # not per message), and a crash can leave at most one chunk's sends unconfirmed.
+        text, keyboard = article_message(markdown)  # the URL as a "Read the article" button
+        while batch := await self._claim(broadcast_id, text, keyboard):
+            # A chunk at a time, so that two broadcasts take turns in the limiter; each answer is
+            # confirmed as it arrives, not when the chunk is done.
             for start in range(0, len(batch), self.concurrency):
                 chunk = batch[start:start + self.concurrency]
-                outcomes = await asyncio.gather(*(self._send(broadcast_id, c, markdown) for c in chunk))
-                await self._record([(c, o) for c, o in zip(chunk, outcomes) if o is not None])
+                await self.ledger.deliver(chunk, self._record, bulk=True, concurrency=self.concurrency)
 
-    async def _claim(self, broadcast_id: int) -> list[_Claim]:
+    async def _claim(self, broadcast_id: int, markdown: str, keyboard: Keyboard | None) -> list[Claim]:
+        if not self.ledger.may_claim:
+            return []
         now = self.deps.clock.now()
-        lease_until = now + self.lease
+        item = f"broadcast:{broadcast_id}"
         async with self.deps.sessions.begin() as session:
             query = (
                 select(Delivery, Subscriber.chat_id, Subscriber.status, Subscriber.blocked)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
                 .where(
                     Delivery.broadcast_id == broadcast_id,
-                    or_(Delivery.status == "pending", and_(Delivery.status == "claimed", Delivery.lease_until <= now)),
+                    Delivery.status.in_((Status.PENDING, Status.CLAIMED)),
                     or_(Delivery.lease_until.is_(None), Delivery.lease_until <= now),
                 )
                 .order_by(Delivery.id)
@@ -218,52 +217,34 @@ class BroadcastService:
                 .with_for_update(of=Delivery, skip_locked=True)
             )
             claims = []
+            deadline = self.ledger.deadline()
             for delivery, chat_id, status, blocked in (await session.execute(query)).all():
                 if blocked or status not in AUDIENCE_STATUSES:  # left after the recipients were fixed
-                    delivery.status, delivery.lease_until = ("blocked" if blocked else "skipped"), None
+                    delivery.status = Status.BLOCKED if blocked else Status.SKIPPED
+                    delivery.lease_until = None
                     continue
-                delivery.status = "claimed"
-                delivery.attempts += 1
-                delivery.claimed_at = now
-                delivery.lease_until = lease_until
-                claims.append(_Claim(delivery.id, delivery.subscriber_id, chat_id, lease_until))
+                self.ledger.claim_row(delivery, now)
+                claims.append(Claim(
+                    delivery.id, delivery.subscriber_id, chat_id, item, delivery.attempts, deadline, markdown, keyboard
+                ))
         return claims
 
-    async def _send(self, broadcast_id: int, claim: _Claim, markdown: str) -> SendOutcome | None:
-        if self.deps.clock.now() >= claim.lease_until:
-            return None  # too late to start: the row is claimable again, perhaps by another process
-        try:
-            text, keyboard = article_message(markdown)  # the URL as a "Read the article" button
-            return await self.messenger.send_markdown(claim.chat_id, text, keyboard=keyboard, bulk=True)
-        except Exception as exc:  # one recipient never stops the others
-            log.exception("broadcast %d: send failed", broadcast_id)
-            return SendOutcome("failed", error=type(exc).__name__, retry=True)
-
-    async def _record(self, results: list[tuple[_Claim, SendOutcome]]) -> None:
-        if not results:
-            return
-        now = self.deps.clock.now()
-        async with self.deps.sessions.begin() as session:
-            ids = [claim.delivery_id for claim, _ in results]
-            rows = {d.id: d for d in (await session.execute(select(Delivery).where(Delivery.id.in_(ids)))).scalars()}
-            blocked = []
-            for claim, outcome in results:
-                delivery = rows.get(claim.delivery_id)
-                if delivery is None:  # the subscriber used /forget meanwhile
-                    continue
-                delivery.lease_until = None
-                if outcome.ok:
-                    delivery.status, delivery.sent_at, delivery.message_id = "sent", now, outcome.message_id
-                elif outcome.status == "blocked":
-                    delivery.status, delivery.error = "blocked", outcome.error
-                    blocked.append(claim.subscriber_id)
-                elif delivery.attempts >= MAX_ATTEMPTS:
-                    delivery.status, delivery.error = "failed", (outcome.error or "")[:255]
-                else:  # try again after a pause, in a later run
-                    delivery.status, delivery.error = "pending", (outcome.error or "")[:255]
-                    delivery.lease_until = now + timedelta(seconds=30 * delivery.attempts)
-            if blocked:
-                await session.execute(update(Subscriber).where(Subscriber.id.in_(blocked)).values(blocked=True))
+    async def _record(self, session: AsyncSession, results, now: datetime) -> None:
+        ids = [claim.delivery_id for claim, _ in results]
+        rows = {d.id: d for d in (await session.execute(select(Delivery).where(Delivery.id.in_(ids)))).scalars()}
+        blocked = []
+        for claim, outcome in results:
+            delivery = rows.get(claim.delivery_id)
+            if delivery is None:  # the subscriber used /forget meanwhile
+                continue
+            verdict = self.ledger.settle(delivery, claim, outcome, now)
+            if verdict is Verdict.BLOCKED:
+                blocked.append(claim.subscriber_id)
+            elif delivery.status == Status.FAILED:  # another round, after a pause
+                delivery.status = Status.PENDING
+                delivery.lease_until = now + self.ledger.policy.round_delay(delivery.attempts, self.lease)
+        if blocked:
+            await session.execute(update(Subscriber).where(Subscriber.id.in_(blocked)).values(blocked=True))
 
     async def _finish_if_done(self, broadcast_id: int) -> None:
         async with self.deps.sessions.begin() as session:
@@ -318,6 +299,6 @@ async def _progress(session: AsyncSession, broadcast_id: int) -> Progress:
     )).all())
     return Progress(
         broadcast.id, broadcast.slug, broadcast.title, broadcast.status, broadcast.recipients,
-        counts.get("sent", 0), counts.get("blocked", 0), counts.get("failed", 0),
+        counts.get("sent", 0), counts.get("blocked", 0), counts.get("failed", 0) + counts.get("parked", 0),
         counts.get("pending", 0) + counts.get("claimed", 0), counts.get("skipped", 0),
     )

@@ -12,7 +12,7 @@ from bot.domain.levels import classify, plausible_ng_ml
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
 from bot.services.questions import QuestionGroup, question_groups, render_groups
-from bot.storage.models import CheckIn, RedFlagEvent, ReportMade, Subscriber, VitaminDResult
+from bot.storage.models import CheckIn, Delivery, RedFlagEvent, ReportMade, Subscriber, VitaminDResult
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Stats:
     red_flags: dict[str, int]
     broadcasts: list[Progress]
     reports_made: int = 0  # /report PDFs, all time (counted anonymously, so /forget keeps them)
+    parked: list[tuple[str, int]] = ()  # deliveries given up after the last retry, by reason
 
 
 async def collect(deps: Deps) -> Stats:
@@ -64,11 +65,15 @@ async def collect(deps: Deps) -> Stats:
         unanswered = await question_groups(session, limit=5)
         red_flags = dict(await rows(select(RedFlagEvent.flag_id, func.count()).group_by(RedFlagEvent.flag_id)))
         reports_made = (await session.execute(select(func.count()).select_from(ReportMade))).scalar_one()
+        parked = await rows(
+            select(Delivery.error, func.count()).where(Delivery.status == "parked")
+            .group_by(Delivery.error).order_by(func.count().desc()).limit(5)
+        )
     in_flight = await BroadcastService(deps).all_progress(limit=50, in_flight=True)
     return Stats(
         dict(by_status), by_day, left_by_day, [(d.isoformat(), n) for d, n in reversed(per_day)],
         _round(first), _round(latest), dict(bands), unanswered, red_flags, in_flight,
-        reports_made,
+        reports_made, [(reason or "unknown", n) for reason, n in parked],
     )
 
 
@@ -98,6 +103,8 @@ def render(stats: Stats) -> str:
         f"  #{p.id} {p.slug} [{p.status}]: {p.done_count}/{p.recipients} ({p.sent} sent, {p.blocked} blocked, {p.failed} failed)"
         for p in stats.broadcasts
     ] or ["  none"]
+    lines.append(f"Parked deliveries (given up after retries): {sum(n for _, n in stats.parked)}")
+    lines += [f"  {n}× {reason[:120]}" for reason, n in stats.parked]
     return "\n".join(lines)
 
 

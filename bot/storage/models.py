@@ -108,13 +108,16 @@ class Delivery(Base):
     """The ledger: one row per subscriber and item (`day:7`, `completion`, `retest`, `broadcast:3`).
 
     A row is claimed before the send and confirmed after it; `lease_until` bounds how long a claim
-    whose outcome is unknown (the process died mid-send) blocks a retry.
+    whose outcome is unknown (the process died mid-send) blocks a retry, and `claimed_by` names
+    the process that holds it, so its claims are released as soon as it is known to be gone.
+    Statuses: `bot.services.ledger.Status`.
     """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscriber_id", "item", name="uq_deliveries_subscriber_item"),
         Index("ix_deliveries_broadcast_pending", "broadcast_id", "status"),
+        Index("ix_deliveries_status_owner", "status", "claimed_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,11 +126,12 @@ class Delivery(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE")
     )
-    # pending (broadcast recipient not yet tried), claimed, sent, blocked, failed
+    # pending, claimed, sent, failed (tried again later), parked (given up), blocked, skipped
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker id of the claiming process
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(255))

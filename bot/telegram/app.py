@@ -8,14 +8,16 @@ menu; the sweep runs once at start-up and then every `sweep_interval` seconds.
 from __future__ import annotations
 
 import logging
+import uuid
 
+from sqlalchemy import event
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.models import Content
 from bot.services.context import Deps
-from bot.services.workers import HEARTBEAT_EVERY, WorkerRegistry
+from bot.services.workers import APPLICATION_NAME, HEARTBEAT_EVERY, WorkerRegistry
 from bot.storage.leadership import PollingLeadership
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.telegram import commands
@@ -50,15 +52,25 @@ def build_application(
             await upgrade(settings.database_url)
         engine = create_engine(settings.database_url)
         application.bot_data["engine"] = engine
+        worker_id = uuid.uuid4().hex
         deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
-        rt = Runtime.build(deps, TelegramMessenger(application.bot))
+        rt = Runtime.build(deps, TelegramMessenger(application.bot), worker_id)
         application.bot_data["runtime"] = rt
         application.update_processor.notify = lambda chat_id: rt.messenger.send(chat_id, FLOOD_NOTICE)
         await commands.publish_menu(application, settings.operator_ids)
-        workers = WorkerRegistry(deps.sessions)
+        workers = WorkerRegistry(deps.sessions, worker_id=rt.ledger.owner)
+        if engine.dialect.name == "postgresql":
+            name_connections(engine, APPLICATION_NAME + worker_id, workers)
         application.bot_data["workers"] = workers
         application.bot_data["leadership"] = PollingLeadership(engine)
         live = await share_rate(application)
+        # What a process that is gone had claimed is sent again now, not when its lease ends.
+        # SQLite is one process at a time: every claim left over is a dead one's. On PostgreSQL
+        # the heartbeat job releases the claims of processes whose heartbeat stopped.
+        if engine.dialect.name == "sqlite":
+            await rt.ledger.release_claims_of_the_dead(everyone_else=True)
+        else:
+            rt.ledger.may_send = workers.fresh
         jobs = application.job_queue
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
         # With other processes alive, wait one heartbeat round before bulk sends, so that they
@@ -68,10 +80,17 @@ def build_application(
             rt.kick_broadcasts = lambda: jobs.run_once(run_broadcasts, 0)
             jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
         if sweep_interval is not None:
-            jobs.run_repeating(sweep, interval=sweep_interval, first=settle, job_kwargs={"max_instances": 1})
+            # A restart resumes at once: APScheduler never runs a repeating job whose first run is
+            # "now" (it skips to the next interval), so the start-up sweep is a job of its own.
+            jobs.run_once(sweep, settle, job_kwargs={"misfire_grace_time": None})
+            jobs.run_repeating(sweep, interval=sweep_interval, first=settle + sweep_interval, job_kwargs={"max_instances": 1})
 
     async def post_shutdown(application: Application) -> None:
         if "workers" in application.bot_data:
+            try:  # what this process claimed and did not finish is due again at once
+                await application.bot_data["runtime"].ledger.release_own_claims()
+            except Exception:  # noqa: BLE001 - the database is away: the others release it later
+                log.warning("could not release this process's claims at shutdown", exc_info=True)
             await application.bot_data["workers"].leave()
             await application.bot_data["leadership"].release()
         engine = application.bot_data.get("engine")
@@ -110,6 +129,25 @@ async def share_rate(application: Application) -> int:
 
 async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     await share_rate(context.application)
+    workers = context.application.bot_data["workers"]
+    if context.application.bot_data["engine"].dialect.name == "postgresql" and workers.may_judge_others():
+        await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(connected=await workers.connected())
+
+
+def name_connections(engine, name: str, workers: WorkerRegistry) -> None:
+    """PostgreSQL sees this process's connections under `name`, so the others can tell when it
+    has none left (it was killed). A connection lost may mean the database restarted and every
+    process is reconnecting: this process then judges nobody gone until it is steady again."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _application_name(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET application_name = '{name}'")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _lost(_dbapi_connection, _record, _exception):  # type: ignore[no-untyped-def]
+        workers.connection_lost()
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -21,7 +21,7 @@ import warnings
 from collections import deque
 from typing import Any, Callable, Coroutine
 
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
@@ -179,16 +179,8 @@ class BulkRateLimiter(BaseRateLimiter[dict]):
                     raise
                 if not bulk:
                     await asyncio.sleep(delay)
-            except BadRequest:  # a NetworkError subclass in PTB, but Telegram's final answer
-                raise
-            except (TimedOut, NetworkError) as exc:
-                # Network trouble: retried with backoff, never dropped (the caller reschedules
-                # once the attempts are spent). Replies are not retried: the subscriber is there.
-                if not bulk or attempt >= MAX_BULK_ATTEMPTS:
-                    raise
-                backoff = min(0.25 * 2 ** attempt, 8.0)
-                log.warning("network error on %s (%s); retrying in %.1f s", endpoint, type(exc).__name__, backoff)
-                await asyncio.sleep(backoff)
+            # Network errors and timeouts are not retried here: whether to send again (a timed-out
+            # message may have arrived) is the delivery ledger's one retry policy to decide.
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -2,8 +2,12 @@
 
 Polling: only one process may poll a token, so on PostgreSQL the process holding the polling
 lock polls and the others only sweep and broadcast, taking over if the poller dies. Webhook:
-Telegram's requests come in on WEBHOOK_PORT, checked against WEBHOOK_SECRET. On shutdown the
-bot stops taking updates first, then lets the updates and sends in flight finish.
+Telegram's requests come in on WEBHOOK_PORT, checked against WEBHOOK_SECRET.
+
+On SIGTERM (every deploy) the bot stops claiming and starts no new send at once, stops taking
+updates, lets the requests in flight finish, and exits within `SHUTDOWN_GRACE` seconds even in
+the middle of a large broadcast: what it had claimed but not sent is released in the ledger, and
+the rest resumes after the restart (docker-compose's `stop_grace_period` leaves room for it).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from bot.telegram.app import build_application
 from bot.telegram.webhook import start_monitoring
 
 log = logging.getLogger(__name__)
-LEADERSHIP_RETRY = 15.0
+LEADERSHIP_CHECK = 5.0  # seconds: how often the poller re-checks its lock, and others try to take it
+SHUTDOWN_GRACE = 8.0  # seconds from SIGTERM to exit, for what is in flight: under 10 s in total
 
 
 def run_bot(settings: Settings, content: Content) -> None:
@@ -43,21 +48,31 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
             site = await start_webhook(application, settings)
         else:
             await _poll_when_leading(application)
-            application.job_queue.run_repeating(_lead_job, interval=LEADERSHIP_RETRY, first=LEADERSHIP_RETRY)
+            application.job_queue.run_repeating(_lead_job, interval=LEADERSHIP_CHECK, first=LEADERSHIP_CHECK)
         log.info("bot running (%s mode)", settings.bot_mode)
         await stop.wait()
         log.info("shutting down: finishing updates and sends in flight")
     finally:
-        if site is not None:
-            await site.cleanup()  # stop accepting requests; those under way complete
-        if monitoring is not None:
-            await monitoring.cleanup()
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()  # processes queued updates, waits for running jobs
+        runtime = application.bot_data.get("runtime")
+        if runtime is not None:
+            runtime.ledger.stop()  # first of all: claim nothing more, start no new send
+        try:
+            await asyncio.wait_for(_wind_down(application, site, monitoring), SHUTDOWN_GRACE)
+        except TimeoutError:
+            log.warning("sends still in flight after %.0f s; exiting anyway (they may repeat)", SHUTDOWN_GRACE)
         await application.shutdown()
         await application.post_shutdown(application)
+
+
+async def _wind_down(application: Application, site, monitoring) -> None:
+    if site is not None:
+        await site.cleanup()  # stop accepting requests; those under way complete
+    if monitoring is not None:
+        await monitoring.cleanup()
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()  # processes queued updates, waits for running jobs
 
 
 async def _poll_when_leading(application: Application) -> None:
@@ -69,7 +84,16 @@ async def _poll_when_leading(application: Application) -> None:
 
 
 async def _lead_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _poll_when_leading(context.application)
+    """The poller re-checks its lock (a database restart takes it away while this process lives
+    on) and stops polling once it is lost; a process that does not poll tries to take it."""
+    application = context.application
+    leadership = application.bot_data["leadership"]
+    if application.updater.running and not await leadership.still_leading():
+        log.warning("lost the polling lock (database restarted?); this process stops polling")
+        await application.updater.stop()
+        return  # try again next round: whoever took the lock meanwhile keeps it
+    if not application.bot_data["runtime"].ledger.stopping:
+        await _poll_when_leading(application)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.services.broadcasts import BroadcastService
 from bot.services.context import Deps
 from bot.services.delivery import DeliveryService
+from bot.services.ledger import Ledger
 from bot.services.ports import Keyboard
 from bot.services.questions import QuestionService
 from bot.services.subscriptions import SubscriptionService
@@ -28,18 +29,21 @@ class Runtime:
     tracking: TrackingService
     questions: QuestionService
     broadcasts: BroadcastService
+    ledger: Ledger
     kick_broadcasts: Callable[[], None] = field(default=lambda: None)
 
     @classmethod
-    def build(cls, deps: Deps, messenger: TelegramMessenger) -> Runtime:
+    def build(cls, deps: Deps, messenger: TelegramMessenger, worker_id: str | None = None) -> Runtime:
+        ledger = Ledger(deps, messenger, worker_id)  # one engine: the drip and broadcasts share its confirms
         return cls(
             deps=deps,
             messenger=messenger,
             subscriptions=SubscriptionService(deps),
-            delivery=DeliveryService(deps, messenger),
+            delivery=DeliveryService(deps, messenger, ledger),
             tracking=TrackingService(deps),
             questions=QuestionService(deps),
-            broadcasts=BroadcastService(deps, messenger),
+            broadcasts=BroadcastService(deps, messenger, ledger),
+            ledger=ledger,
         )
 
 

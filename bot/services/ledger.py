@@ -1,0 +1,393 @@
+"""The delivery engine the drip and broadcasts share: claim → send → confirm, one retry policy.
+
+- **Claim** (the caller's query, in one transaction per batch): ledger rows become `claimed`, with
+  a lease and `claimed_by` = this process's worker id.
+- **Send**: through the Messenger, at most `concurrency` at a time, retried in this process by
+  `POLICY` (tenacity) while the message surely did not arrive. No request is started once the
+  process is stopping or half the lease has passed; such a claim is released, not lost. A request
+  under way is never cut off (that would only make its outcome unknown).
+- **Confirm**: each outcome is written as soon as its response arrives. Outcomes that arrive
+  while a write is under way share the next transaction, so none waits for a later one and the
+  database sees one write per burst, not per message. A write is retried (tenacity) for
+  `CONFIRM_PATIENCE` seconds, so a database restart of a few seconds causes no duplicate.
+
+What a send's outcome means (`Verdict`):
+
+- `sent`; `blocked` (the subscriber blocked the bot, or the chat is gone: never retried);
+- `retry`: the message surely did not arrive (429 past the limiter's own waits, 5xx, a
+  connection that could not be made): retried here with backoff;
+- `unknown`: the request went out and no answer came (a read timeout, a connection reset). The
+  message may have arrived. It is treated like a request in flight at a kill: sent again, because
+  losing a day is worse than seeing it twice, but at most once more in this claim, and counted
+  (`vitd_send_unknown_total`) and logged;
+- `refused`: Telegram's final answer (400), or the message could not be built: not retried in
+  this claim.
+
+A claim that ends without `sent` or `blocked` is `failed` and tried again in a later round after
+`POLICY.round_delay`; after `POLICY.park_after` rounds it is `parked` with its reason, which
+`/stats`, `vitd-bot stats` and the logs show. One subscriber's item never holds back another's.
+
+Claims of a process that is gone are released at once: on SQLite (one process) every claim left
+when the bot starts; on PostgreSQL those whose process's heartbeat stopped (`workers.LIVE_FOR`).
+The other side of that rule: a process whose own heartbeat has not got through for half that
+time starts no send (`may_send`), so a live process cut off from the database (a stall, a
+restart) never sends what another has already taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Awaitable, Callable, Sequence
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity.stop import stop_base
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_random,
+)
+
+from bot.metrics import count_parked, count_unknown_outcome
+from bot.services.context import Deps
+from bot.services.ports import Keyboard, Messenger, SendOutcome
+from bot.storage.models import Delivery, Subscriber, Worker
+
+log = logging.getLogger(__name__)
+
+CONFIRM_PATIENCE = 30.0  # seconds a confirm keeps retrying: longer than a database restart
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # waiting for its turn (a broadcast recipient, a released claim)
+    CLAIMED = "claimed"  # a process is sending it
+    SENT = "sent"
+    FAILED = "failed"  # tried, not delivered: another round after a pause
+    PARKED = "parked"  # given up after POLICY.park_after rounds; `error` says why
+    BLOCKED = "blocked"  # the subscriber blocked the bot
+    SKIPPED = "skipped"  # left the audience before their turn
+
+
+class Verdict(StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"
+    RETRY = "retry"
+    UNKNOWN = "unknown"
+    REFUSED = "refused"
+    RELEASED = "released"  # never started: the process is stopping, or the lease is half gone
+
+
+# Errors after which the request had left and its answer was lost: the message may have arrived.
+_ANSWER_LOST = ("ReadError", "RemoteProtocolError", "ServerDisconnected", "ClientPayloadError",
+                "Connection reset", "ConnectionResetError", "ReadTimeout")
+
+
+def classify(outcome: SendOutcome) -> Verdict:
+    if outcome.ok:
+        return Verdict.SENT
+    if outcome.status == "blocked":
+        return Verdict.BLOCKED
+    error = outcome.error or ""
+    if error.startswith("released"):
+        return Verdict.RELEASED
+    if error.startswith("TimedOut"):
+        # A pool timeout is PTB's own queue: the request never left.
+        return Verdict.RETRY if "Pool timeout" in error else Verdict.UNKNOWN
+    if any(mark in error for mark in _ANSWER_LOST):
+        return Verdict.UNKNOWN
+    if error.startswith(("NetworkError", "RetryAfter", "ConnectError", "ConnectionRefused")):
+        return Verdict.RETRY
+    return Verdict.REFUSED
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one retry policy for every bulk send (429s are also paced by the rate limiter, which
+    makes every bulk send wait Telegram's `retry_after`)."""
+
+    attempts_per_claim: int = 4  # sends in one claim, while the message surely did not arrive
+    unknown_repeats: int = 1  # resends after an unknown outcome, in one claim
+    first_wait: float = 0.5  # seconds, doubling, with jitter
+    max_wait: float = 8.0
+    park_after: int = 6  # rounds (claims) before an item is parked
+    max_round_delay: timedelta = timedelta(hours=1)
+
+    def round_delay(self, attempts: int, lease: timedelta) -> timedelta:
+        """The pause before round `attempts + 1`: 40% of the lease (2 min by default), doubling."""
+        return min(lease * 0.4 * 2 ** max(attempts - 1, 0), self.max_round_delay)
+
+    def parks(self, attempts: int) -> bool:
+        return attempts >= self.park_after
+
+    def retrying(self, deadline: float, stopping: Callable[[], bool], sleep=asyncio.sleep) -> AsyncRetrying:
+        unknowns = [0]
+
+        def worth_another(outcome: SendOutcome) -> bool:
+            verdict = classify(outcome)
+            if verdict is Verdict.UNKNOWN:
+                count_unknown_outcome()
+                unknowns[0] += 1
+                return unknowns[0] <= self.unknown_repeats
+            return verdict is Verdict.RETRY
+
+        return AsyncRetrying(
+            stop=stop_after_attempt(self.attempts_per_claim) | stop_after_delay(max(0.0, deadline - time.monotonic()))
+            | _StopWhen(stopping),
+            wait=wait_exponential(multiplier=self.first_wait, max=self.max_wait) + wait_random(0, self.first_wait),
+            retry=retry_if_result(worth_another),
+            retry_error_callback=lambda state: state.outcome.result(),
+            sleep=sleep,
+            before_sleep=lambda state: log.warning(
+                "send failed (%s); retrying", state.outcome.result().error if not state.outcome.failed else "error"
+            ),
+        )
+
+
+POLICY = RetryPolicy()
+
+
+class _StopWhen(stop_base):
+    def __init__(self, predicate: Callable[[], bool]) -> None:
+        self.predicate = predicate
+
+    def __call__(self, retry_state) -> bool:  # noqa: ANN001 - tenacity's RetryCallState
+        return self.predicate()
+
+
+def _database_retrying() -> AsyncRetrying:
+    return AsyncRetrying(
+        stop=stop_after_delay(CONFIRM_PATIENCE),
+        wait=wait_exponential(multiplier=0.05, max=2.0),
+        retry=retry_if_exception(lambda exc: isinstance(exc, Exception)),
+        reraise=True,
+        before_sleep=lambda state: log.warning("recording deliveries failed (%s); retrying", state.outcome.exception()),
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: int
+    subscriber_id: int
+    chat_id: int
+    item: str
+    attempts: int
+    deadline: float  # time.monotonic() after which the send is not started
+    markdown: str = ""
+    keyboard: Keyboard | None = None
+    build_error: str | None = None  # the message could not be built: that is its outcome
+
+
+Record = Callable[[AsyncSession, Sequence[tuple[Claim, SendOutcome]], datetime], Awaitable[None]]
+
+
+@dataclass
+class _Pending:
+    claim: Claim
+    outcome: SendOutcome
+    record: Record
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class Ledger:
+    def __init__(self, deps: Deps, messenger: Messenger | None = None, owner: str | None = None) -> None:
+        self.deps = deps
+        self.messenger = messenger
+        self.owner = owner or uuid.uuid4().hex
+        self.lease = timedelta(seconds=deps.settings.delivery_lease_seconds)
+        self.policy = POLICY
+        self.stopping = False
+        # Whether this process may still send what it claimed. On PostgreSQL: only while its own
+        # heartbeat gets through, because once it is old the others take its claims over.
+        self.may_send: Callable[[], bool] = lambda: True
+        self._stop_event = asyncio.Event()
+        self._write_lock = asyncio.Lock()
+        self._queue: list[_Pending] = []
+        self._in_flight: set[asyncio.Task] = set()
+
+    # ---- claim helpers ------------------------------------------------------------------
+
+    @property
+    def may_claim(self) -> bool:
+        return not self.stopping and self.may_send()
+
+    def claim_row(self, row: Delivery, now: datetime) -> None:
+        if row.status == Status.PARKED:
+            row.attempts = 0  # someone made it due again (e.g. /resume): a fresh set of rounds
+        row.status, row.attempts = Status.CLAIMED, (row.attempts or 0) + 1
+        row.claimed_at, row.lease_until, row.claimed_by = now, now + self.lease, self.owner
+
+    def deadline(self) -> float:
+        """A send still not started at half the lease is not started: the lease must not run
+        out while this process may still send it."""
+        return time.monotonic() + self.lease.total_seconds() / 2
+
+    # ---- send ---------------------------------------------------------------------------
+
+    async def deliver(self, claims: Sequence[Claim], record: Record, *, bulk: bool, concurrency: int) -> int:
+        """Send every claim (at most `concurrency` at once) and confirm each as it is answered;
+        returns how many were sent."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(claim: Claim) -> bool:
+            async with gate:
+                outcome = await self._send(claim, bulk)
+            try:
+                await self.confirm(claim, outcome, record)
+            except Exception:
+                log.exception("could not record %s for subscriber %d", claim.item, claim.subscriber_id)
+                return False
+            return outcome.ok
+
+        return sum(await asyncio.gather(*(one(c) for c in claims)))
+
+    async def _send(self, claim: Claim, bulk: bool) -> SendOutcome:
+        if claim.build_error is not None:
+            return SendOutcome("failed", error=claim.build_error[:255])
+        assert self.messenger is not None, "sending needs a messenger"
+
+        async def attempt() -> SendOutcome:
+            # Checked before every attempt, retries included: a process that is stopping, or a
+            # claim whose lease is half gone, starts no new request.
+            if self.stopping or not self.may_send() or time.monotonic() >= claim.deadline:
+                return SendOutcome("failed", error="released: not started")
+            return await self.messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
+
+        task = asyncio.current_task()
+        self._in_flight.add(task)
+        try:
+            # No timeout around a request under way: cutting it off would only turn an answer that
+            # is coming into an unknown outcome. Telegram requests time out on their own.
+            return await self.policy.retrying(claim.deadline, lambda: self.stopping, self._pause)(attempt)
+        except Exception as exc:  # one subscriber's failure never stops the others
+            log.exception("delivery of %s to subscriber %d failed", claim.item, claim.subscriber_id)
+            return SendOutcome("failed", error=f"{type(exc).__name__}: {exc}"[:255])
+        finally:
+            self._in_flight.discard(task)
+
+    async def _pause(self, seconds: float) -> None:
+        """The retry policy's wait, cut short when the process starts stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
+
+    # ---- confirm ------------------------------------------------------------------------
+
+    async def confirm(self, claim: Claim, outcome: SendOutcome, record: Record) -> None:
+        """Write this outcome now; outcomes queued meanwhile go in the same transaction."""
+        pending = _Pending(claim, outcome, record)
+        self._queue.append(pending)
+        async with self._write_lock:
+            if not pending.done.done():
+                batch, self._queue = self._queue, []
+                try:
+                    await _database_retrying()(self._write, batch)
+                except BaseException as exc:
+                    error = exc if isinstance(exc, Exception) else RuntimeError("confirm interrupted")
+                    for other in batch:
+                        if other is not pending and not other.done.done():
+                            other.done.set_exception(error)
+                    raise
+                for other in batch:
+                    if not other.done.done():
+                        other.done.set_result(None)
+        await pending.done
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        now = self.deps.clock.now()
+        async with self.deps.sessions.begin() as session:
+            by_record: dict[Record, list[tuple[Claim, SendOutcome]]] = {}
+            for pending in batch:
+                by_record.setdefault(pending.record, []).append((pending.claim, pending.outcome))
+            for record, outcomes in by_record.items():
+                await record(session, outcomes, now)
+
+    def settle(self, row: Delivery, claim: Claim, outcome: SendOutcome, now: datetime) -> Verdict | None:
+        """Apply an outcome to its ledger row; returns what happened, or None when the outcome is
+        stale (a newer claim owns the row) and changes nothing. A failed round's next try is the
+        caller's to schedule, at `now + round_delay`."""
+        verdict = classify(outcome)
+        if verdict is Verdict.SENT:
+            if row.status == Status.SENT:
+                return None  # another attempt confirmed it first
+            row.status, row.sent_at, row.message_id, row.error = Status.SENT, now, outcome.message_id, None
+        elif row.status != Status.CLAIMED or row.attempts != claim.attempts or row.claimed_by != self.owner:
+            return None
+        elif verdict is Verdict.BLOCKED:
+            row.status, row.error = Status.BLOCKED, (outcome.error or "")[:255]
+        elif verdict is Verdict.RELEASED:
+            row.status, row.attempts = Status.PENDING, max(0, row.attempts - 1)  # not a round
+        elif self.policy.parks(row.attempts):
+            row.status, row.error = Status.PARKED, (outcome.error or "")[:255]
+            count_parked()
+            log.error("parked %s for subscriber %d after %d rounds: %s", claim.item, claim.subscriber_id,
+                      row.attempts, row.error)
+        else:
+            row.status, row.error = Status.FAILED, (outcome.error or "")[:255]
+        row.lease_until, row.claimed_by = None, None
+        return verdict
+
+    # ---- processes that are gone, and stopping -------------------------------------------
+
+    async def release_claims_of_the_dead(self, *, everyone_else: bool = False, connected: set[str] | None = None) -> int:
+        """Make claims held by processes that are gone claimable now; returns how many.
+        `everyone_else`: every claim not this process's (SQLite: one process at a time).
+        Otherwise (PostgreSQL) a process is gone when its heartbeat stopped, or when it has no
+        connection to the database any more (`connected`: the worker ids that have one)."""
+        async with self.deps.sessions.begin() as session:
+            owner = Delivery.claimed_by
+            if everyone_else:
+                gone = or_(owner.is_(None), owner != self.owner)
+            else:
+                from bot.services.workers import LIVE_FOR  # the one definition of "alive"
+
+                live = select(Worker.id).where(Worker.heartbeat_at >= _wall_clock() - LIVE_FOR)
+                gone = and_(owner.is_not(None), owner != self.owner, owner.not_in(live))
+                if connected is not None:
+                    gone = or_(gone, and_(owner.is_not(None), owner != self.owner, owner.not_in(connected | {""})))
+            return await self._release(session, gone)
+
+    async def release_own_claims(self) -> int:
+        """At shutdown: what this process claimed and did not finish is due again at once."""
+        async with self.deps.sessions.begin() as session:
+            return await self._release(session, Delivery.claimed_by == self.owner)
+
+    async def _release(self, session: AsyncSession, gone) -> int:
+        now = self.deps.clock.now()
+        where = and_(Delivery.status == Status.CLAIMED, gone)
+        drip = select(Delivery.subscriber_id).where(where, Delivery.broadcast_id.is_(None))
+        await session.execute(
+            update(Subscriber).where(Subscriber.id.in_(drip), Subscriber.next_delivery_at.is_not(None))
+            .values(next_delivery_at=now).execution_options(synchronize_session=False)
+        )
+        result = await session.execute(
+            update(Delivery).where(where).values(status=Status.PENDING, lease_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            log.warning("released %d claims", result.rowcount)
+        return result.rowcount
+
+    def stop(self) -> None:
+        """Claim nothing more and start no new send; sends under way finish."""
+        self.stopping = True
+        self._stop_event.set()
+
+    async def wait_for_sends(self, timeout: float) -> None:
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight), timeout=timeout)
+
+
+def _wall_clock() -> datetime:
+    from datetime import timezone
+
+    return datetime.now(timezone.utc)
