@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_units"
-down_revision = "0002_checks"
+down_revision = "0003_ledger"
 branch_labels = None
 depends_on = None
 
