@@ -198,7 +198,7 @@ class BroadcastService:
                 chunk = batch[start:start + self.concurrency]
                 await self.ledger.deliver(chunk, self._record, bulk=True, concurrency=self.concurrency)
 
-    async def _claim(self, broadcast_id: int, markdown: str, keyboard: Keyboard | None) -> list[Claim]:
+    async def _claim(self, broadcast_id: int, markdown: str, keyboard: Keyboard | None = None) -> list[Claim]:
         if not self.ledger.may_claim:
             return []
         now = self.deps.clock.now()

@@ -29,7 +29,8 @@ async def test_a_flooding_chat_does_not_delay_another_chats_reply(bot):
     await drained_except_the_stuck_one(bot, processor)
     notices = [m for m in flooder.messages if m.text == FLOOD_NOTICE]
     assert len(notices) == 1
-    assert processor.dropped >= FLOOD - processor.max_backlog
+    # The update being handled may be counted in the backlog or not, depending on when the flood landed.
+    assert processor.dropped >= FLOOD - processor.max_backlog - 1
     assert len(flooder.messages) <= 2  # the stuck reply and the notice: nothing else yet
 
 
