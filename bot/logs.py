@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 QUIET = ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "sqlalchemy", "alembic")
 # python-telegram-bot logs whole updates (what subscribers wrote) at DEBUG: never below INFO.
@@ -19,7 +19,7 @@ NEVER_DEBUG = ("telegram",)
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

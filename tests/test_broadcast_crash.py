@@ -14,7 +14,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
@@ -94,7 +93,7 @@ async def test_a_broadcast_killed_twice_still_arrives_once(server, database_url,
 
         in_flight: list[set[int]] = []
         for kills, threshold in enumerate((150, 320), start=1):
-            async def reached():
+            async def reached(threshold=threshold):
                 return sum(received(server, RECIPIENTS).values()) >= threshold
 
             assert await eventually(reached, timeout=30), log.read_text()[-3000:]

@@ -59,7 +59,7 @@ async def test_queue_confirm_status_and_stats(server, database_url, tmp_path, cl
             run_cli(env, tmp_path, "broadcast", "--status"), run_cli(env, tmp_path, "stats"),
         )
         assert status_code == 0, status
-        line = next(l for l in status.splitlines() if l.startswith(f"#{queued.id} "))
+        line = next(row for row in status.splitlines() if row.startswith(f"#{queued.id} "))
         assert "[sending]" in line and " 50% 2/4 " in line and "sent 2" in line, line
         bar = re.search(r"([█░]+)", line).group(1)
         assert len(bar) == 30 and bar.count("█") == 15

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -105,7 +105,7 @@ def demo_application(server: FakeBotApi, seen: list):
 
 
 async def test_text_update_reaches_handler_and_reply_is_recorded(server, alice):
-    clock = FakeClock(datetime(2026, 3, 1, 7, 30, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 1, 7, 30, tzinfo=UTC))
     alice.clock = clock
     seen: list[Update] = []
     async with polling(demo_application(server, seen)):

@@ -51,7 +51,7 @@ async def test_three_severe_checkins_in_a_row_suggest_a_clinician(bot, content):
         sent = len(user.messages)
         await user.command(f"/pain {text}")
 
-        async def answered():
+        async def answered(sent=sent):
             return any(m.text.startswith(("Thanks!", "Updated:")) for m in user.messages[sent:])
 
         assert await eventually(answered)

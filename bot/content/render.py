@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import telegramify_markdown
 from telegram import MessageEntity
-from telegramify_markdown import RenderConfig
 from telegramify_markdown import MessageEntity as ParsedEntity
+from telegramify_markdown import RenderConfig
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024

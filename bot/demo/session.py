@@ -131,7 +131,7 @@ class Demo:
                 self.touch()
                 await self._check_in(user, day, rng)
                 if day in samples.LEVELS:
-                    await self._act_and_wait(user, lambda: user.send(samples.LEVELS[day]))
+                    await self._act_and_wait(user, lambda day=day: user.send(samples.LEVELS[day]))
                 if day >= samples.SAMPLE_LAST_DAY:
                     break
                 await self.time_machine.to_day(user_id, day + 1)

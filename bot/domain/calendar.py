@@ -21,7 +21,7 @@ All instants going in must be timezone-aware; those coming out are aware and in 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.domain.timezones import zone_for_key
 
@@ -75,8 +75,8 @@ def _instants_showing(day: date, wall: time, zone: tzinfo) -> list[datetime]:
     """The UTC instants at which the local clock shows ``wall`` on ``day``, in order; for a wall
     time in a gap, the single instant at which the gap ends."""
     naive = datetime.combine(day, wall)
-    first = naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
-    second = naive.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
     if _shows(first, naive, zone):
         return [first] if second == first or not _shows(second, naive, zone) else [first, second]
     # In a gap, fold=1 reads the wall with the offset after the jump, fold=0 with the one before;
@@ -98,4 +98,4 @@ def _transition_between(low: datetime, high: datetime, zone: tzinfo) -> datetime
             lo = mid
         else:
             hi = mid
-    return datetime.fromtimestamp(hi, timezone.utc)
+    return datetime.fromtimestamp(hi, UTC)

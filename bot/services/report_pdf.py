@@ -7,9 +7,9 @@ left on the page holds, with "… and N more", so the report is one page whateve
 from __future__ import annotations
 
 import io
-from functools import cache
 from collections.abc import Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -72,7 +72,7 @@ def _new_pdf(data: ReportData) -> FPDF:
         pdf.set_author(data.name)
     pdf.set_creator("vitd-bot")
     # The day it was made, not the wall clock: the same data gives the same file.
-    pdf.set_creation_date(datetime.combine(data.made_on, time(), tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime.combine(data.made_on, time(), tzinfo=UTC))
     pdf.add_page()
     pdf.set_text_color(*INK)
     return pdf

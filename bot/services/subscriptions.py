@@ -5,7 +5,7 @@ the Telegram layer only has to choose the words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -202,7 +202,7 @@ async def _restate_last_delivery(session, subscriber: Subscriber) -> None:
     last_sent = (await session.execute(query)).scalar_one_or_none()
     if last_sent is not None:
         if last_sent.tzinfo is None:  # SQLite's MAX() comes back without the column type's zone
-            last_sent = last_sent.replace(tzinfo=timezone.utc)
+            last_sent = last_sent.replace(tzinfo=UTC)
         subscriber.last_delivered_local_date = local_date(last_sent, subscriber.timezone)
 
 

@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.services.context import Deps
 from bot.services.workers import HEARTBEAT_EVERY, WorkerRegistry
-from bot.storage.leadership import PollingLeadership
 from bot.storage.db import create_engine, session_factory, upgrade
+from bot.storage.leadership import PollingLeadership
 from bot.telegram import commands
 from bot.telegram.handlers.operators import summary_text
 from bot.telegram.messenger import TelegramMessenger

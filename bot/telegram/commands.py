@@ -9,8 +9,8 @@ first; then buttons by their callback-data prefix; then a shared location; then 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError

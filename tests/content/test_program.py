@@ -8,12 +8,12 @@ from bot.content.models import PROGRAM_LENGTH, Article, Content
 from bot.content.program import (
     article_markdown,
     article_message,
-    why_not_sendable,
     day_markdown,
     day_messages,
     plain,
     preview_text,
     program_markdown,
+    why_not_sendable,
 )
 from bot.content.render import CAPTION_LIMIT, MESSAGE_LIMIT, render, render_caption, utf16_len
 

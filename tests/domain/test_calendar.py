@@ -1,6 +1,6 @@
 """The delivery calendar: one program day per local day, at the local delivery time, DST-proof."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -16,7 +16,7 @@ from bot.domain.calendar import (
 )
 from bot.domain.timezones import zone_for_key
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(zone_key: str, *args: int) -> datetime:

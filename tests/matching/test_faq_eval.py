@@ -11,7 +11,6 @@ until it is, with a floor below which the suite fails.
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, evaluate, load, pooled
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.content.loader import default_content_dir, load_content

@@ -133,7 +133,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(
             update, context,
             f"That result is from **{_day(parsed.taken_on, today)}**, more than a year ago. Save it anyway?",
-            [[(f"Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
+            [[("Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
         )
     elif isinstance(parsed, NeedsUnitConfirmation):
         try:
