@@ -291,7 +291,9 @@ async def test_a_value_too_high_for_ng_ml_is_refused_after_the_answer(shared):
     assert await snapshot(bot) == before
 
 
-@pytest.mark.parametrize("data", ["lvl:180:2027-02-01:nmol", "lvl:abc:2027-01-04:ng", "lvl:180:2027-01-04:mg", "lvl:-5:2027-01-04:ng"])
+@pytest.mark.parametrize(
+    "data", ["lvl:180:2027-02-01:nmol", "lvl:abc:2027-01-04:ng", "lvl:180:2027-01-04:mg", "lvl:-5:2027-01-04:ng"]
+)
 async def test_forged_unit_buttons_store_nothing(shared, data):
     bot, user = shared
     before = await snapshot(bot)

@@ -29,7 +29,9 @@ async def queue_snapshot(deps: Deps) -> QueueSnapshot:
             select(func.count(), func.min(Subscriber.next_delivery_at)).where(*due_filter)
         )).one()
         pending = (await session.execute(
-            select(func.count()).select_from(Delivery).where(Delivery.status.in_(("pending", "claimed")), Delivery.broadcast_id.is_not(None))
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status.in_(("pending", "claimed")), Delivery.broadcast_id.is_not(None))
         )).scalar_one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
         from datetime import datetime

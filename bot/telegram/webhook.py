@@ -101,7 +101,9 @@ async def start_monitoring(application: Application, settings: Settings) -> web.
     try:
         await web.TCPSite(runner, settings.metrics_listen, settings.metrics_port).start()
     except OSError as exc:
-        log.warning("no /healthz and /metrics: cannot listen on %s:%d (%s)", settings.metrics_listen, settings.metrics_port, exc.strerror)
+        log.warning(
+            "no /healthz and /metrics: cannot listen on %s:%d (%s)", settings.metrics_listen, settings.metrics_port, exc.strerror,
+        )
         await runner.cleanup()
         return None
     log.info("/healthz and /metrics on %s:%d", settings.metrics_listen, settings.metrics_port)

@@ -56,7 +56,9 @@ async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro
     location = ReplyKeyboardMarkup(
         [[KeyboardButton("📍 Share my location", request_location=True)]], resize_keyboard=True, one_time_keyboard=True
     )
-    await reply(update, context, "Or share your location and I'll work it out (only the time zone is kept).", reply_markup=location)
+    await reply(
+        update, context, "Or share your location and I'll work it out (only the time zone is kept).", reply_markup=location,
+    )
 
 
 async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
@@ -81,9 +83,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, f"Welcome back! Daily messages are on again, at {describe_schedule(snapshot)}.")
         await rt.delivery.deliver_now(snapshot.id)
     elif state == "paused":
-        await reply(update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.")
+        await reply(
+            update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.",
+        )
     elif state == "completed":
-        await reply(update, context, "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.")
+        await reply(
+            update,
+            context,
+            "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.",
+        )
     else:
         await reply(
             update, context,
@@ -202,7 +210,9 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     where = update.effective_message.location
     zone = timezone_at(where.latitude, where.longitude)
     if zone is None:
-        await reply(update, context, "I couldn't tell the time zone from that location. Please type it, e.g. `Europe/Berlin` or `UTC+2`.")
+        await reply(
+            update, context, "I couldn't tell the time zone from that location. Please type it, e.g. `Europe/Berlin` or `UTC+2`.",
+        )
         return
     await _apply_timezone(update, context, zone)
 
@@ -229,7 +239,12 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if snapshot is None:
         await reply(update, context, "You're unsubscribed: I won't send you anything. /start brings you back any time.")
     else:
-        await reply(update, context, "You're unsubscribed: no more messages from me. Your progress is kept — /start picks up where you left off, and /forget deletes everything.")
+        await reply(
+            update,
+            context,
+            "You're unsubscribed: no more messages from me. Your progress is kept — /start picks up where you "
+            "left off, and /forget deletes everything.",
+        )
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,7 +256,12 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, _cannot(before, "pause"))
     else:
         snapshot = await rt.subscriptions.pause(update.effective_user.id)
-        await reply(update, context, f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues where it stopped.")
+        await reply(
+            update,
+            context,
+            f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues "
+            "where it stopped.",
+        )
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -86,13 +86,18 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await remove_buttons(query)  # a second press finds them gone already
     if action == "cancel":
         cancelled = await rt.broadcasts.cancel(broadcast_id)
-        await reply(update, context, "Cancelled: nothing was sent." if cancelled else "That broadcast can't be cancelled any more.")
+        await reply(
+            update, context, "Cancelled: nothing was sent." if cancelled else "That broadcast can't be cancelled any more.",
+        )
         return
     count = await rt.broadcasts.start(broadcast_id, from_statuses=("draft",))
     if count is None:
         await reply(update, context, "That broadcast was already sent or cancelled.")
         return
-    await reply(update, context, f"Sending to {count} subscribers at up to {rt.deps.settings.send_rate_limit:g} messages a second. I'll report when it's done.")
+    rate = rt.deps.settings.send_rate_limit
+    await reply(
+        update, context, f"Sending to {count} subscribers at up to {rate:g} messages a second. I'll report when it's done."
+    )
     rt.kick_broadcasts()
 
 
@@ -105,7 +110,9 @@ async def recipients_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except ValueError:
         return
     data = await runtime(context).broadcasts.recipients_csv(broadcast_id)
-    await context.bot.send_document(update.effective_chat.id, InputFile(data, filename=f"broadcast-{broadcast_id}-recipients.csv"))
+    await context.bot.send_document(
+        update.effective_chat.id, InputFile(data, filename=f"broadcast-{broadcast_id}-recipients.csv"),
+    )
 
 
 @operators_only

@@ -81,7 +81,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if awaiting == "timezone":
         if isinstance(parse_place(text), ParseError) and clearly_a_question(text):
             await _answer_question(update, context, text)
-            await reply(update, context, "When you're ready, tell me your time zone — a city, a country or a zone like `Europe/Berlin`.")
+            await reply(
+                update, context, "When you're ready, tell me your time zone — a city, a country or a zone like `Europe/Berlin`.",
+            )
             return
         await timezone_text(update, context, text)
         return
@@ -153,7 +155,9 @@ async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, "Okay, nothing changed.")
         return
     if score_text == "no":
-        await reply(update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.")
+        await reply(
+            update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.",
+        )
         return
     if not score_text.isdigit() or not 0 <= int(score_text) <= 10:  # forged data: store nothing
         await reply(update, context, "That button isn't valid any more.")

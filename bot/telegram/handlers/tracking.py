@@ -152,7 +152,10 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         buttons = [[(f"{value} ng/mL", f"lvl:{value}:{stamp}:ng"), (f"{value} nmol/L", f"lvl:{value}:{stamp}:nmol")]]
         if remembered == NG_ML:  # a value this high is more likely nmol/L: ask again
             high = "too high to be" if parsed.value > MAX_PLAUSIBLE_NG_ML else "unusually high in"
-            question = f"**{value}** is {high} ng/mL. Was your result in nmol/L? Your lab report shows the unit next to the number."
+            question = (
+                f"**{value}** is {high} ng/mL. Was your result in nmol/L? "
+                "Your lab report shows the unit next to the number."
+            )
         else:
             question = UNIT_QUESTION.format(value=value)
         await reply(update, context, question, buttons)
@@ -198,7 +201,8 @@ async def _record_level(
     unit = reading.original_unit
     shown = f"{reading.original_value:g} {unit}"
     if recorded.duplicate:
-        await reply(update, context, f"You already saved vitamin D **{shown}** for {_day(reading.taken_on, today)}, so I kept just the one.")
+        day = _day(reading.taken_on, today)
+        await reply(update, context, f"You already saved vitamin D **{shown}** for {day}, so I kept just the one.")
         return
     band_words = band_range(recorded.band, unit)
     if unit != NG_ML:  # the article's ranges are in ng/mL: show both
