@@ -27,9 +27,8 @@ from bot.domain.parsing import (
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
 from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
-from bot.services.progress_data import band_shades, load_points
+from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
-from bot.storage.repositories import Subscribers
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
 from bot.telegram.runtime import remove_buttons, reply, runtime
 
@@ -275,16 +274,11 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    async with rt.deps.sessions() as session:
-        subscriber = await Subscribers(session).by_user(update.effective_user.id)
-        if subscriber is None:
-            await reply(update, context, NOT_ENROLLED)
-            return
-        pain, levels = await load_points(session, subscriber.id)
-        # The chart speaks the subscriber's unit: the one remembered, else their latest result's.
-        unit = subscriber.level_unit or (levels[-1].original_unit if levels else NG_ML)
-        started = subscriber.consented_at or subscriber.created_at
-        zone = subscriber.timezone
+    inputs = await progress_inputs(rt.deps.sessions, update.effective_user.id)
+    if inputs is None:
+        await reply(update, context, NOT_ENROLLED)
+        return
+    pain, levels, unit, started, zone = inputs.pain, inputs.levels, inputs.unit, inputs.started, inputs.zone
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
@@ -304,7 +298,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not pain and not levels:
         await reply(update, context, summary)
         return
-    png = await CHARTS.png(subscriber.id, pain, levels, bands, unit)
+    png = await CHARTS.png(inputs.subscriber_id, pain, levels, bands, unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary)
     await context.bot.send_photo(
