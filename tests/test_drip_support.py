@@ -109,9 +109,4 @@ def local(instant: datetime, zone: str) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
 
 
-def at_local(day, hour: int, minute: int, zone: str) -> datetime:
-    """The UTC instant at which `zone` shows that wall time (its first occurrence)."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
 ONE_DAY = timedelta(days=1)

@@ -225,9 +225,6 @@ class FakeBotApi:
         self._blocked.discard(chat_id)
         self._queue_membership(chat_id, "kicked", "member")
 
-    def is_blocked(self, chat_id: int) -> bool:
-        return chat_id in self._blocked
-
     def fail_next(
         self,
         method: str,

@@ -236,5 +236,3 @@ class Worker(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-
-SUBSCRIBER_TABLES = (Delivery, CheckIn, VitaminDResult, UnansweredQuestion, RedFlagEvent)

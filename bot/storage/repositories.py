@@ -36,12 +36,6 @@ class Subscribers:
         query = select(Subscriber).where(Subscriber.chat_id == chat_id)
         return (await self.session.execute(query)).scalars().first()
 
-    async def get(self, subscriber_id: int, *, lock: bool = False) -> Subscriber | None:
-        query = select(Subscriber).where(Subscriber.id == subscriber_id)
-        if lock:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
     async def due(self, now: datetime, limit: int, only_id: int | None = None) -> Sequence[Subscriber]:
         """Subscribers whose next delivery is due, locked; rows another process holds are skipped."""
         query = (
