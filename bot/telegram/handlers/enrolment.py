@@ -16,7 +16,7 @@ from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import remove_buttons, reply, runtime
+from bot.telegram.runtime import chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."
@@ -72,7 +72,7 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: st
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    state, snapshot = await rt.subscriptions.start(update.effective_user.id, update.effective_chat.id)
+    state, snapshot = await rt.subscriptions.start(user_of(update).id, chat_of(update).id)
     if state == "ask_consent":
         await ask_consent(update, context)
     elif state == "ask_timezone":
@@ -101,11 +101,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     agreed = query.data == "consent:yes"
     snapshot = await runtime(context).subscriptions.answer_consent(
-        update.effective_user.id, update.effective_user.first_name, agreed
+        user_of(update).id, user_of(update).first_name, agreed
     )
     await remove_buttons(query)
     if not agreed:
@@ -120,14 +120,14 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_key: str) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
         return
     if before.status == "enrolling" and before.awaiting == "consent":
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
         return
-    snapshot = await rt.subscriptions.set_timezone(update.effective_user.id, zone_key)
+    snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
     await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
@@ -140,7 +140,7 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
 
 async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -148,7 +148,7 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await reply(update, context, "Let's do the time zone first — then the time.")
         await ask_timezone(update, context) if before.awaiting == "timezone" else await ask_consent(update, context)
         return
-    completed, snapshot = await rt.subscriptions.set_delivery_time(update.effective_user.id, at)
+    completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
     if completed:
         await reply(
             update, context,
@@ -163,14 +163,14 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
 
 async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str, ask, apply) -> None:
     """`/timezone X` and `/time X` apply X; without it, they ask and wait for the typed answer."""
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     if text:
         await apply(update, context, text)
         return
-    if await runtime(context).subscriptions.get(update.effective_user.id) is None:
+    if await runtime(context).subscriptions.get(user_of(update).id) is None:
         await reply(update, context, NOT_ENROLLED)
         return
-    await runtime(context).subscriptions.ask(update.effective_user.id, what)
+    await runtime(context).subscriptions.ask(user_of(update).id, what)
     await ask(update, context)
 
 
@@ -201,13 +201,13 @@ async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text
 
 
 async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
+    await query_of(update).answer()
     # Parsed like typed text, so a forged or outdated button gets the same friendly refusal.
-    await timezone_text(update, context, update.callback_query.data.removeprefix("tz:"))
+    await timezone_text(update, context, (query_of(update).data or "").removeprefix("tz:"))
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    where = update.effective_message.location
+    where = message_of(update).location
     zone = timezone_at(where.latitude, where.longitude)
     if zone is None:
         await reply(
@@ -230,12 +230,12 @@ async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 
 
 async def time_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await time_text(update, context, update.callback_query.data.removeprefix("time:"))
+    await query_of(update).answer()
+    await time_text(update, context, (query_of(update).data or "").removeprefix("time:"))
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    snapshot = await runtime(context).subscriptions.stop(update.effective_user.id)
+    snapshot = await runtime(context).subscriptions.stop(user_of(update).id)
     if snapshot is None:
         await reply(update, context, "You're unsubscribed: I won't send you anything. /start brings you back any time.")
     else:
@@ -249,13 +249,13 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
     elif before.status != "active":  # said as it is, not as if it had just happened
         await reply(update, context, _cannot(before, "pause"))
     else:
-        snapshot = await rt.subscriptions.pause(update.effective_user.id)
+        snapshot = await rt.subscriptions.pause(user_of(update).id)
         await reply(
             update,
             context,
@@ -266,13 +266,13 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
     elif before.status != "paused":
         await reply(update, context, _cannot(before, "resume"))
     else:
-        snapshot = await rt.subscriptions.resume(update.effective_user.id)
+        snapshot = await rt.subscriptions.resume(user_of(update).id)
         await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day at once, if none came today
 

@@ -23,7 +23,7 @@ from bot.domain.timezones import parse_place
 from bot.services.questions import Reply
 from bot.telegram.handlers.enrolment import ask_consent, time_text, timezone_text
 from bot.telegram.handlers.tracking import record_pain
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import message_of, query_of, reply, runtime, user_of
 
 FAQ_PREFIX = "faq:"
 CHECKIN_PREFIX = "ckn:"
@@ -62,8 +62,8 @@ def clearly_a_question(text: str) -> bool:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    text = update.effective_message.text or ""
-    user_id = update.effective_user.id
+    text = message_of(update).text or ""
+    user_id = user_of(update).id
     flag = rt.questions.red_flag_in(text)
     if flag is not None:  # safety before anything else, even mid-enrolment
         await rt.questions.record_red_flag(user_id, flag)
@@ -114,7 +114,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     rt = runtime(context)
-    answer: Reply = await rt.questions.ask(update.effective_user.id, text)
+    answer: Reply = await rt.questions.ask(user_of(update).id, text)
     if answer.kind == "red_flag":
         await reply(update, context, rt.deps.content.safety.reply_for(answer.red_flag))
     elif answer.kind == "answer":
@@ -147,10 +147,10 @@ async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, s
 
 
 async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     await query.edit_message_reply_markup(None)  # one answer per question
-    score_text, _, note = query.data.removeprefix(CHECKIN_PREFIX).partition(":")
+    score_text, _, note = (query.data or "").removeprefix(CHECKIN_PREFIX).partition(":")
     if score_text == "keep":
         await reply(update, context, "Okay, nothing changed.")
         return
@@ -175,8 +175,8 @@ async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    entry = runtime(context).deps.content.faq_entry(query.data.removeprefix(FAQ_PREFIX))
+    query = query_of(update)
+    entry = runtime(context).deps.content.faq_entry((query.data or "").removeprefix(FAQ_PREFIX))
     if entry is None:
         await query.answer("That question is no longer available — see /faq.")
         return

@@ -30,7 +30,7 @@ from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
 from bot.telegram.handlers.enrolment import NOT_ENROLLED
-from bot.telegram.runtime import remove_buttons, reply, runtime
+from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
@@ -49,11 +49,11 @@ def _day(day: date, today: date) -> str:
 
 
 async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     if not text:
         await reply(update, context, PAIN_QUESTION, pain_keyboard())
         return
-    today, day_first = await runtime(context).tracking.date_order_for(update.effective_user.id)
+    today, day_first = await runtime(context).tracking.date_order_for(user_of(update).id)
     parsed = parse_pain(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -62,8 +62,8 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    parsed = parse_pain(query.data.removeprefix("pain:"))
+    query = query_of(update)
+    parsed = parse_pain((query.data or "").removeprefix("pain:"))
     if isinstance(parsed, ParseError) or parsed.note is not None:  # forged data: store nothing
         await query.answer(STALE_BUTTON)
         return
@@ -74,7 +74,7 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> None:
     """A red flag in a /pain or /level note gets its reply before anything else is said."""
     rt = runtime(context)
-    flag = await rt.questions.check_note(update.effective_user.id, note)
+    flag = await rt.questions.check_note(user_of(update).id, note)
     if flag is not None:
         await reply(update, context, rt.deps.content.safety.reply_for(flag))
 
@@ -85,7 +85,7 @@ async def record_pain(
     rt = runtime(context)
     await _safety_first(update, context, note)
     try:
-        recorded = await rt.tracking.record_pain(update.effective_user.id, score, note, on)
+        recorded = await rt.tracking.record_pain(user_of(update).id, score, note, on)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -119,9 +119,9 @@ UNIT_QUESTION = (
 
 async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     await _safety_first(update, context, text)
-    today, day_first = await rt.tracking.date_order_for(update.effective_user.id)
+    today, day_first = await rt.tracking.date_order_for(user_of(update).id)
     parsed = parse_level(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -136,7 +136,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         )
     elif isinstance(parsed, NeedsUnitConfirmation):
         try:
-            remembered = await rt.tracking.level_unit(update.effective_user.id)
+            remembered = await rt.tracking.level_unit(user_of(update).id)
         except NotEnrolled:
             await reply(update, context, NOT_ENROLLED)
             return
@@ -163,16 +163,16 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     rt = runtime(context)
-    today = await rt.tracking.today_for(update.effective_user.id)
+    today = await rt.tracking.today_for(user_of(update).id)
     if query.data == "lvl:no":
         await query.answer()
         await query.edit_message_reply_markup(None)
         await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
         return
     try:
-        _, value, stamp, unit = query.data.split(":")
+        _, value, stamp, unit = (query.data or "").split(":")
         pending = NeedsUnitConfirmation(float(value), date.fromisoformat(stamp))
         if unit not in ("nmol", "ng") or not 0 < pending.value or pending.taken_on > today:
             raise ValueError(query.data)
@@ -193,7 +193,7 @@ async def _record_level(
 ) -> None:
     rt = runtime(context)
     try:
-        recorded = await rt.tracking.record_level(update.effective_user.id, reading, remember_unit=remember_unit)
+        recorded = await rt.tracking.record_level(user_of(update).id, reading, remember_unit=remember_unit)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -229,9 +229,9 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     try:
-        page = int(query.data.removeprefix("hist:")[:6])
+        page = int((query.data or "").removeprefix("hist:")[:6])
     except ValueError:
         await query.answer(STALE_BUTTON)
         return
@@ -242,7 +242,7 @@ async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
     rt = runtime(context)
     try:
-        history = await rt.tracking.history(update.effective_user.id, page)
+        history = await rt.tracking.history(user_of(update).id, page)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -274,7 +274,7 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    inputs = await progress_inputs(rt.deps.sessions, update.effective_user.id)
+    inputs = await progress_inputs(rt.deps.sessions, user_of(update).id)
     if inputs is None:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -302,18 +302,18 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary)
     await context.bot.send_photo(
-        update.effective_chat.id, InputFile(png, filename="progress.png"),
+        chat_of(update).id, InputFile(png, filename="progress.png"),
         caption=caption.text, caption_entities=list(caption.entities) or None,
     )
     for piece in rest:
-        await context.bot.send_message(update.effective_chat.id, piece.text, entities=list(piece.entities) or None)
+        await context.bot.send_message(chat_of(update).id, piece.text, entities=list(piece.entities) or None)
 
 
 # ---- forget -----------------------------------------------------------------------------
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await runtime(context).tracking.is_stored(update.effective_user.id):
+    if not await runtime(context).tracking.is_stored(user_of(update).id):
         await reply(update, context, "I have nothing stored about you, so there is nothing to delete.")
         return
     await reply(
@@ -326,13 +326,13 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     await remove_buttons(query)  # the question is answered once
     if query.data != "forget:yes":
         await reply(update, context, "Okay, nothing was deleted.")
         return
-    deleted = await runtime(context).tracking.forget(update.effective_user.id)
+    deleted = await runtime(context).tracking.forget(user_of(update).id)
     await reply(
         update, context,
         "Done: everything about you has been deleted. Send /start if you ever want to begin again."
