@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
+from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step, may
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
 from bot.telegram.runtime import chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
@@ -73,20 +74,20 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: st
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     state, snapshot = await rt.subscriptions.start(user_of(update).id, chat_of(update).id)
-    if state == "ask_consent":
+    if state == StartOutcome.ASK_CONSENT:
         await ask_consent(update, context)
-    elif state == "ask_timezone":
+    elif state == StartOutcome.ASK_TIMEZONE:
         await ask_timezone(update, context, "Let's finish setting up. ")
-    elif state == "ask_time":
+    elif state == StartOutcome.ASK_TIME:
         await ask_time(update, context, "Let's finish setting up. ")
-    elif state == "resumed":
+    elif state == StartOutcome.RESUMED:
         await reply(update, context, f"Welcome back! Daily messages are on again, at {describe_schedule(snapshot)}.")
         await rt.delivery.deliver_now(snapshot.id)
-    elif state == "paused":
+    elif state == StartOutcome.PAUSED:
         await reply(
             update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.",
         )
-    elif state == "completed":
+    elif state == StartOutcome.COMPLETED:
         await reply(
             update,
             context,
@@ -112,7 +113,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:
         await reply(update, context, NOT_ENROLLED)
-    elif snapshot.awaiting == "timezone":
+    elif snapshot.awaiting == Step.TIMEZONE:
         # The warning signs once, right after consent, with the first setup question.
         signs = runtime(context).deps.content.safety.warning_signs
         await ask_timezone(update, context, f"Thank you. Before we set up, please keep this in mind:\n\n{signs}\n\n")
@@ -124,14 +125,14 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
     if before is None:
         await reply(update, context, NOT_ENROLLED)
         return
-    if before.status == "enrolling" and before.awaiting == "consent":
+    if not may(before.status, before.awaiting, Action.SET_TIMEZONE):  # consent comes first
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
         return
     snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
     await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
-    if snapshot.status == "enrolling":
+    if enrolment_step(snapshot.status, snapshot.awaiting) == Step.TIME:
         await ask_time(update, context)
     else:
         await reply(update, context, f"Your daily message now arrives at {describe_schedule(snapshot)}.")
@@ -144,9 +145,10 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
     if before is None:
         await reply(update, context, NOT_ENROLLED)
         return
-    if before.status == "enrolling" and before.awaiting != "time":
+    if not may(before.status, before.awaiting, Action.SET_TIME):
         await reply(update, context, "Let's do the time zone first — then the time.")
-        await ask_timezone(update, context) if before.awaiting == "timezone" else await ask_consent(update, context)
+        step = enrolment_step(before.status, before.awaiting)
+        await ask_timezone(update, context) if step == Step.TIMEZONE else await ask_consent(update, context)
         return
     completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
     if completed:
@@ -161,7 +163,7 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str, ask, apply) -> None:
+async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: Step, ask, apply) -> None:
     """`/timezone X` and `/time X` apply X; without it, they ask and wait for the typed answer."""
     text = " ".join(context.args or [])
     if text:
@@ -175,7 +177,7 @@ async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, w
 
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _setting_command(update, context, "timezone", ask_timezone, timezone_text)
+    await _setting_command(update, context, Step.TIMEZONE, ask_timezone, timezone_text)
 
 
 async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -218,7 +220,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _setting_command(update, context, "time", ask_time, time_text)
+    await _setting_command(update, context, Step.TIME, ask_time, time_text)
 
 
 async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -252,7 +254,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
-    elif before.status != "active":  # said as it is, not as if it had just happened
+    elif not may(before.status, before.awaiting, Action.PAUSE):  # said as it is, not as if it had just happened
         await reply(update, context, _cannot(before, "pause"))
     else:
         snapshot = await rt.subscriptions.pause(user_of(update).id)
@@ -269,7 +271,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
-    elif before.status != "paused":
+    elif not may(before.status, before.awaiting, Action.RESUME):
         await reply(update, context, _cannot(before, "resume"))
     else:
         snapshot = await rt.subscriptions.resume(user_of(update).id)
@@ -279,11 +281,11 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _cannot(snapshot: Snapshot, what: str) -> str:
     return {
-        "enrolling": "Let's finish enrolling first — send /start.",
-        "stopped": "You're unsubscribed. Send /start to come back.",
-        "completed": "You've completed the program, so there's nothing to " + what + ".",
-        "active": "Daily messages are already on.",
-        "paused": "You're already paused. /resume continues.",
+        Status.ENROLLING: "Let's finish enrolling first — send /start.",
+        Status.STOPPED: "You're unsubscribed. Send /start to come back.",
+        Status.COMPLETED: "You've completed the program, so there's nothing to " + what + ".",
+        Status.ACTIVE: "Daily messages are already on.",
+        Status.PAUSED: "You're already paused. /resume continues.",
     }.get(snapshot.status, "That isn't possible right now.")
 
 

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.program import day_markdown
+from bot.domain.state import Status
 from bot.metrics import HANDLER_ERRORS
 from bot.services.messages import pain_keyboard
 from bot.telegram.runtime import chat_of, reply, runtime, user_of
@@ -38,7 +39,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     snapshot = await rt.subscriptions.get(user_of(update).id)
-    if snapshot is None or snapshot.status == "enrolling":
+    if snapshot is None or snapshot.status == Status.ENROLLING:
         await reply(update, context, "Your Day 1 arrives as soon as enrolment is complete — send /start.")
         return
     if snapshot.program_day == 0:

@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot.content.models import FaqEntry
 from bot.domain.checkins import parse_checkin_words
 from bot.domain.parsing import ParseError, parse_delivery_time
+from bot.domain.state import Step
 from bot.domain.timezones import parse_place
 from bot.services.questions import Reply
 from bot.telegram.handlers.enrolment import ask_consent, time_text, timezone_text
@@ -74,11 +75,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     snapshot = await rt.subscriptions.get(user_id)
     awaiting = snapshot.awaiting if snapshot is not None else None
-    if awaiting == "consent":
+    if awaiting == Step.CONSENT:
         await reply(update, context, "Before we start, please read the disclaimer and tap **I agree** (or **No, thanks**).")
         await ask_consent(update, context)
         return
-    if awaiting == "timezone":
+    if awaiting == Step.TIMEZONE:
         if isinstance(parse_place(text), ParseError) and clearly_a_question(text):
             await _answer_question(update, context, text)
             await reply(
@@ -87,7 +88,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await timezone_text(update, context, text)
         return
-    if awaiting == "time":
+    if awaiting == Step.TIME:
         if isinstance(parse_delivery_time(text), ParseError) and clearly_a_question(text):
             await _answer_question(update, context, text)
             await reply(update, context, "When you're ready, tell me the time for your daily message, like `07:30`.")
