@@ -18,9 +18,9 @@ from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step,
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
 from bot.telegram.runtime import chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import NOT_ENROLLED
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
-NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."
 
 
 def consent_keyboard():

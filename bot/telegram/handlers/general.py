@@ -11,15 +11,14 @@ from bot.content.program import day_markdown
 from bot.domain.state import Status
 from bot.metrics import HANDLER_ERRORS
 from bot.services.messages import pain_keyboard
+from bot.telegram.menu import help_lines
 from bot.telegram.runtime import chat_of, reply, runtime, user_of
+from bot.telegram.texts import UNKNOWN_COMMAND
 
 log = logging.getLogger(__name__)
-UNKNOWN_COMMAND = "Sorry, I don't know that command. /help shows what I can do."
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.telegram.commands import help_lines
-
     rt = runtime(context)
     operator = rt.deps.settings.is_operator(user_of(update).id)
     text = (

@@ -3,20 +3,18 @@ unknown-command reply, for the commands and for their buttons (forged callback d
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot.content.loader import ContentError, load_article
+from bot.content.articles import article_slugs, find_article
+from bot.content.loader import ContentError
 from bot.content.program import article_message, plain, why_not_sendable
 from bot.services import stats as stats_service
 from bot.services.broadcasts import Progress
-from bot.telegram.handlers.general import UNKNOWN_COMMAND
 from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
-
-SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a file name in articles/, never a path
+from bot.telegram.texts import UNKNOWN_COMMAND
 
 
 def operators_only(handler):
@@ -37,22 +35,17 @@ def operators_only(handler):
 @operators_only
 async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    articles = rt.deps.content.articles
+    content, content_dir = rt.deps.content, rt.deps.settings.content_dir
     slug = " ".join(context.args or []).strip()
-    folder = rt.deps.settings.content_dir / "articles"
-    on_disk = {p.stem for p in folder.glob("*.md")} if folder.is_dir() else set()
-    available = ", ".join(f"`{s}`" for s in sorted(set(articles) | on_disk)) or "none"
+    available = ", ".join(f"`{s}`" for s in article_slugs(content, content_dir)) or "none"
     if not slug:
         await reply(update, context, f"Usage: `/broadcast <slug>`. Available articles: {available}")
         return
-    article = articles.get(slug)
-    if article is None and SLUG.fullmatch(slug):
-        path = folder / f"{slug}.md"
-        try:  # an article added after start-up is picked up without a restart
-            article = load_article(path) if path.is_file() else None
-        except ContentError as exc:
-            await reply(update, context, f"`{slug}` has problems:\n{plain(str(exc))}")
-            return
+    try:
+        article = find_article(content, content_dir, slug)
+    except ContentError as exc:
+        await reply(update, context, f"`{slug}` has problems:\n{plain(str(exc))}")
+        return
     if article is None:
         await reply(update, context, f"There is no article “{plain(slug)}”. Available articles: {available}")
         return

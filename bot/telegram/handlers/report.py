@@ -16,8 +16,8 @@ from bot.domain.report import parse_report_name
 from bot.services.export import ALL_DATA, ExportService
 from bot.services.report import NothingToReport, ReportService, UnprintableName
 from bot.services.tracking import NotEnrolled
-from bot.telegram.handlers.enrolment import NOT_ENROLLED
 from bot.telegram.runtime import chat_of, message_of, query_of, reply, runtime, user_of
+from bot.telegram.texts import NOT_ENROLLED
 
 WITHOUT_NAME = "report:noname"
 EXPORT_CAPTIONS = {

@@ -29,8 +29,8 @@ from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
-from bot.telegram.handlers.enrolment import NOT_ENROLLED
 from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import NOT_ENROLLED
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
