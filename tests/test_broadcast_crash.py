@@ -16,6 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage.db import create_engine, session_factory
@@ -23,6 +24,8 @@ from bot.storage.models import Broadcast, Delivery, Subscriber
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 from tests.test_broadcast import SLUG, received, seed, sendable_content_dir
+
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 RECIPIENTS = range(30_001, 30_501)
 RATE = 400

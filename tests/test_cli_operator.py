@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage.db import create_engine, session_factory
@@ -15,6 +16,8 @@ from bot.storage.models import Broadcast
 from tests.e2e import running_bot
 from tests.test_broadcast import SLUG, seed, sendable_content_dir
 from tests.test_broadcast_crash import bot_environment, vitd_bot
+
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 
 async def run_cli(env, cwd, *args: str, answer: str | None = None) -> tuple[int, str]:
