@@ -25,7 +25,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_text or record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or (self.formatException(record.exc_info) if record.exc_info else "")
         return json.dumps(entry, ensure_ascii=False)
 
 

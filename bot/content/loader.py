@@ -631,7 +631,8 @@ WARNING_SIGNS = "@warning_signs"  # an FAQ answer that is safety.yaml's list of 
 
 def faq_example_problems(entries: list[FaqEntry]) -> list[str]:
     """Each entry needs MIN_FAQ_EXAMPLES distinct example questions, none shared with another entry."""
-    problems, owner = [], {}
+    problems: list[str] = []
+    owner: dict[str, str] = {}
     for entry in entries:
         distinct = {" ".join(example.lower().split()) for example in entry.examples if example.strip()}
         if len(distinct) < MIN_FAQ_EXAMPLES:

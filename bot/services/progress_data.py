@@ -34,7 +34,7 @@ async def load_points(session: AsyncSession, subscriber_id: int) -> tuple[list[P
     checks existed (a 0.0 ng/mL result, a date in year 1) are skipped and logged, never fatal:
     one bad row must not take a subscriber's chart or everyone's weekly summary down with it."""
     pain = [p for c in await CheckIns(session).for_subscriber(subscriber_id) if (p := _pain_point(c))]
-    levels = [p for r in await Results(session).for_subscriber(subscriber_id) if (p := _level_point(r))]
+    levels = [lv for r in await Results(session).for_subscriber(subscriber_id) if (lv := _level_point(r))]
     return pain, levels
 
 

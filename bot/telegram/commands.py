@@ -9,7 +9,8 @@ first; then buttons by their callback-data prefix; then a shared location; then 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -29,7 +30,7 @@ from bot.telegram.handlers import enrolment, general, operators, questions, repo
 from bot.telegram.menu import MENU
 
 log = logging.getLogger(__name__)
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 # Each command of the menu (bot/telegram/menu.py) and the handler that answers it.

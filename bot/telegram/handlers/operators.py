@@ -20,7 +20,7 @@ from bot.telegram.texts import UNKNOWN_COMMAND
 def operators_only(handler):
     @wraps(handler)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not runtime(context).deps.settings.is_operator(update.effective_user and user_of(update).id):
+        if not runtime(context).deps.settings.is_operator(update.effective_user.id if update.effective_user else None):
             if update.callback_query:
                 await query_of(update).answer()
             # The chat of the pressed message, or the user's own chat for a forged press without one.
