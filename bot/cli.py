@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -22,7 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(1)
 

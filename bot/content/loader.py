@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,7 @@ class _SourceFile:
         return data, body, closing + 2
 
 
-def _explain(detail: dict[str, Any]) -> str:
+def _explain(detail: Mapping[str, Any]) -> str:
     loc = [str(part) for part in detail["loc"]]
     kind = detail["type"]
     if kind in ("extra_forbidden", "missing") and loc:

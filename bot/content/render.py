@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from urllib.parse import urlsplit
@@ -105,6 +106,7 @@ class _Utf16Index:
     """Converts between Python string indices and UTF-16 offsets."""
 
     def __init__(self, text: str) -> None:
+        self._offsets: Sequence[int]
         if text.isascii():
             self._offsets = range(len(text) + 1)
         else:

@@ -110,7 +110,8 @@ class Demo:
                 raise DemoRefused("The bot did not ask for consent; see the chat.")
             await self._until(lambda s: s and s.awaiting != Step.CONSENT, user_id,
                               lambda: user.press_data("consent:yes", consent))
-        if (await self.runtime.subscriptions.get(user_id)).awaiting == Step.TIMEZONE:
+        current = await self.runtime.subscriptions.get(user_id)
+        if current is not None and current.awaiting == Step.TIMEZONE:
             await self._until(lambda s: s and s.awaiting != Step.TIMEZONE, user_id, lambda: user.send(who.zone))
         await self._until(lambda s: s and s.program_day >= 1, user_id, lambda: user.send(who.time))
         return f"{who.name} is enrolled: {who.zone}, {who.time}."

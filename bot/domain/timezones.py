@@ -235,9 +235,9 @@ def parse_place(text: str) -> ZoneChoice | ZoneOptions | ParseError:
     if "," in cleaned:  # "Berlin, Germany": the city if known, else the country
         city, _, country = (part.strip() for part in cleaned.rpartition(","))
         for part in (city, country):
-            found = parse_place(part) if part else None
-            if found is not None and not isinstance(found, ParseError):
-                return found
+            place = parse_place(part) if part else None
+            if place is not None and not isinstance(place, ParseError):
+                return place
     return direct
 
 

@@ -99,7 +99,7 @@ class FakeBotApi:
         self._port: int | None = None
         self._stopping = asyncio.Event()
         self._messages_pulse = Pulse()
-        self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
+        self._methods: dict[str, Callable[..., Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,

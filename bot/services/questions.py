@@ -88,7 +88,7 @@ class QuestionService:
             return Reply("red_flag", red_flag=flag)
         match = self.matcher.match(text)
         question = text.strip()[:MAX_STORED_QUESTION]
-        if match.kind == "answer":
+        if match.kind == "answer" and match.entry is not None:
             if match.score < LOW_CONFIDENCE:
                 await self._keep(user_id, question, "low_confidence", match.entry.id)
             return Reply("answer", entry=match.entry, suggestions=match.suggestions)

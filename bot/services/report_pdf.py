@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 from fpdf import FPDF
@@ -215,7 +216,7 @@ def _disclaimer(pdf: FPDF, text: str) -> float:
     """Drawn at the foot of the page; returns where it starts."""
     pdf.set_font(FONT, "I", 7.5)
     line = 3.6
-    lines = pdf.multi_cell(WIDTH, line, text, dry_run=True, output="LINES")
+    lines = cast(list[str], pdf.multi_cell(WIDTH, line, text, dry_run=True, output="LINES"))
     top = PAGE_H - MARGIN - len(lines) * line
     pdf.set_draw_color(*RULE)
     pdf.line(MARGIN, top - 1.5, MARGIN + WIDTH, top - 1.5)

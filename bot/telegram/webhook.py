@@ -116,7 +116,7 @@ async def start_webhook(application: Application, settings: Settings) -> web.App
     await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
     await application.bot.set_webhook(
         url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
+        secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
         allowed_updates=Update.ALL_TYPES,
     )
     log.info("webhook server listening on %s:%d", settings.webhook_listen, settings.webhook_port)

@@ -129,6 +129,9 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
         return
     snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
+    if snapshot is None:  # /forget in between
+        await reply(update, context, NOT_ENROLLED)
+        return
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
     await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
@@ -151,6 +154,9 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await ask_timezone(update, context) if step == Step.TIMEZONE else await ask_consent(update, context)
         return
     completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
+    if snapshot is None:  # /forget in between
+        await reply(update, context, NOT_ENROLLED)
+        return
     if completed:
         await reply(
             update, context,
@@ -210,6 +216,8 @@ async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     where = message_of(update).location
+    if where is None:  # the handler's filter lets only locations through
+        return
     zone = timezone_at(where.latitude, where.longitude)
     if zone is None:
         await reply(
@@ -258,6 +266,9 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, _cannot(before, "pause"))
     else:
         snapshot = await rt.subscriptions.pause(user_of(update).id)
+        if snapshot is None:  # /forget in between
+            await reply(update, context, NOT_ENROLLED)
+            return
         await reply(
             update,
             context,
@@ -275,22 +286,28 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, _cannot(before, "resume"))
     else:
         snapshot = await rt.subscriptions.resume(user_of(update).id)
+        if snapshot is None:  # /forget in between
+            await reply(update, context, NOT_ENROLLED)
+            return
         await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day at once, if none came today
 
 
 def _cannot(snapshot: Snapshot, what: str) -> str:
-    return {
+    messages: dict[str, str] = {
         Status.ENROLLING: "Let's finish enrolling first — send /start.",
         Status.STOPPED: "You're unsubscribed. Send /start to come back.",
         Status.COMPLETED: "You've completed the program, so there's nothing to " + what + ".",
         Status.ACTIVE: "Daily messages are already on.",
         Status.PAUSED: "You're already paused. /resume continues.",
-    }.get(snapshot.status, "That isn't possible right now.")
+    }
+    return messages.get(snapshot.status, "That isn't possible right now.")
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Telegram tells us when a subscriber blocks or unblocks the bot."""
     change = update.my_chat_member
+    if change is None:
+        return
     blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
     await runtime(context).subscriptions.set_blocked(change.chat.id, blocked)

@@ -116,15 +116,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     rt = runtime(context)
     answer: Reply = await rt.questions.ask(user_of(update).id, text)
-    if answer.kind == "red_flag":
+    if answer.kind == "red_flag" and answer.red_flag is not None:
         await reply(update, context, rt.deps.content.safety.reply_for(answer.red_flag))
-    elif answer.kind == "answer":
+    elif answer.kind == "answer" and answer.entry is not None:
         await _send_answer(update, context, answer.entry)
     elif answer.kind == "referral":
         opener = REFERRAL_OPENERS.get(answer.referral or "", "")
         disclaimer = rt.deps.content.safety.disclaimer.strip()
         await reply(update, context, f"{opener} {REFERRAL}\n\n{disclaimer}".strip())
-    elif answer.kind == "smalltalk":
+    elif answer.kind == "smalltalk" and answer.smalltalk is not None:
         await reply(update, context, answer.smalltalk.reply)
     else:
         await reply(
