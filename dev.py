@@ -5,6 +5,7 @@
     python3 dev.py test    # creates .venv, installs the bot and its test tools, runs every test
     python3 dev.py demo    # the bot in your browser (http://127.0.0.1:8080), no Telegram token
     python3 dev.py bench   # the performance figures, each with its goal (--small: CI sizes)
+    python3 dev.py lint    # the static checks CI runs: ruff, import contracts, dead code, types
 
 Anything after the command is passed on (`python3 dev.py test -k drip`, `python3 dev.py run --help`).
 """
@@ -42,11 +43,13 @@ def ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test", "demo", "bench"):
+    if not argv or argv[0] not in ("run", "test", "demo", "bench", "lint"):
         print(__doc__)
         return 2
     ensure_environment()
     command, rest = argv[0], argv[1:]
+    if command == "lint":
+        return subprocess.call(["bash", str(ROOT / ".ci" / "lint")], cwd=ROOT)
     if command in ("run", "demo"):
         return subprocess.call([str(BIN / "vitd-bot"), command, *rest], cwd=ROOT)
     env = dict(os.environ)

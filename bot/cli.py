@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
-import time
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn
 
 import typer
 
@@ -25,7 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(1)
 
@@ -82,7 +80,7 @@ def db_upgrade() -> None:
 
 
 @content_app.command("check")
-def content_check(folder: Optional[Path] = typer.Argument(None, help="defaults to CONTENT_DIR")) -> None:
+def content_check(folder: Path | None = typer.Argument(None, help="defaults to CONTENT_DIR")) -> None:
     """Validate the content folder; print every problem and exit 1 if there is any (warnings
     are printed and do not fail)."""
     from bot.content.loader import check_content
@@ -100,11 +98,11 @@ def content_check(folder: Optional[Path] = typer.Argument(None, help="defaults t
 
 @app.command()
 def preview(
-    day: Optional[int] = typer.Option(None, "--day", help="the program day to show, 1-30"),
+    day: int | None = typer.Option(None, "--day", help="the program day to show, 1-30"),
     all_days: bool = typer.Option(False, "--all", help="the whole program"),
 ) -> None:
     """Print exactly what a subscriber receives on a day (or on every day)."""
-    from bot.content.program import day_markdown, preview_text, program_markdown
+    from bot.content.program import day_markdown, preview_text
 
     content = _content(_settings())
     if all_days:
@@ -119,7 +117,7 @@ def preview(
 
 @app.command()
 def broadcast(
-    target: Optional[str] = typer.Argument(None, help="an article slug, or the path to a .md file"),
+    target: str | None = typer.Argument(None, help="an article slug, or the path to a .md file"),
     yes: bool = typer.Option(False, "--yes", "-y", help="queue without asking"),
     status: bool = typer.Option(False, "--status", help="show the progress of recent broadcasts"),
 ) -> None:
@@ -147,7 +145,7 @@ def stats() -> None:
 @app.command()
 def export(
     telegram_id: int = typer.Argument(..., help="the subscriber's Telegram user id"),
-    out: Optional[Path] = typer.Option(None, "--out", help="folder to write to (default: ./export-<telegram id>)"),
+    out: Path | None = typer.Option(None, "--out", help="folder to write to (default: ./export-<telegram id>)"),
 ) -> None:
     """Write a subscriber's data (checkins.csv, results.csv, all-data.csv), as /export sends it."""
     from bot.cli_operator import write_export

@@ -39,7 +39,7 @@ async def queue_broadcast(settings: Settings, content: Content, target: str, yes
             article = load_article(path)
         except (ContentError, OSError) as exc:
             typer.echo(f"{target}: {exc}", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from exc
     elif target in content.articles:
         article = content.articles[target]
     else:
@@ -89,7 +89,7 @@ async def write_export(settings: Settings, content: Content, telegram_id: int, f
             files = await ExportService(deps).files(telegram_id)
         except NotEnrolled:
             typer.echo(f"Nothing is stored about Telegram user {telegram_id}.", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
     folder.mkdir(parents=True, exist_ok=True)
     for file in files:
         path = folder / file.filename

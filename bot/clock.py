@@ -6,7 +6,7 @@ Everything that decides *when* (due deliveries, "today" for a check-in, future-d
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -17,7 +17,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FakeClock:
@@ -26,7 +26,7 @@ class FakeClock:
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -34,7 +34,7 @@ class FakeClock:
     def set(self, instant: datetime) -> None:
         if instant.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
-        self._now = instant.astimezone(timezone.utc)
+        self._now = instant.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 QUIET = ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "sqlalchemy", "alembic")
 # python-telegram-bot logs whole updates (what subscribers wrote) at DEBUG: never below INFO.
@@ -19,13 +19,13 @@ NEVER_DEBUG = ("telegram",)
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
         if record.exc_text or record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or (self.formatException(record.exc_info) if record.exc_info else "")
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,6 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.content.loader import default_content_dir, load_content
 from bot.storage.db import upgrade_sync
-
 from tests.e2e import BotHarness, running_bot
 
 TABLES = ("deliveries", "broadcasts", "checkins", "vitamin_d_results", "unanswered_questions",
@@ -90,7 +89,7 @@ def content():
 @pytest.fixture
 def clock():
     # A Monday morning in UTC, in winter: far from today, and with DST changes ahead.
-    return FakeClock(datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2027, 1, 4, 6, 0, tzinfo=UTC))
 
 
 OPERATOR_ID = 900001

@@ -53,7 +53,7 @@ class BotHarness:
             await user.press(time_text)
         else:
             await user.send(time_text)
-        confirmation, day1 = await user.replies(2)
+        _confirmation, day1 = await user.replies(2)
         return day1
 
 

@@ -23,7 +23,9 @@ async def test_a_teaser_without_body_or_url_is_refused_with_the_reason(bot):
         assert (await session.execute(select(Broadcast))).scalars().all() == []
 
 
-async def test_an_article_with_a_url_is_sent_with_a_read_the_article_button(server, database_url, clock, content, settings_for, tmp_path):
+async def test_an_article_with_a_url_is_sent_with_a_read_the_article_button(
+    server, database_url, clock, content, settings_for, tmp_path
+):
     title = "Anxiety Without a Trigger: Could It Be a Magnesium Deficiency? A Long Title That Is Never Cut Short"
     folder = tmp_path / "content"
     (folder / "articles").mkdir(parents=True)

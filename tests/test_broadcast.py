@@ -11,14 +11,14 @@ import csv
 import io
 import shutil
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.content.loader import default_content_dir, load_content
-from bot.storage.models import Broadcast, Delivery, Subscriber
+from bot.storage.models import Broadcast, Subscriber
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually, running_bot
 
@@ -44,9 +44,9 @@ def content(tmp_path_factory):
 async def seed(sessions, server, ids, *, status="active", blocked=False, program_day=3, now=None):
     """Subscribers straight into the database (enrolling 500 through the chat would be slow),
     each known to the fake server as a private chat."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = now or datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)
+    now = now or datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
     async with sessions.begin() as session:
         session.add_all([
             Subscriber(

@@ -14,9 +14,9 @@ import asyncio
 import os
 import signal
 import sys
-from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage.db import create_engine, session_factory
@@ -24,6 +24,8 @@ from bot.storage.models import Broadcast, Delivery, Subscriber
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 from tests.test_broadcast import SLUG, received, seed, sendable_content_dir
+
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 RECIPIENTS = range(30_001, 30_501)
 RATE = 400
@@ -94,7 +96,7 @@ async def test_a_broadcast_killed_twice_still_arrives_once(server, database_url,
 
         in_flight: list[set[int]] = []
         for kills, threshold in enumerate((150, 320), start=1):
-            async def reached():
+            async def reached(threshold=threshold):
                 return sum(received(server, RECIPIENTS).values()) >= threshold
 
             assert await eventually(reached, timeout=30), log.read_text()[-3000:]

@@ -4,7 +4,7 @@ the drip end to end through the fake Bot API)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_every_note_is_in_content_and_fills_in_the_scores(content):
     assert "warning signs" in notes.rising  # rising pain points to the signs
 
 
-START = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)
+START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
 
 
 def check_in_part(message) -> str:
@@ -61,7 +61,7 @@ async def test_the_days_prompt_follows_what_was_reported(bot, content):
     async def next_day(day: int, score: int | None):
         if score is not None:
             await eve.replies_after(eve.command(f"/pain {score}"))
-        bot.clock.set(datetime(2027, 1, 3 + day, 20, 0, tzinfo=timezone.utc))  # day N at 20:00
+        bot.clock.set(datetime(2027, 1, 3 + day, 20, 0, tzinfo=UTC))  # day N at 20:00
         await bot.sweep()
         await confirmed_day(bot, eve.id, day)
         [message] = [m for m in eve.messages if m.text and m.text.startswith(f"Day {day} of 30")]

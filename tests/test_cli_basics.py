@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.content.loader import default_content_dir
+
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 
 def vitd_bot(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

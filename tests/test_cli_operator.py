@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage.db import create_engine, session_factory
@@ -15,6 +16,8 @@ from bot.storage.models import Broadcast
 from tests.e2e import running_bot
 from tests.test_broadcast import SLUG, seed, sendable_content_dir
 from tests.test_broadcast_crash import bot_environment, vitd_bot
+
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 
 async def run_cli(env, cwd, *args: str, answer: str | None = None) -> tuple[int, str]:
@@ -58,7 +61,7 @@ async def test_queue_confirm_status_and_stats(server, database_url, tmp_path, cl
             run_cli(env, tmp_path, "broadcast", "--status"), run_cli(env, tmp_path, "stats"),
         )
         assert status_code == 0, status
-        line = next(l for l in status.splitlines() if l.startswith(f"#{queued.id} "))
+        line = next(row for row in status.splitlines() if row.startswith(f"#{queued.id} "))
         assert "[sending]" in line and " 50% 2/4 " in line and "sent 2" in line, line
         bar = re.search(r"([█░]+)", line).group(1)
         assert len(bar) == 30 and bar.count("█") == 15

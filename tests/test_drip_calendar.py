@@ -5,7 +5,7 @@ checked against what SPEC.md promises, computed here with zoneinfo, not with the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.test_drip_support import (
@@ -28,7 +28,7 @@ class Reader:
 
     def expected(self, day: date) -> datetime:
         wall = self.exceptions.get(day, self.at)
-        return datetime.combine(day, wall).replace(tzinfo=ZoneInfo(self.zone)).astimezone(timezone.utc)
+        return datetime.combine(day, wall).replace(tzinfo=ZoneInfo(self.zone)).astimezone(UTC)
 
 
 def assert_thirty_days(user, reader: Reader, enrolled: datetime) -> date:
@@ -58,7 +58,7 @@ async def enrol_all(bot, readers: list[Reader], start: datetime) -> dict:
 
 
 async def test_thirty_days_through_spring_forward(bot):
-    start = datetime(2027, 3, 10, 6, 0, tzinfo=timezone.utc)
+    start = datetime(2027, 3, 10, 6, 0, tzinfo=UTC)
     readers = [
         Reader(2001, "Europe/Berlin", "Europe/Berlin", time(8, 0), {}),  # DST on 28 March
         # New York's DST starts on 14 March, and 02:30 does not exist that day: delivered when
@@ -90,13 +90,13 @@ async def test_thirty_days_through_spring_forward(bot):
         completion = texts_starting(user, "You have completed all 30 days")
         assert len(completion) == 1
         # The completion message comes the next morning, so Day 30's check-in is in the summary.
-        assert datetime.fromtimestamp(completion[0].date, timezone.utc) == reader.expected(last + ONE_DAY)
+        assert datetime.fromtimestamp(completion[0].date, UTC) == reader.expected(last + ONE_DAY)
     assert "Average pain: 7" in texts_starting(berlin, "You have completed")[0].text
     assert "→ 3" in texts_starting(berlin, "You have completed")[0].text
 
 
 async def test_thirty_days_through_fall_back_then_the_retest_reminder(bot):
-    start = datetime(2027, 10, 20, 6, 0, tzinfo=timezone.utc)
+    start = datetime(2027, 10, 20, 6, 0, tzinfo=UTC)
     readers = [
         Reader(2101, "Europe/Berlin", "Europe/Berlin", time(8, 0), {}),  # DST ends 31 October
         # 01:30 happens twice in New York on 7 November: delivered once, at the first.
@@ -113,7 +113,7 @@ async def test_thirty_days_through_fall_back_then_the_retest_reminder(bot):
         user = users[reader.user_id]
         last = assert_thirty_days(user, reader, start)
         [completion] = texts_starting(user, "You have completed all 30 days")
-        assert datetime.fromtimestamp(completion.date, timezone.utc) == reader.expected(last + ONE_DAY)
+        assert datetime.fromtimestamp(completion.date, UTC) == reader.expected(last + ONE_DAY)
     [reminder] = texts_starting(new_york, "A word about retesting")
-    assert datetime.fromtimestamp(reminder.date, timezone.utc) == readers[1].expected(first_result_on + timedelta(weeks=8))
+    assert datetime.fromtimestamp(reminder.date, UTC) == readers[1].expected(first_result_on + timedelta(weeks=8))
     assert texts_starting(users[2101], "A word about retesting") == []  # no result, nothing to retest

@@ -4,18 +4,18 @@ bring today's day twice (nor lose it)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.storage.models import CheckIn
 from tests.test_drip_support import ONE_DAY, confirmed_day, enrol_at, program_days, settled, stored
 
-START = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)
+START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2027, 1, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2027, 1, day, hour, minute, tzinfo=UTC)
 
 
 def days_received(user) -> list[int]:

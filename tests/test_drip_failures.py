@@ -6,7 +6,7 @@ sweep cancelled, the instance shut down) and a new instance takes over the same 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -17,15 +17,14 @@ from tests.fakebot import FakeUser
 from tests.test_drip_support import (
     ONE_DAY,
     confirmed_day,
-    day_of,
     enrol_at,
     ledger,
     program_days,
     stored,
 )
 
-START = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)  # 08:00 delivery: 07:00 UTC in Berlin
-DAY2 = datetime(2027, 1, 5, 7, 0, tzinfo=timezone.utc)
+START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # 08:00 delivery: 07:00 UTC in Berlin
+DAY2 = datetime(2027, 1, 5, 7, 0, tzinfo=UTC)
 
 
 def days_received(user) -> list[int]:
@@ -104,14 +103,14 @@ async def test_a_database_failure_at_confirm_time(bot):
 async def test_after_three_days_down_only_the_next_day_arrives(bot):
     kai = bot.user(3201, "Kai")
     await enrol_at(bot, kai, START, zone="America/New_York", time_text="07:00")
-    bot.clock.set(datetime(2027, 1, 8, 15, 0, tzinfo=timezone.utc))  # three days later, no sweep
+    bot.clock.set(datetime(2027, 1, 8, 15, 0, tzinfo=UTC))  # three days later, no sweep
     assert await bot.sweep() == 1
     assert await bot.sweep() == 0
     assert days_received(kai) == [1, 2]
     await bot.advance(timedelta(hours=20))  # 06:00 in New York the next day: not yet
     assert days_received(kai) == [1, 2]
     await bot.advance(timedelta(hours=1))  # 07:00 local: Day 3
-    assert program_days(kai)[-1] == (3, datetime(2027, 1, 9, 12, 0, tzinfo=timezone.utc))
+    assert program_days(kai)[-1] == (3, datetime(2027, 1, 9, 12, 0, tzinfo=UTC))
 
 
 async def test_a_subscriber_who_blocks_the_bot_gets_nothing_until_they_return(bot):
@@ -155,7 +154,7 @@ async def test_flood_control_network_errors_and_a_refusal_delay_only_their_own_s
     server.fail_next("sendMessage", 429, retry_after=1, chat_id=ned.id)
     server.fail_next("sendMessage", 502, "Bad Gateway", chat_id=ola.id)  # a network error
     server.fail_next("sendMessage", 400, "Bad Request: something odd", chat_id=pia.id, count=2)
-    bot.clock.set(datetime(2027, 1, 5, 7, 0, tzinfo=timezone.utc))
+    bot.clock.set(datetime(2027, 1, 5, 7, 0, tzinfo=UTC))
     assert await bot.sweep() == 2
 
     ned_tries = [r.at for r in server.sends_log if r.chat_id == ned.id][-2:]

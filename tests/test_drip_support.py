@@ -4,7 +4,7 @@ fake clock from one due delivery to the next, reading program days out of the fa
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ def day_of(message) -> int | None:
 def program_days(user) -> list[tuple[int, datetime]]:
     """(day, UTC instant the fake server stamped on it) for every program day the user got."""
     return [
-        (day_of(m), datetime.fromtimestamp(m.date, timezone.utc))
+        (day_of(m), datetime.fromtimestamp(m.date, UTC))
         for m in user.messages
         if day_of(m) is not None
     ]
@@ -107,11 +107,6 @@ async def walk_until(bot, end: datetime, on_sweep=None) -> int:
 
 def local(instant: datetime, zone: str) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
-
-
-def at_local(day, hour: int, minute: int, zone: str) -> datetime:
-    """The UTC instant at which `zone` shows that wall time (its first occurrence)."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
 
 ONE_DAY = timedelta(days=1)

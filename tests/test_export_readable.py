@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 
 from bot.services.export import csv_bytes, formula_safe
-from tests.test_cli_operator import run_cli
 from tests.test_broadcast_crash import bot_environment
+from tests.test_cli_operator import run_cli
 from tests.test_report import CHECKINS, FIRST_LOCAL_DAY, FORMULA_NOTE, ZONE, fill_history
 
 BOM = b"\xef\xbb\xbf"

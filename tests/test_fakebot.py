@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -105,7 +105,7 @@ def demo_application(server: FakeBotApi, seen: list):
 
 
 async def test_text_update_reaches_handler_and_reply_is_recorded(server, alice):
-    clock = FakeClock(datetime(2026, 3, 1, 7, 30, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 1, 7, 30, tzinfo=UTC))
     alice.clock = clock
     seen: list[Update] = []
     async with polling(demo_application(server, seen)):
@@ -393,20 +393,16 @@ async def test_hang_next_never_answers_and_records_only_if_asked(server, alice, 
     assert not sending.done()
     assert [m.text for m in alice.messages] == (["in flight"] if record else [])
     assert (hung.recorded_message_id is not None) == record
-    started = time.monotonic()
     await server.stop()
-    with pytest.raises(NetworkError):
+    with pytest.raises(NetworkError):  # at once: wait_for's bound is the assertion, no stopwatch
         await asyncio.wait_for(sending, 2)
-    assert time.monotonic() - started < 1
 
 
 async def test_long_poll_returns_as_soon_as_an_update_is_queued(server, alice, bot):
     polling_task = asyncio.create_task(bot.get_updates(timeout=10))
     await asyncio.sleep(0.05)
-    started = time.monotonic()
     await alice.send("hi")
-    [update] = await asyncio.wait_for(polling_task, 2)
-    assert time.monotonic() - started < 0.5
+    [update] = await asyncio.wait_for(polling_task, 2)  # well inside the poll's 10 s
     assert update.message.text == "hi"
     assert len(await bot.get_updates(offset=update.update_id)) == 1  # not yet confirmed
     assert await bot.get_updates(offset=update.update_id + 1) == ()
@@ -429,10 +425,8 @@ async def test_stop_is_fast_with_a_long_poll_pending():
     async with bot_for(server) as client:
         polling_task = asyncio.create_task(client.get_updates(timeout=30))
         await asyncio.sleep(0.05)
-        started = time.monotonic()
         await server.stop()
-        assert await asyncio.wait_for(polling_task, 1) == ()
-    assert time.monotonic() - started < 1
+        assert await asyncio.wait_for(polling_task, 1) == ()  # well inside the poll's 30 s
 
 
 async def test_a_second_poller_terminates_the_first(server, bot):

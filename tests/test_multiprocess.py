@@ -7,7 +7,7 @@ import asyncio
 import os
 import signal
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert
@@ -16,13 +16,13 @@ from bot.storage.db import create_engine
 from bot.storage.models import Subscriber
 from tests.fakebot import FakeBotApi, FakeUser
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # several bot processes
 SUBSCRIBERS = 150
 RATE = 50
 
 
 async def seed_due_subscribers(url: str, server: FakeBotApi) -> list[int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ids = [500_000 + i for i in range(SUBSCRIBERS)]
     rows = [
         dict(telegram_user_id=i, chat_id=i, first_name="Sub", status="active", blocked=False, consented_at=now,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.domain.progress import EMPTY_TEXT
 from bot.storage.models import RedFlagEvent
-from bot.telegram.handlers.enrolment import NOT_ENROLLED
+from bot.telegram.texts import NOT_ENROLLED
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 from tests.test_broadcast_crash import bot_environment

@@ -58,7 +58,7 @@ async def test_free_text_gets_the_reply_of_its_level_instead_of_an_faq_answer(bo
     user = bot.user(6001, "Rae")
     await bot.enrol(user)
     safety = content.safety
-    for text, flag_id, level in ISSUE_EXAMPLES:
+    for text, _flag_id, level in ISSUE_EXAMPLES:
         [answer] = await user.replies_after(user.send(text))
         assert is_reply(answer, safety.emergency_reply if level == "emergency" else safety.prompt_reply), text
     emergency = await user.replies_after(user.send(ISSUE_EXAMPLES[0][0]))

@@ -7,7 +7,7 @@ the table slow); each case compares everything stored about the subscriber befor
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import pytest_asyncio
@@ -34,7 +34,7 @@ def shared_database_url(request, tmp_path_factory):
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def shared(shared_database_url, content):
     """(bot, user): a running bot with one subscriber enrolled, for the whole module."""
-    clock = FakeClock(datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2027, 1, 4, 6, 0, tzinfo=UTC))
     async with FakeBotApi(clock=clock) as server:
         settings = Settings(
             _env_file=None, telegram_bot_token=server.token, telegram_api_base_url=server.base_url,
@@ -291,7 +291,9 @@ async def test_a_value_too_high_for_ng_ml_is_refused_after_the_answer(shared):
     assert await snapshot(bot) == before
 
 
-@pytest.mark.parametrize("data", ["lvl:180:2027-02-01:nmol", "lvl:abc:2027-01-04:ng", "lvl:180:2027-01-04:mg", "lvl:-5:2027-01-04:ng"])
+@pytest.mark.parametrize(
+    "data", ["lvl:180:2027-02-01:nmol", "lvl:abc:2027-01-04:ng", "lvl:180:2027-01-04:mg", "lvl:-5:2027-01-04:ng"]
+)
 async def test_forged_unit_buttons_store_nothing(shared, data):
     bot, user = shared
     before = await snapshot(bot)

@@ -51,7 +51,7 @@ async def test_three_severe_checkins_in_a_row_suggest_a_clinician(bot, content):
         sent = len(user.messages)
         await user.command(f"/pain {text}")
 
-        async def answered():
+        async def answered(sent=sent):
             return any(m.text.startswith(("Thanks!", "Updated:")) for m in user.messages[sent:])
 
         assert await eventually(answered)
@@ -192,7 +192,7 @@ async def test_weekly_and_completion_summaries_use_the_progress_numbers(bot):
     # After Day 30: the completion summary, first week against the last week of check-ins.
     await bot.advance(timedelta(days=1))
     [completion] = await user.replies(1)
-    last, last_n = average(START + timedelta(days=23), START + timedelta(days=29))
+    last, _last_n = average(START + timedelta(days=23), START + timedelta(days=29))
     change = Decimal(one_decimal(last)) - Decimal(one_decimal(first))
     assert "Your 30 days in numbers" in completion.text
     assert "/report makes a one-page PDF" in completion.text

@@ -124,7 +124,8 @@ def claims_not_in(article: Article, text: str) -> list[Unbacked]:
     for match in _ATTRIBUTION.finditer(unquoted):
         rest = unquoted[match.end():]
         rest = _SENTENCE.split(rest, maxsplit=1)[0]
-        claim = rest[: _CLAUSE_END.search(rest).start()].strip()
+        end = _CLAUSE_END.search(rest)  # "$" in the pattern: it always matches
+        claim = rest[: end.start() if end else len(rest)].strip()
         missing = tuple(dict.fromkeys(w for w in content_words(claim) if stem(w) not in article.stems))
         if missing:
             found.append(Unbacked(f"{match.group(0).strip()} {claim}".strip(), missing, "claim"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,7 @@ class _SourceFile:
         return data, body, closing + 2
 
 
-def _explain(detail: dict[str, Any]) -> str:
+def _explain(detail: Mapping[str, Any]) -> str:
     loc = [str(part) for part in detail["loc"]]
     kind = detail["type"]
     if kind in ("extra_forbidden", "missing") and loc:
@@ -400,7 +401,9 @@ class _Loader:
             for band in bands:
                 if not band.advice:
                     path = self.item_paths[("bands", band.id)]
-                    file.problem(f"band '{band.id}' has no 'advice': every band says what to do with such a result", file.line_of(path))
+                    file.problem(
+                        f"band '{band.id}' has no 'advice': every band says what to do with such a result", file.line_of(path),
+                    )
         return bands
 
     def _unique_items(self, file: _SourceFile, key: str, model: type, what: str, required: bool = True) -> list:
@@ -516,7 +519,11 @@ def band_problems(bands: list[Band]) -> list[str]:
             for name, ng, nmol in (("lower", band.lower, band.lower_nmol), ("upper", band.upper, band.upper_nmol)):
                 if (ng is None) != (nmol is None):
                     problems.append(f"band '{band.id}' has '{name}' in one unit only: give both '{name}' and '{name}_nmol'")
-                elif ng is not None and nmol is not None and abs(nmol - ng * NMOL_PER_NG) > _EDGE_TOLERANCE * max(ng * NMOL_PER_NG, 1):
+                elif (
+                    ng is not None
+                    and nmol is not None
+                    and abs(nmol - ng * NMOL_PER_NG) > _EDGE_TOLERANCE * max(ng * NMOL_PER_NG, 1)
+                ):
                     problems.append(
                         f"band '{band.id}': {name}_nmol {nmol:g} nmol/L is not the same edge as {name} {ng:g} ng/mL "
                         f"(that is {ng * NMOL_PER_NG:.1f} nmol/L)"
@@ -533,7 +540,9 @@ def _coverage_problems(bands: list[Band], unit: str, inclusiveness: bool = True)
     if first.edges(unit)[0] not in (None, 0):
         problems.append(f"the first band '{first.id}' must start at 0, not {first.edges(unit)[0]} {unit}")
     if last.edges(unit)[1] is not None:
-        problems.append(f"the last band '{last.id}' must be open-ended (no 'upper{suffix}'), not end at {last.edges(unit)[1]} {unit}")
+        problems.append(
+            f"the last band '{last.id}' must be open-ended (no 'upper{suffix}'), not end at {last.edges(unit)[1]} {unit}",
+        )
     for band in bands:
         lower, upper = band.edges(unit)
         if lower is not None and upper is not None and lower >= upper:
@@ -623,7 +632,8 @@ WARNING_SIGNS = "@warning_signs"  # an FAQ answer that is safety.yaml's list of 
 
 def faq_example_problems(entries: list[FaqEntry]) -> list[str]:
     """Each entry needs MIN_FAQ_EXAMPLES distinct example questions, none shared with another entry."""
-    problems, owner = [], {}
+    problems: list[str] = []
+    owner: dict[str, str] = {}
     for entry in entries:
         distinct = {" ".join(example.lower().split()) for example in entry.examples if example.strip()}
         if len(distinct) < MIN_FAQ_EXAMPLES:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 
 from bot.content.models import PROGRAM_LENGTH, Article, Content
-from bot.content.render import MESSAGE_LIMIT, RenderedMessage, render
+from bot.content.render import render
 
 # Titles are plain text written by operators; escaping keeps a stray * or _ from formatting.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>#~|&!])")
-
-PROGRAM_SEPARATOR = "\n\n---\n\n"
 
 
 def plain(text: str) -> str:
@@ -46,16 +44,6 @@ def day_markdown(content: Content, day: int, checkin_note: str | None = None) ->
     prompt = program_day.checkin_prompt.strip()
     parts.append(f"💬 _Check-in_\n{checkin_note.strip()} {prompt}" if checkin_note else f"💬 _Check-in_\n{prompt}")
     return "\n\n".join(parts)
-
-
-def day_messages(content: Content, day: int, limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:
-    """Day ``day`` rendered into the Telegram messages a subscriber receives."""
-    return render(day_markdown(content, day), limit)
-
-
-def program_markdown(content: Content) -> str:
-    """Every day, in order, separated by a horizontal rule (for ``preview --all``)."""
-    return PROGRAM_SEPARATOR.join(day_markdown(content, d.day) for d in content.days)
 
 
 READ_THE_ARTICLE = "Read the article"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -17,8 +18,8 @@ from urllib.parse import urlsplit
 
 import telegramify_markdown
 from telegram import MessageEntity
-from telegramify_markdown import RenderConfig
 from telegramify_markdown import MessageEntity as ParsedEntity
+from telegramify_markdown import RenderConfig
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -112,6 +113,7 @@ class _Utf16Index:
     """Converts between Python string indices and UTF-16 offsets."""
 
     def __init__(self, text: str) -> None:
+        self._offsets: Sequence[int]
         if text.isascii():
             self._offsets = range(len(text) + 1)
         else:

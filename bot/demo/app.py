@@ -122,5 +122,7 @@ async def serve_demo(port: int, stop: asyncio.Event | None = None, announce=prin
         announce(f"Demo running: open {demo.url}")
         announce(f"DATABASE_URL={demo.database_url}")
         announce("  (for the CLI while it runs, e.g. DATABASE_URL=... vitd-bot stats)")
-        announce(f"Operator: {person(OPERATOR_ID).name} (id {OPERATOR_ID}, in OPERATOR_IDS). Ctrl+C stops the demo.")
+        operator = person(OPERATOR_ID)
+        name = operator.name if operator else "the operator"
+        announce(f"Operator: {name} (id {OPERATOR_ID}, in OPERATOR_IDS). Ctrl+C stops the demo.")
         await stop.wait()

@@ -6,7 +6,7 @@ nothing in production ever sees that either.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class ShiftedClock:
@@ -14,7 +14,7 @@ class ShiftedClock:
         self._offset = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     @property
     def offset(self) -> timedelta:

@@ -16,6 +16,7 @@ from bot.demo import samples
 from bot.demo.clock import ShiftedClock
 from bot.demo.people import Person, person
 from bot.demo.timemachine import TimeMachine, TravelRefused
+from bot.domain.state import Status, Step
 from bot.fakeapi import FakeBotApi, FakeUser, SentMessage
 from bot.telegram.runtime import Runtime
 
@@ -100,17 +101,18 @@ class Demo:
         who = self._person(user_id)
         user = self.user(user_id)
         snapshot = await self.runtime.subscriptions.get(user_id)
-        if snapshot is not None and snapshot.status != "enrolling":
+        if snapshot is not None and snapshot.status != Status.ENROLLING:
             raise DemoRefused(f"{who.name} is already enrolled.")
-        if snapshot is None or snapshot.awaiting == "consent":
+        if snapshot is None or snapshot.awaiting == Step.CONSENT:
             await self._act_and_wait(user, lambda: user.send("/start"))
             consent = next((m for m in reversed(user.messages) if _offers(m, "consent:yes")), None)
             if consent is None:
                 raise DemoRefused("The bot did not ask for consent; see the chat.")
-            await self._until(lambda s: s and s.awaiting != "consent", user_id,
+            await self._until(lambda s: s and s.awaiting != Step.CONSENT, user_id,
                               lambda: user.press_data("consent:yes", consent))
-        if (await self.runtime.subscriptions.get(user_id)).awaiting == "timezone":
-            await self._until(lambda s: s and s.awaiting != "timezone", user_id, lambda: user.send(who.zone))
+        current = await self.runtime.subscriptions.get(user_id)
+        if current is not None and current.awaiting == Step.TIMEZONE:
+            await self._until(lambda s: s and s.awaiting != Step.TIMEZONE, user_id, lambda: user.send(who.zone))
         await self._until(lambda s: s and s.program_day >= 1, user_id, lambda: user.send(who.time))
         return f"{who.name} is enrolled: {who.zone}, {who.time}."
 
@@ -131,7 +133,7 @@ class Demo:
                 self.touch()
                 await self._check_in(user, day, rng)
                 if day in samples.LEVELS:
-                    await self._act_and_wait(user, lambda: user.send(samples.LEVELS[day]))
+                    await self._act_and_wait(user, lambda day=day: user.send(samples.LEVELS[day]))
                 if day >= samples.SAMPLE_LAST_DAY:
                     break
                 await self.time_machine.to_day(user_id, day + 1)

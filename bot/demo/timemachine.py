@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from bot.demo.clock import ShiftedClock
 from bot.domain.timezones import zone_for_key
-from bot.services.delivery import DeliveryService
 from bot.services.context import Deps
+from bot.services.delivery import DeliveryService
 from bot.storage.models import Subscriber
 from bot.storage.repositories import RECEIVING, Subscribers
 

@@ -7,7 +7,7 @@ Rules (SPEC.md, "Delivery semantics"):
   after the local date of the last delivery, so enrolling at 06:00 with a 08:00 delivery time
   gets Day 2 tomorrow, not two hours later.
 - After downtime the sweep sends the overdue day once; the one after it is computed from that
-  delivery's instant (``next_after_delivery``), so missed days never arrive as a flood.
+  delivery's instant and local date, so missed days never arrive as a flood.
 - Daylight saving: a delivery time that does not exist on a spring-forward day (02:30 in Berlin
   on 29 Mar 2026) is delivered at the first instant after the gap, when the clock jumps (03:00
   local). A time that happens twice on a fall-back day is delivered at its first occurrence; the
@@ -21,11 +21,9 @@ All instants going in must be timezone-aware; those coming out are aware and in 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.domain.timezones import zone_for_key
-
-DEFAULT_DELIVERY_TIME = time(8, 0)
 
 
 def _require_aware(instant: datetime, name: str) -> None:
@@ -37,10 +35,6 @@ def local_date(instant_utc: datetime, zone_key: str) -> date:
     """The subscriber's calendar date at that instant."""
     _require_aware(instant_utc, "instant_utc")
     return instant_utc.astimezone(zone_for_key(zone_key)).date()
-
-
-def is_due(next_at: datetime | None, now: datetime) -> bool:
-    return next_at is not None and next_at <= now
 
 
 def next_delivery_at(
@@ -61,22 +55,12 @@ def next_delivery_at(
         day += timedelta(days=1)
 
 
-def next_after_delivery(*, zone_key: str, delivery_time: time, delivered_at: datetime) -> datetime:
-    """When the day after the one just delivered (at ``delivered_at``) is due."""
-    return next_delivery_at(
-        zone_key=zone_key,
-        delivery_time=delivery_time,
-        after=delivered_at,
-        last_delivered_local_date=local_date(delivered_at, zone_key),
-    )
-
-
 def _instants_showing(day: date, wall: time, zone: tzinfo) -> list[datetime]:
     """The UTC instants at which the local clock shows ``wall`` on ``day``, in order; for a wall
     time in a gap, the single instant at which the gap ends."""
     naive = datetime.combine(day, wall)
-    first = naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
-    second = naive.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
     if _shows(first, naive, zone):
         return [first] if second == first or not _shows(second, naive, zone) else [first, second]
     # In a gap, fold=1 reads the wall with the offset after the jump, fold=0 with the one before;
@@ -98,4 +82,4 @@ def _transition_between(low: datetime, high: datetime, zone: tzinfo) -> datetime
             lo = mid
         else:
             hi = mid
-    return datetime.fromtimestamp(hi, timezone.utc)
+    return datetime.fromtimestamp(hi, UTC)

@@ -10,8 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol, TypeVar
 
-from bot.content.models import Band
+
+class BandShape(Protocol):
+    """What this module needs of a band (``bot.content.models.Band`` is one): domain imports no
+    content code."""
+
+    @property
+    def lower_inclusive(self) -> bool: ...
+
+    @property
+    def upper_inclusive(self) -> bool: ...
+
+    def contains(self, value: float, unit: str = ...) -> bool: ...
+
+    def edges(self, unit: str) -> tuple[float | None, float | None]: ...
+
+
+BandT = TypeVar("BandT", bound=BandShape)
 
 NMOL_PER_NG = 2.496  # 1 ng/mL = 2.496 nmol/L, as the spec states
 MAX_PLAUSIBLE_NG_ML = 250.0
@@ -32,7 +49,7 @@ def ng_to_nmol(value_ng_ml: float) -> float:
     return round(value_ng_ml * NMOL_PER_NG, _DECIMALS)
 
 
-def classify(value: float, bands: Sequence[Band], unit: str = "ng/mL") -> Band:
+def classify(value: float, bands: Sequence[BandT], unit: str = "ng/mL") -> BandT:
     """The first band that contains ``value`` (in ``unit``); ValueError if none does (a gap in
     the content)."""
     for band in bands:
@@ -41,7 +58,7 @@ def classify(value: float, bands: Sequence[Band], unit: str = "ng/mL") -> Band:
     raise ValueError(f"no vitamin D band contains {value} {unit}")
 
 
-def band_range(band: Band, unit: str = "ng/mL") -> str:
+def band_range(band: BandShape, unit: str = "ng/mL") -> str:
     """The band's range in words, e.g. '50 to under 75 nmol/L', 'above 150 ng/mL'."""
     lower, upper = band.edges(unit)
     if lower in (None, 0) and upper is not None:

@@ -283,7 +283,7 @@ def _bad_date(text: str) -> ParseError:
     )
 
 
-def _ambiguous(found: "AmbiguousDate", command: str) -> ParseError:
+def _ambiguous(found: AmbiguousDate, command: str) -> ParseError:
     first, second = (f"{d.day} {d.strftime('%B')} {d.year}" for d in (found.day_first, found.month_first))
     return ParseError(
         f"{_quote(found.text)} could be {first} or {second}. Which one? Please send it again with the "

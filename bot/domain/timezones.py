@@ -11,9 +11,9 @@ import math
 import re
 import zoneinfo
 from dataclasses import dataclass
-from pathlib import Path
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
+from pathlib import Path
 
 from bot.domain.parsing import ParseError
 
@@ -66,7 +66,7 @@ def _iana_names() -> dict[str, str]:
 @lru_cache(maxsize=1024)
 def zone_for_key(key: str) -> tzinfo:
     if key == UTC_KEY:
-        return timezone.utc
+        return UTC
     if m := _OFFSET_KEY.fullmatch(key):
         offset = _offset(m[1], int(m[2]), int(m[3]))
         if offset is None or offset == timedelta(0):
@@ -235,9 +235,9 @@ def parse_place(text: str) -> ZoneChoice | ZoneOptions | ParseError:
     if "," in cleaned:  # "Berlin, Germany": the city if known, else the country
         city, _, country = (part.strip() for part in cleaned.rpartition(","))
         for part in (city, country):
-            found = parse_place(part) if part else None
-            if found is not None and not isinstance(found, ParseError):
-                return found
+            place = parse_place(part) if part else None
+            if place is not None and not isinstance(place, ParseError):
+                return place
     return direct
 
 
@@ -287,7 +287,7 @@ def _cities() -> dict[str, str]:
 
 
 def _same_rules(names: list[str], years: range = range(1990, 2040, 7)) -> bool:
-    probes = [datetime(year, month, 15, tzinfo=timezone.utc) for year in years
+    probes = [datetime(year, month, 15, tzinfo=UTC) for year in years
               for month in (1, 4, 7, 10)]
     zones = [zoneinfo.ZoneInfo(n) for n in names]
     return all(len({p.astimezone(z).utcoffset() for z in zones}) == 1 for p in probes)

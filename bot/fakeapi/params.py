@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from aiohttp import web
 
@@ -39,6 +39,13 @@ class Upload:
     filename: str
     content: bytes
     content_type: str | None
+
+
+# Params has methods named after these builtins; annotations inside it use the aliases.
+_Str: TypeAlias = str
+_Int: TypeAlias = int
+_Float: TypeAlias = float
+_Bool: TypeAlias = bool
 
 
 class Params:
@@ -76,7 +83,7 @@ class Params:
         value = self.values.get(name)
         return default if value is None else str(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: _Str, default: _Int | None = None) -> _Int | None:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -89,7 +96,7 @@ class Params:
         except ValueError:
             raise bad_request(f"invalid {name}") from None
 
-    def float(self, name: str, default: float | None = None) -> float | None:
+    def float(self, name: _Str, default: _Float | None = None) -> _Float | None:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -98,13 +105,13 @@ class Params:
         except ValueError:
             raise bad_request(f"invalid {name}") from None
 
-    def bool(self, name: str) -> bool:
+    def bool(self, name: _Str) -> _Bool:
         value = self.values.get(name)
         if isinstance(value, str):
             return value.lower() in ("true", "1")
         return bool(value)
 
-    def json(self, name: str, default: Any = None) -> Any:
+    def json(self, name: _Str, default: Any = None) -> Any:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -115,7 +122,7 @@ class Params:
         except ValueError:
             raise bad_request(f"can't parse {name} JSON object") from None
 
-    def chat_id(self) -> int:
+    def chat_id(self) -> _Int:
         value = self.values.get("chat_id")
         try:
             return int(value)  # type: ignore[arg-type]

@@ -99,7 +99,7 @@ class FakeBotApi:
         self._port: int | None = None
         self._stopping = asyncio.Event()
         self._messages_pulse = Pulse()
-        self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
+        self._methods: dict[str, Callable[..., Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,
@@ -224,9 +224,6 @@ class FakeBotApi:
     def unblock(self, chat_id: int) -> None:
         self._blocked.discard(chat_id)
         self._queue_membership(chat_id, "kicked", "member")
-
-    def is_blocked(self, chat_id: int) -> bool:
-        return chat_id in self._blocked
 
     def fail_next(
         self,

@@ -5,6 +5,7 @@ Telegram's own description."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from bot.fakeapi.markup import MarkupError, check_entities, parse_text, utf16_len
 from bot.fakeapi.params import ApiError, Params, bad_request
@@ -26,7 +27,7 @@ def formatted(text: str, entities: object, parse_mode: str | None) -> tuple[str,
     try:
         if entities is not None:
             check_entities(text, entities)
-            return text, list(entities)  # type: ignore[arg-type]
+            return text, list(cast(list[dict], entities))  # check_entities has checked the shape
         return parse_text(text, parse_mode)
     except MarkupError as exc:
         raise bad_request(str(exc)) from None
@@ -83,7 +84,7 @@ def _check_rows(rows: object, what: str) -> None:
 
 def _check_inline_keyboard(rows: object) -> None:
     _check_rows(rows, "inline keyboard")
-    for row in rows:  # type: ignore[union-attr]
+    for row in cast(list[list], rows):  # _check_rows has checked the shape
         for button in row:
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
                 raise bad_request("can't parse inline keyboard button: text is required")

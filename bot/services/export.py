@@ -100,5 +100,5 @@ def _dump_value(value: object) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()
     return str(value)

@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.models import Content
 from bot.content.program import day_markdown
+from bot.domain.calendar import local_date
 from bot.domain.checkin_trend import checkin_situation
 from bot.domain.progress import completion_summary_markdown, weekly_summary_markdown
 from bot.services.ports import Keyboard
 from bot.services.progress_data import load_points
-from bot.domain.calendar import local_date
 from bot.storage.models import Subscriber
 from bot.storage.repositories import CheckIns
 

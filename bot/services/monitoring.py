@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from sqlalchemy import func, select, text
 
@@ -28,12 +29,14 @@ async def queue_snapshot(deps: Deps) -> QueueSnapshot:
             select(func.count(), func.min(Subscriber.next_delivery_at)).where(*due_filter)
         )).one()
         pending = (await session.execute(
-            select(func.count()).select_from(Delivery).where(Delivery.status.in_(("pending", "claimed")), Delivery.broadcast_id.is_not(None))
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status.in_(("pending", "claimed")), Delivery.broadcast_id.is_not(None))
         )).scalar_one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=timezone.utc)
+        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
     lag = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
     return QueueSnapshot(due, pending, lag)
 

@@ -6,8 +6,9 @@ python-telegram-bot, so the services never import Telegram types.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 Button = tuple[str, str]  # (label, callback data), or (label, https:// URL) for a link button
 Keyboard = Sequence[Sequence[Button]]

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.models import Band
 from bot.domain.levels import plausible_date, plausible_ng_ml
+from bot.domain.parsing import NG_ML
 from bot.domain.progress import LevelPoint, PainPoint
 from bot.services.chart import ARTICLE_BANDS, BandShade
 from bot.storage.models import CheckIn, VitaminDResult
-from bot.storage.repositories import CheckIns, Results
+from bot.storage.repositories import CheckIns, Results, Subscribers
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +34,34 @@ async def load_points(session: AsyncSession, subscriber_id: int) -> tuple[list[P
     checks existed (a 0.0 ng/mL result, a date in year 1) are skipped and logged, never fatal:
     one bad row must not take a subscriber's chart or everyone's weekly summary down with it."""
     pain = [p for c in await CheckIns(session).for_subscriber(subscriber_id) if (p := _pain_point(c))]
-    levels = [p for r in await Results(session).for_subscriber(subscriber_id) if (p := _level_point(r))]
+    levels = [lv for r in await Results(session).for_subscriber(subscriber_id) if (lv := _level_point(r))]
     return pain, levels
+
+
+@dataclass(frozen=True)
+class ProgressInputs:
+    """What /progress draws: a subscriber's points, the unit the chart speaks, and where their
+    program started (for the chart's span)."""
+
+    subscriber_id: int
+    pain: list[PainPoint]
+    levels: list[LevelPoint]
+    unit: str
+    started: datetime
+    zone: str
+
+
+async def progress_inputs(sessions: async_sessionmaker[AsyncSession], telegram_user_id: int) -> ProgressInputs | None:
+    """None when nothing is stored about this Telegram user."""
+    async with sessions() as session:
+        subscriber = await Subscribers(session).by_user(telegram_user_id)
+        if subscriber is None:
+            return None
+        pain, levels = await load_points(session, subscriber.id)
+        # The chart speaks the subscriber's unit: the one remembered, else their latest result's.
+        unit = subscriber.level_unit or (levels[-1].original_unit if levels else NG_ML)
+        started = subscriber.consented_at or subscriber.created_at
+        return ProgressInputs(subscriber.id, pain, levels, unit, started, subscriber.timezone)
 
 
 def _pain_point(row: CheckIn) -> PainPoint | None:

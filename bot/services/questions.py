@@ -88,7 +88,7 @@ class QuestionService:
             return Reply("red_flag", red_flag=flag)
         match = self.matcher.match(text)
         question = text.strip()[:MAX_STORED_QUESTION]
-        if match.kind == "answer":
+        if match.kind == "answer" and match.entry is not None:
             if match.score < LOW_CONFIDENCE:
                 await self._keep(user_id, question, "low_confidence", match.entry.id)
             return Reply("answer", entry=match.entry, suggestions=match.suggestions)
@@ -145,10 +145,8 @@ def group_questions(rows: list[tuple[str, str, str | None]]) -> list[QuestionGro
     groups: list[tuple[str, QuestionGroup]] = []
     for text, kind, closest in rows:
         folded = " ".join(fold(text).split())
-        for key, group in groups:
-            if folded == key or fuzz.token_set_ratio(folded, key) >= SAME_GROUP:
-                break
-        else:
+        group = next((g for key, g in groups if folded == key or fuzz.token_set_ratio(folded, key) >= SAME_GROUP), None)
+        if group is None:
             group = QuestionGroup(0, closest=closest)
             groups.append((folded, group))
         group.count += 1

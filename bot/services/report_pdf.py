@@ -7,10 +7,11 @@ left on the page holds, with "… and N more", so the report is one page whateve
 from __future__ import annotations
 
 import io
-from functools import cache
 from collections.abc import Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 from fpdf import FPDF
@@ -72,7 +73,7 @@ def _new_pdf(data: ReportData) -> FPDF:
         pdf.set_author(data.name)
     pdf.set_creator("vitd-bot")
     # The day it was made, not the wall clock: the same data gives the same file.
-    pdf.set_creation_date(datetime.combine(data.made_on, time(), tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime.combine(data.made_on, time(), tzinfo=UTC))
     pdf.add_page()
     pdf.set_text_color(*INK)
     return pdf
@@ -215,7 +216,7 @@ def _disclaimer(pdf: FPDF, text: str) -> float:
     """Drawn at the foot of the page; returns where it starts."""
     pdf.set_font(FONT, "I", 7.5)
     line = 3.6
-    lines = pdf.multi_cell(WIDTH, line, text, dry_run=True, output="LINES")
+    lines = cast(list[str], pdf.multi_cell(WIDTH, line, text, dry_run=True, output="LINES"))
     top = PAGE_H - MARGIN - len(lines) * line
     pdf.set_draw_color(*RULE)
     pdf.line(MARGIN, top - 1.5, MARGIN + WIDTH, top - 1.5)

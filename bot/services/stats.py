@@ -37,7 +37,7 @@ async def collect(deps: Deps) -> Stats:
         async def rows(query):
             return (await session.execute(query)).all()
 
-        by_status = Counter()
+        by_status: Counter[str] = Counter()
         for status, blocked, n in await rows(
             select(Subscriber.status, Subscriber.blocked, func.count()).group_by(Subscriber.status, Subscriber.blocked)
         ):

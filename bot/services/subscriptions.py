@@ -5,19 +5,17 @@ the Telegram layer only has to choose the words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
-from typing import Literal
+from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.calendar import local_date
+from bot.domain.state import Action, StartOutcome, Status, Step, may, start_outcome
 from bot.services.context import Deps
 from bot.services.schedule import next_slot, resume_at, retest_at
 from bot.storage.models import Delivery, Subscriber
 from bot.storage.repositories import Results, Subscribers
-
-StartState = Literal["ask_consent", "ask_timezone", "ask_time", "active", "paused", "resumed", "completed"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class SubscriptionService:
             subscriber = await Subscribers(session).by_user(user_id)
             return Snapshot.of(subscriber) if subscriber else None
 
-    async def start(self, user_id: int, chat_id: int) -> tuple[StartState, Snapshot]:
+    async def start(self, user_id: int, chat_id: int) -> tuple[StartOutcome, Snapshot]:
         """`/start`: begin enrolment, continue it, or resume. Never a second subscriber."""
         now = self.deps.clock.now()
         try:
@@ -59,24 +57,22 @@ class SubscriptionService:
                 subscriber = await repo.by_user(user_id, lock=True)
                 if subscriber is None:
                     subscriber = Subscriber(
-                        telegram_user_id=user_id, chat_id=chat_id, status="enrolling", awaiting="consent",
+                        telegram_user_id=user_id, chat_id=chat_id, status=Status.ENROLLING, awaiting=Step.CONSENT,
                         timezone="UTC", delivery_minute=8 * 60, program_day=0, blocked=False,
                         created_at=now, updated_at=now,
                     )
                     session.add(subscriber)
                     await session.flush()
-                    return "ask_consent", Snapshot.of(subscriber)
+                    return StartOutcome.ASK_CONSENT, Snapshot.of(subscriber)
                 subscriber.chat_id = chat_id
                 subscriber.blocked = False  # writing to the bot means they have not blocked it
                 subscriber.updated_at = now
-                if subscriber.status == "enrolling":
-                    return f"ask_{subscriber.awaiting or 'consent'}", Snapshot.of(subscriber)  # type: ignore[return-value]
-                if subscriber.status == "stopped":
-                    subscriber.status = "completed" if subscriber.completed_at else "active"
-                    if subscriber.status == "active" and not await _in_flight(session, subscriber, now):
+                outcome = start_outcome(subscriber.status, subscriber.awaiting)
+                if outcome == StartOutcome.RESUMED:
+                    subscriber.status = Status.COMPLETED if subscriber.completed_at else Status.ACTIVE
+                    if subscriber.status == Status.ACTIVE and not await _in_flight(session, subscriber, now):
                         subscriber.next_delivery_at = resume_at(subscriber, now)
-                    return "resumed", Snapshot.of(subscriber)
-                return subscriber.status, Snapshot.of(subscriber)  # type: ignore[return-value]
+                return outcome, Snapshot.of(subscriber)
         except IntegrityError:  # two /start at once: the other one created the row
             return await self.start(user_id, chat_id)
 
@@ -86,14 +82,14 @@ class SubscriptionService:
         async with self.deps.sessions.begin() as session:
             repo = Subscribers(session)
             subscriber = await repo.by_user(user_id, lock=True)
-            if subscriber is None or subscriber.status != "enrolling":
+            if subscriber is None or subscriber.status != Status.ENROLLING:
                 return Snapshot.of(subscriber) if subscriber else None
             if not agreed:
                 await repo.delete(subscriber.id)
                 return None
             subscriber.consented_at = now
             subscriber.first_name = first_name
-            subscriber.awaiting = "timezone"
+            subscriber.awaiting = Step.TIMEZONE
             subscriber.updated_at = now
             return Snapshot.of(subscriber)
 
@@ -104,14 +100,14 @@ class SubscriptionService:
         """Returns (enrolment just completed, snapshot)."""
         async with self.deps.sessions() as session:
             before = await Subscribers(session).by_user(user_id)
-            completing = before is not None and before.status == "enrolling" and before.awaiting == "time"
+            completing = before is not None and before.status == Status.ENROLLING and before.awaiting == Step.TIME
         return completing, await self._update(user_id, minute=at.hour * 60 + at.minute)
 
-    async def ask(self, user_id: int, what: str | None) -> None:
+    async def ask(self, user_id: int, what: Step | None) -> None:
         """Remember which typed answer we wait for (timezone or time) outside enrolment."""
         async with self.deps.sessions.begin() as session:
             subscriber = await Subscribers(session).by_user(user_id, lock=True)
-            if subscriber is not None and subscriber.status != "enrolling":
+            if subscriber is not None and subscriber.status != Status.ENROLLING:
                 subscriber.awaiting = what
 
     async def _update(self, user_id: int, *, zone: str | None = None, minute: int | None = None) -> Snapshot | None:
@@ -125,12 +121,12 @@ class SubscriptionService:
             if minute is not None:
                 subscriber.delivery_minute = minute
             subscriber.updated_at = now
-            if subscriber.status == "enrolling":
-                if subscriber.awaiting == "timezone" and zone is not None:
-                    subscriber.awaiting = "time"
-                elif subscriber.awaiting == "time" and minute is not None:
+            if subscriber.status == Status.ENROLLING:
+                if subscriber.awaiting == Step.TIMEZONE and zone is not None:
+                    subscriber.awaiting = Step.TIME
+                elif subscriber.awaiting == Step.TIME and minute is not None:
                     subscriber.awaiting = None
-                    subscriber.status = "active"
+                    subscriber.status = Status.ACTIVE
                     subscriber.next_delivery_at = now  # Day 1 as soon as enrolment completes
                 return Snapshot.of(subscriber)
             subscriber.awaiting = None
@@ -142,27 +138,27 @@ class SubscriptionService:
             return Snapshot.of(subscriber)
 
     async def pause(self, user_id: int) -> Snapshot | None:
-        return await self._set_status(user_id, "paused", from_=("active",))
+        return await self._set_status(user_id, Status.PAUSED, Action.PAUSE)
 
     async def resume(self, user_id: int) -> Snapshot | None:
-        return await self._set_status(user_id, "active", from_=("paused",))
+        return await self._set_status(user_id, Status.ACTIVE, Action.RESUME)
 
     async def stop(self, user_id: int) -> Snapshot | None:
-        return await self._set_status(user_id, "stopped", from_=("active", "paused", "completed", "enrolling"))
+        return await self._set_status(user_id, Status.STOPPED, Action.STOP)
 
-    async def _set_status(self, user_id: int, status: str, from_: tuple[str, ...]) -> Snapshot | None:
+    async def _set_status(self, user_id: int, status: Status, action: Action) -> Snapshot | None:
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
             subscriber = await Subscribers(session).by_user(user_id, lock=True)
             if subscriber is None:
                 return None
-            if subscriber.status in from_:
-                if subscriber.status == "enrolling" and status == "stopped":
+            if may(subscriber.status, subscriber.awaiting, action):
+                if subscriber.status == Status.ENROLLING and status == Status.STOPPED:
                     await Subscribers(session).delete(subscriber.id)
                     return None
                 subscriber.status = status
                 subscriber.updated_at = now
-                if status == "active" and not await _in_flight(session, subscriber, now):
+                if status == Status.ACTIVE and not await _in_flight(session, subscriber, now):
                     subscriber.next_delivery_at = resume_at(subscriber, now)
             return Snapshot.of(subscriber)
 
@@ -174,7 +170,7 @@ class SubscriptionService:
                 return
             subscriber.blocked = blocked
             subscriber.updated_at = now
-            if not blocked and subscriber.status == "active" and not await _in_flight(session, subscriber, now):
+            if not blocked and subscriber.status == Status.ACTIVE and not await _in_flight(session, subscriber, now):
                 subscriber.next_delivery_at = resume_at(subscriber, now)
 
 
@@ -182,10 +178,10 @@ class SubscriptionService:
 async def _reschedule(session, subscriber: Subscriber, now: datetime) -> datetime | None:
     """The next delivery under new settings: never today's day twice (the last delivery's local
     date rules that out), and never today's day lost when the new time has already passed."""
-    if subscriber.status == "completed":
+    if subscriber.status == Status.COMPLETED:
         first = await Results(session).first_taken_on(subscriber.id)
         return retest_at(subscriber, first, now) if subscriber.next_delivery_at is not None else None
-    if subscriber.status != "active" or subscriber.program_day == 0:
+    if subscriber.status != Status.ACTIVE or subscriber.program_day == 0:
         return subscriber.next_delivery_at
     slot = next_slot(subscriber, now)
     today = local_date(now, subscriber.timezone)
@@ -202,7 +198,7 @@ async def _restate_last_delivery(session, subscriber: Subscriber) -> None:
     last_sent = (await session.execute(query)).scalar_one_or_none()
     if last_sent is not None:
         if last_sent.tzinfo is None:  # SQLite's MAX() comes back without the column type's zone
-            last_sent = last_sent.replace(tzinfo=timezone.utc)
+            last_sent = last_sent.replace(tzinfo=UTC)
         subscriber.last_delivered_local_date = local_date(last_sent, subscriber.timezone)
 
 

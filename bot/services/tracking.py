@@ -5,9 +5,9 @@ says so). Results are kept in ng/mL alongside what the subscriber typed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from sqlalchemy import update
 

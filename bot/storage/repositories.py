@@ -3,8 +3,9 @@ decides what is one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,12 +39,6 @@ class Subscribers:
     async def by_chat(self, chat_id: int) -> Subscriber | None:
         query = select(Subscriber).where(Subscriber.chat_id == chat_id)
         return (await self.session.execute(query)).scalars().first()
-
-    async def get(self, subscriber_id: int, *, lock: bool = False) -> Subscriber | None:
-        query = select(Subscriber).where(Subscriber.id == subscriber_id)
-        if lock:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
 
     async def due(self, now: datetime, limit: int, only_id: int | None = None) -> Sequence[Subscriber]:
         """Subscribers whose next delivery is due, locked; rows another process holds are skipped."""
@@ -122,11 +117,12 @@ class Results:
         return (await self.session.execute(query)).scalar_one_or_none()
 
 
-async def rows_of_subscriber(session: AsyncSession, subscriber_id: int) -> dict[str, list[object]]:
-    """Everything stored about one subscriber, table by table (for /export and its tests)."""
-    out: dict[str, list[object]] = {}
+async def rows_of_subscriber(session: AsyncSession, subscriber_id: int) -> dict[str, list[Any]]:
+    """Everything stored about one subscriber, table by table (for /export and its tests): the
+    rows of each table, which is why they are typed by the caller's use, not here."""
+    out: dict[str, list[Any]] = {}
     for model in (Subscriber, CheckIn, VitaminDResult, Delivery, UnansweredQuestion, RedFlagEvent):
-        column = model.id if model is Subscriber else model.subscriber_id
+        column = getattr(model, "id" if model is Subscriber else "subscriber_id")
         query = select(model).where(column == subscriber_id).order_by(model.id)
         out[model.__tablename__] = list((await session.execute(query)).scalars().all())
     return out

@@ -18,8 +18,8 @@ from bot.config import Settings
 from bot.content.models import Content
 from bot.services.context import Deps
 from bot.services.workers import APPLICATION_NAME, HEARTBEAT_EVERY, WorkerRegistry
-from bot.storage.leadership import PollingLeadership
 from bot.storage.db import create_engine, session_factory, upgrade
+from bot.storage.leadership import PollingLeadership
 from bot.telegram import commands
 from bot.telegram.handlers.operators import summary_text
 from bot.telegram.messenger import MessengerBot, TelegramMessenger
@@ -46,6 +46,7 @@ def build_application(
 ) -> Application:
     """`sweep_interval=None` turns the periodic jobs off (tests drive them by hand)."""
     clock = clock or SystemClock()
+    updates = PerChatUpdateProcessor()
 
     async def post_init(application: Application) -> None:
         if migrate:
@@ -56,7 +57,7 @@ def build_application(
         deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
         rt = Runtime.build(deps, TelegramMessenger(application.bot), worker_id)
         application.bot_data["runtime"] = rt
-        application.update_processor.notify = lambda chat_id: rt.messenger.send(chat_id, FLOOD_NOTICE)
+        updates.notify = lambda chat_id: rt.messenger.send(chat_id, FLOOD_NOTICE)
         await commands.publish_menu(application, settings.operator_ids)
         workers = WorkerRegistry(deps.sessions, worker_id=rt.ledger.owner)
         if engine.dialect.name == "postgresql":
@@ -72,12 +73,17 @@ def build_application(
         else:
             rt.ledger.may_send = workers.fresh
         jobs = application.job_queue
+        if jobs is None:
+            raise RuntimeError("python-telegram-bot's job-queue extra is not installed")
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
         # With other processes alive, wait one heartbeat round before bulk sends, so that they
         # have lowered their share of the rate first. Alone, there is nobody to wait for.
         settle = HEARTBEAT_EVERY.total_seconds() + 1 if live > 1 else 0
         if broadcast_interval is not None:
-            rt.kick_broadcasts = lambda: jobs.run_once(run_broadcasts, 0)
+            def kick_broadcasts() -> None:
+                jobs.run_once(run_broadcasts, 0)
+
+            rt.kick_broadcasts = kick_broadcasts
             jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
         if sweep_interval is not None:
             # A restart resumes at once: APScheduler never runs a repeating job whose first run is
@@ -110,7 +116,7 @@ def build_application(
     application = (
         Application.builder()
         .bot(bot)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(updates)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -162,6 +168,8 @@ async def run_broadcasts(context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await rt.broadcasts.mark_summary_sent(progress.id):
             continue
         broadcast = await rt.broadcasts.get(progress.id)
+        if broadcast is None:  # deleted since
+            continue
         targets = [broadcast.requested_by] if broadcast.requested_by else sorted(rt.deps.settings.operator_ids)
         for chat_id in targets:
             await rt.messenger.send_markdown(

@@ -1,5 +1,5 @@
-"""Every handler, registered in one place. One command list feeds the handlers, /help and the
-menu Telegram shows, so they cannot drift apart.
+"""Every handler, registered in one place. One command list (bot/telegram/menu.py) feeds the
+handlers, /help and the menu Telegram shows, so they cannot drift apart.
 
 Order matters: python-telegram-bot runs the first matching handler of a group. Commands come
 first; then buttons by their callback-data prefix; then a shared location; then any other text
@@ -9,8 +9,8 @@ first; then buttons by their callback-data prefix; then a shared location; then 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -27,40 +27,34 @@ from telegram.ext import (
 
 from bot.telegram import gate
 from bot.telegram.handlers import enrolment, general, operators, questions, report, tracking
+from bot.telegram.menu import MENU
 
 log = logging.getLogger(__name__)
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-@dataclass(frozen=True)
-class Command:
-    name: str
-    usage: str  # as shown in /help
-    description: str
-    callback: Callback
-    operator: bool = False
-
-
-COMMANDS: tuple[Command, ...] = (
-    Command("start", "/start", "enrol, or pick up where you left off", enrolment.start),
-    Command("today", "/today", "today's program material again", general.today),
-    Command("pain", "/pain 6 [note] [yesterday]", "how your back feels, 0-10", tracking.pain_command),
-    Command("level", "/level 24 ng/mL or /level 60 nmol/L [date]", "add a vitamin D blood result", tracking.level_command),
-    Command("progress", "/progress", "your chart and summary", tracking.progress_command),
-    Command("history", "/history", "your check-ins and results", tracking.history_command),
-    Command("faq", "/faq", "questions I can answer", questions.faq_command),
-    Command("timezone", "/timezone Europe/Berlin", "change your time zone", enrolment.timezone_command),
-    Command("time", "/time 07:30", "change your delivery time", enrolment.time_command),
-    Command("pause", "/pause", "pause daily messages", enrolment.pause),
-    Command("resume", "/resume", "continue where you paused", enrolment.resume),
-    Command("report", "/report [name]", "a one-page PDF for your clinician", report.report_command),
-    Command("export", "/export", "download your data (CSV)", report.export_command),
-    Command("forget", "/forget", "delete all your data", tracking.forget_command),
-    Command("stop", "/stop", "unsubscribe", enrolment.stop),
-    Command("help", "/help", "what I do, and the disclaimer", general.help_command),
-    Command("broadcast", "/broadcast <slug>", "preview and send an article", operators.broadcast_command, operator=True),
-    Command("stats", "/stats", "how the program is doing", operators.stats_command, operator=True),
-)
+# Each command of the menu (bot/telegram/menu.py) and the handler that answers it.
+CALLBACKS: dict[str, Callback] = {
+    "start": enrolment.start,
+    "today": general.today,
+    "pain": tracking.pain_command,
+    "level": tracking.level_command,
+    "progress": tracking.progress_command,
+    "history": tracking.history_command,
+    "faq": questions.faq_command,
+    "timezone": enrolment.timezone_command,
+    "time": enrolment.time_command,
+    "pause": enrolment.pause,
+    "resume": enrolment.resume,
+    "report": report.report_command,
+    "export": report.export_command,
+    "forget": tracking.forget_command,
+    "stop": enrolment.stop,
+    "help": general.help_command,
+    "broadcast": operators.broadcast_command,
+    "stats": operators.stats_command,
+}
+assert set(CALLBACKS) == {c.name for c in MENU}, "every command in the menu has exactly one handler"
 
 BUTTONS: tuple[tuple[str, Callback], ...] = (
     ("consent:", enrolment.consent_answer),
@@ -78,21 +72,13 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
 )
 
 
-def help_lines(operator: bool) -> list[str]:
-    # "<slug>" would be read as an HTML tag and vanish: such usages are shown as code.
-    return [
-        f"{f'`{c.usage}`' if '<' in c.usage else c.usage} — {c.description}"
-        for c in COMMANDS if operator or not c.operator
-    ]
-
-
 def register(application: Application) -> None:
     # gate.screen stops groups, channels and edits before any of these; the filters say the same
     # again, so that no handler can be reached from a group even if the gate changes.
     application.add_handler(TypeHandler(object, gate.screen), group=-1)
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    for command in COMMANDS:
-        application.add_handler(CommandHandler(command.name, command.callback, filters=private))
+    for command in MENU:
+        application.add_handler(CommandHandler(command.name, CALLBACKS[command.name], filters=private))
     for prefix, callback in BUTTONS:
         application.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"))
     application.add_handler(ChatMemberHandler(enrolment.membership, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -104,13 +90,13 @@ def register(application: Application) -> None:
 
 async def publish_menu(application: Application, operator_ids: frozenset[int]) -> None:
     """The menu next to the text box: subscriber commands for all, operator ones for operators."""
-    public = [BotCommand(c.name, c.description) for c in COMMANDS if not c.operator]
+    public = [BotCommand(c.name, c.description) for c in MENU if not c.operator]
     try:
         await application.bot.set_my_commands(public)
     except TelegramError as exc:  # a menu is a convenience: never a reason not to start
         log.warning("could not publish the command menu: %s", exc.message)
         return
-    everything = [BotCommand(c.name, c.description) for c in COMMANDS]
+    everything = [BotCommand(c.name, c.description) for c in MENU]
     for operator_id in operator_ids:
         try:
             await application.bot.set_my_commands(everything, scope=BotCommandScopeChat(operator_id))

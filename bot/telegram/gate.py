@@ -77,7 +77,7 @@ async def screen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _outside_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
-    if chat.type == ChatType.CHANNEL or update.my_chat_member is not None:
+    if chat is None or chat.type == ChatType.CHANNEL or update.my_chat_member is not None:
         return  # nobody to talk to in a channel; being added to a group is not a request
     text = private_chat_notice(context.bot.username)
     if update.callback_query is not None:
@@ -93,6 +93,7 @@ async def _outside_private_chat(update: Update, context: ContextTypes.DEFAULT_TY
 
 async def _answer_quietly(update: Update, text: str) -> None:
     try:
-        await update.callback_query.answer(text[:200])
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200])
     except TelegramError:
         pass  # an old or forged query cannot be answered; nothing else to do

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from telegram import Update
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -47,16 +47,42 @@ class Runtime:
         )
 
 
+def user_of(update: Update) -> User:
+    """The sender. Every update the gate lets through to a handler has one."""
+    if update.effective_user is None:
+        raise ValueError(f"update {update.update_id} has no sender")
+    return update.effective_user
+
+
+def chat_of(update: Update) -> Chat:
+    if update.effective_chat is None:
+        raise ValueError(f"update {update.update_id} has no chat")
+    return update.effective_chat
+
+
+def message_of(update: Update) -> Message:
+    if update.effective_message is None:
+        raise ValueError(f"update {update.update_id} has no message")
+    return update.effective_message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The button press of a CallbackQueryHandler's update."""
+    if update.callback_query is None:
+        raise ValueError(f"update {update.update_id} is not a button press")
+    return update.callback_query
+
+
 def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return context.application.bot_data["runtime"]
 
 
 async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, markdown: str, keyboard: Keyboard | None = None, **kwargs):
     """Answer the subscriber in the chat they wrote from (never rate-limited behind bulk sends)."""
-    return await runtime(context).messenger.send(update.effective_chat.id, markdown, keyboard=keyboard, **kwargs)
+    return await runtime(context).messenger.send(chat_of(update).id, markdown, keyboard=keyboard, **kwargs)
 
 
-async def remove_buttons(query) -> None:
+async def remove_buttons(query: CallbackQuery) -> None:
     """Take the buttons off the message a press came from. A stale or forged press may point at a
     message without buttons (or one too old to edit): Telegram's refusal changes nothing then."""
     try:

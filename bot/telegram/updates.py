@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -26,7 +27,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.metrics import count_throttled
 
 log = logging.getLogger(__name__)
-Notify = Callable[[int], Awaitable[None]]
+Notify = Callable[[int], Awaitable[object]]
 UNBOUNDED = 2**31 - 1
 FLOOD_NOTICE = (
     "You're sending messages faster than I can answer them, so I'm skipping some. "

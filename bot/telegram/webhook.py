@@ -101,7 +101,9 @@ async def start_monitoring(application: Application, settings: Settings) -> web.
     try:
         await web.TCPSite(runner, settings.metrics_listen, settings.metrics_port).start()
     except OSError as exc:
-        log.warning("no /healthz and /metrics: cannot listen on %s:%d (%s)", settings.metrics_listen, settings.metrics_port, exc.strerror)
+        log.warning(
+            "no /healthz and /metrics: cannot listen on %s:%d (%s)", settings.metrics_listen, settings.metrics_port, exc.strerror,
+        )
         await runner.cleanup()
         return None
     log.info("/healthz and /metrics on %s:%d", settings.metrics_listen, settings.metrics_port)
@@ -114,7 +116,7 @@ async def start_webhook(application: Application, settings: Settings) -> web.App
     await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
     await application.bot.set_webhook(
         url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
+        secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
         allowed_updates=Update.ALL_TYPES,
     )
     log.info("webhook server listening on %s:%d", settings.webhook_listen, settings.webhook_port)

@@ -201,14 +201,17 @@ def test_reading_an_unknown_section_is_named_with_its_line(content_dir: Path) ->
 
 def test_a_section_read_twice_is_named(content_dir: Path) -> None:
     _edit(content_dir / "program.yaml", "sections: [nutrients]", "sections: [correcting-safely, nutrients]")
-    problem = _only(check_content(content_dir), "content/program.yaml", "'correcting-safely' is read on day 14 and again on day 15")
+    problem = _only(
+        check_content(content_dir), "content/program.yaml", "'correcting-safely' is read on day 14 and again on day 15",
+    )
     assert problem.line is not None
 
 
 def test_sections_read_out_of_article_order_are_named(content_dir: Path) -> None:
     program = content_dir / "program.yaml"
     _edit(program, "sections: [introduction]", "sections: [more-than-mechanical]")
-    _edit(program, "sections: [more-than-mechanical]\n    checkin_prompt: >-\n      How", "sections: [introduction]\n    checkin_prompt: >-\n      How")
+    prompt = "\n    checkin_prompt: >-\n      How"
+    _edit(program, "sections: [more-than-mechanical]" + prompt, "sections: [introduction]" + prompt)
     problem = _only(check_content(content_dir), "content/program.yaml", "before section 'introduction'")
     assert problem.line == _line_of(program, "sections: [more-than-mechanical]")
 

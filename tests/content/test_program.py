@@ -8,12 +8,10 @@ from bot.content.models import PROGRAM_LENGTH, Article, Content
 from bot.content.program import (
     article_markdown,
     article_message,
-    why_not_sendable,
     day_markdown,
-    day_messages,
     plain,
     preview_text,
-    program_markdown,
+    why_not_sendable,
 )
 from bot.content.render import CAPTION_LIMIT, MESSAGE_LIMIT, render, render_caption, utf16_len
 
@@ -31,8 +29,6 @@ def _fits(markdown: str, limit: int = MESSAGE_LIMIT) -> None:
 def test_each_day_starts_with_day_n_of_30_and_fits_telegram(content: Content, number: int) -> None:
     markdown = day_markdown(content, number)
     assert markdown.splitlines()[0] == f"Day {number} of 30"
-    messages = day_messages(content, number)
-    assert messages[0].text.splitlines()[0] == f"Day {number} of 30"
     _fits(markdown)
 
 
@@ -68,13 +64,6 @@ def test_day_numbers_outside_the_program_are_refused(content: Content) -> None:
     for number in (0, 31, -1):
         with pytest.raises(ValueError):
             day_markdown(content, number)
-
-
-def test_the_whole_program_is_every_day_in_order(content: Content) -> None:
-    program = program_markdown(content)
-    starts = [program.index(f"Day {n} of 30\n") for n in range(1, PROGRAM_LENGTH + 1)]
-    assert starts == sorted(starts)
-    assert program.startswith("Day 1 of 30\n")
 
 
 @pytest.mark.parametrize("title", ["Final Thoughts & Disclaimer", "a_b *c* [d](e) `f` <g> #h \\i", "**not bold**"])

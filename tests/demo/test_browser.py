@@ -14,6 +14,8 @@ import pytest
 
 from tests.demo.browser import start_browser, start_demo
 
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
+
 ANNA, BEN, CHIARA, OLGA = 100001, 100002, 100003, 700001
 TITLE = "Rehearsal: how an article reaches every subscriber"
 

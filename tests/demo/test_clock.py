@@ -1,6 +1,6 @@
 """The demo's clock: real time plus the time machine's jumps, never backwards."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,8 +9,8 @@ from bot.demo.clock import ShiftedClock
 
 def test_it_starts_at_real_time_and_keeps_flowing():
     clock = ShiftedClock()
-    before = datetime.now(timezone.utc)
-    assert before <= clock.now() <= datetime.now(timezone.utc)
+    before = datetime.now(UTC)
+    assert before <= clock.now() <= datetime.now(UTC)
     assert clock.offset == timedelta(0)
 
 

@@ -81,6 +81,10 @@ def button(found: dict, prefix: str) -> tuple[int, str]:
     raise AssertionError(f"no button {prefix!r} shown")
 
 
+def buttons(state: dict) -> list[dict]:
+    return [b for m in state["messages"] for r in m.get("inline") or [] for b in r]
+
+
 async def press(demo, user: int, found: dict, prefix: str) -> None:
     message_id, data = button(found, prefix)
     response = await post(demo, "press", user=user, message_id=message_id, data=data)
@@ -89,11 +93,11 @@ async def press(demo, user: int, found: dict, prefix: str) -> None:
 
 async def enrol_by_buttons(demo, user: int, zone: str, at: str) -> dict:
     assert (await post(demo, "send", user=user, text="/start")).status_code == 200
-    found = await until(demo, user, lambda s: any("consent:yes" == b["data"] for m in s["messages"] for r in m.get("inline") or [] for b in r))
+    found = await until(demo, user, lambda s: any("consent:yes" == b["data"] for b in buttons(s)))
     await press(demo, user, found, "consent:yes")
-    found = await until(demo, user, lambda s: any(b["data"] == f"tz:{zone}" for m in s["messages"] for r in m.get("inline") or [] for b in r))
+    found = await until(demo, user, lambda s: any(b["data"] == f"tz:{zone}" for b in buttons(s)))
     await press(demo, user, found, f"tz:{zone}")
-    found = await until(demo, user, lambda s: any(b["data"] == f"time:{at}" for m in s["messages"] for r in m.get("inline") or [] for b in r))
+    found = await until(demo, user, lambda s: any(b["data"] == f"time:{at}" for b in buttons(s)))
     await press(demo, user, found, f"time:{at}")
     return await until(demo, user, lambda s: days(s) == ["Day 1 of 30"])
 
@@ -216,7 +220,7 @@ async def test_an_operator_broadcast_reaches_the_enrolled_subscribers_only(demo)
     assert "broadcast" not in {c["command"] for c in (await state(demo, ANNA))["menu"]}
 
     await post(demo, "send", user=OPERATOR_ID, text="/broadcast demo-rehearsal")
-    found = await until(demo, OPERATOR_ID, lambda s: any(b["data"].startswith("bc:send:") for m in s["messages"] for r in m.get("inline") or [] for b in r if b["data"]))
+    found = await until(demo, OPERATOR_ID, lambda s: any(b["data"].startswith("bc:send:") for b in buttons(s) if b["data"]))
     await press(demo, OPERATOR_ID, found, "bc:send:")
     title = "Rehearsal: how an article reaches every subscriber"
     for user in (ANNA, BEN):

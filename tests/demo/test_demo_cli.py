@@ -4,6 +4,10 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
+
 
 def test_a_port_in_use_gets_a_one_line_answer(tmp_path):
     with socket.socket() as taken:

@@ -1,22 +1,31 @@
 """The delivery calendar: one program day per local day, at the local delivery time, DST-proof."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.calendar import (
-    DEFAULT_DELIVERY_TIME,
-    is_due,
-    local_date,
-    next_after_delivery,
-    next_delivery_at,
-)
+from bot.domain.calendar import local_date, next_delivery_at
 from bot.domain.timezones import zone_for_key
 
-UTC = timezone.utc
+DEFAULT_DELIVERY_TIME = time(8, 0)
+
+
+def next_after_delivery(*, zone_key: str, delivery_time: time, delivered_at: datetime) -> datetime:
+    """When the day after the one just delivered (at ``delivered_at``) is due, as the drip asks."""
+    return next_delivery_at(
+        zone_key=zone_key,
+        delivery_time=delivery_time,
+        after=delivered_at,
+        last_delivered_local_date=local_date(delivered_at, zone_key),
+    )
+
+
+def is_due(next_at: datetime | None, now: datetime) -> bool:
+    """The sweep's condition (``next_delivery_at <= now``)."""
+    return next_at is not None and next_at <= now
 
 
 def at(zone_key: str, *args: int) -> datetime:

@@ -1,6 +1,6 @@
 """Zone keys, what people type for a time zone, and the zone at a location."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,11 +74,11 @@ def test_error_names_what_was_typed_and_offset_limits():
 def test_zone_for_key_gives_real_rules():
     berlin = zone_for_key("Europe/Berlin")
     assert isinstance(berlin, ZoneInfo)
-    summer = datetime(2026, 7, 1, 12, tzinfo=timezone.utc).astimezone(berlin)
+    summer = datetime(2026, 7, 1, 12, tzinfo=UTC).astimezone(berlin)
     assert summer.utcoffset() == timedelta(hours=2)
     assert zone_for_key("UTC+05:30").utcoffset(None) == timedelta(hours=5, minutes=30)
     assert zone_for_key("UTC-03:00").utcoffset(None) == timedelta(hours=-3)
-    assert zone_for_key("UTC") is timezone.utc
+    assert zone_for_key("UTC") is UTC
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_places_resolve_to_the_zone_people_mean(text, key):
 
 def test_an_abbreviation_follows_daylight_saving():
     new_york = zone_for_key(parse_place("EST").key)
-    summer = datetime(2027, 7, 1, 12, tzinfo=timezone.utc).astimezone(new_york)
+    summer = datetime(2027, 7, 1, 12, tzinfo=UTC).astimezone(new_york)
     assert summer.utcoffset() == timedelta(hours=-4)  # EDT in July, not a fixed UTC-5
 
 

@@ -4,7 +4,7 @@ renders a chart once per change of data."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert
@@ -16,7 +16,7 @@ from bot.storage.models import CheckIn, VitaminDResult
 from bot.storage.repositories import Subscribers
 from tests.hardening.helpers import drained, everything
 
-NOW = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)  # the clock fixture's start
+NOW = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # the clock fixture's start
 
 REFUSED_LEVELS = [
     ("0.001 nmol/L", "lower than any result I can accept"),  # stored as 0.0 ng/mL before

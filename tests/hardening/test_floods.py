@@ -48,7 +48,7 @@ async def test_a_chat_that_catches_up_is_served_again(bot):
     """The throttle is about a backlog, not a sentence: once the flood has been worked off, the
     same chat is answered normally (and would be told again in a later flood)."""
     flooder = bot.user(7003, "Flo")
-    for n in range(40):
+    for _ in range(40):
         await flooder.send("/help")
     await drained(bot)
     first_notices = [m for m in flooder.messages if m.text == FLOOD_NOTICE]

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import logging
-from datetime import datetime, timedelta, timezone
+import os
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -26,7 +26,7 @@ from telegram import Update
 
 from bot.metrics import HANDLER_ERRORS
 from tests.e2e import eventually
-from tests.hardening.helpers import edit, group_chat, say_in, text_content
+from tests.hardening.helpers import edit, group_chat, say_in
 
 pytestmark = pytest.mark.faults
 
@@ -185,6 +185,6 @@ def _eight_tomorrow(zone: str) -> datetime:
     """08:00 local on the day after the fixture clock's start (Monday 4 January 2027, 06:00 UTC)."""
     from zoneinfo import ZoneInfo
 
-    start = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc).astimezone(ZoneInfo(zone))
+    start = datetime(2027, 1, 4, 6, 0, tzinfo=UTC).astimezone(ZoneInfo(zone))
     local = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), ZoneInfo(zone)).replace(hour=8)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -18,7 +18,7 @@ from bot.storage.db import alembic_config, upgrade
 from tests.conftest import OPERATOR_ID
 from tests.e2e import running_bot
 
-NOW = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)  # the clock fixture's start
+NOW = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # the clock fixture's start
 LEGACY, NEIGHBOUR = 6001, 6002
 
 

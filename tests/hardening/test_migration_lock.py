@@ -13,6 +13,8 @@ import pytest
 from bot.storage.db import alembic_config
 from tests.conftest import _asyncpg_dsn
 
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
+
 REPLICAS = 4
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from bot.content.loader import default_content_dir
 
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
+
 SECRET = "AAHsecret-part-that-must-never-show_0123456789"
 
 

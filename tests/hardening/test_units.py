@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_plain_text_shows_exactly_what_was_typed(typed):
 
 
 def test_a_group_is_told_once_an_hour_and_memory_stays_bounded():
-    notices, now = GroupNotices(size=3), datetime(2027, 1, 4, tzinfo=timezone.utc)
+    notices, now = GroupNotices(size=3), datetime(2027, 1, 4, tzinfo=UTC)
     assert notices.due(-1, now) and not notices.due(-1, now + timedelta(minutes=59))
     assert notices.due(-1, now + timedelta(minutes=61))
     for chat in (-2, -3, -4):

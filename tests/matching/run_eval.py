@@ -5,9 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bot.domain.matching import FaqMatcher  # noqa: E402
 from tests.matching.conftest import load_faq, load_smalltalk  # noqa: E402
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, evaluate, load, pooled  # noqa: E402
-from bot.domain.matching import FaqMatcher  # noqa: E402
 
 matcher = FaqMatcher(load_faq(), load_smalltalk())
 only = [a for a in sys.argv[1:] if not a.startswith("-")]

@@ -13,7 +13,6 @@ tests are expected failures until they pass, each with a floor below which the s
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, evaluate, load, pooled
 

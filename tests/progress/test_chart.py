@@ -10,9 +10,9 @@ from matplotlib import dates as mdates
 from bot.domain.progress import rolling_average
 from bot.services.chart import (
     AVERAGE_LABEL,
-    BandShade,
     LEVEL_LABEL,
     PAIN_LABEL,
+    BandShade,
     build_figure,
     chart_series,
     date_ticks,

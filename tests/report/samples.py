@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.content.loader import default_content_dir, load_content
@@ -60,10 +60,16 @@ def crowded_report() -> ReportData:
     levels = [LevelPoint(START + timedelta(days=12 * i), 20.0 + i, 20.0 + i, "ng/mL") for i in range(30)]
     return replace(
         base, pain=pain, levels=levels, made_on=days[-1], program_day=30,
-        results=[ResultRow(lv.taken_on, lv.original_value, "ng/mL", lv.value_ng_ml, "Between insufficient and optimal") for lv in levels],
+        results=[
+            ResultRow(lv.taken_on, lv.original_value, "ng/mL", lv.value_ng_ml, "Between insufficient and optimal")
+            for lv in levels
+        ],
         weeks=weekly_rows(pain, START, START),
         notes=[NoteRow(p.day, p.score, f"note {i} " + "very long words " * 30) for i, p in enumerate(pain)],
-        red_flags=[RedFlagRow(START + timedelta(days=i), "Seek medical care now", "Loss of bladder or bowel control") for i in range(20)],
+        red_flags=[
+            RedFlagRow(START + timedelta(days=i), "Seek medical care now", "Loss of bladder or bowel control")
+            for i in range(20)
+        ],
     )
 
 

@@ -14,12 +14,13 @@ from telegram.ext import ContextTypes
 
 from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
+from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step, may
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import remove_buttons, reply, runtime
+from bot.telegram.runtime import chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import NOT_ENROLLED
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
-NOT_ENROLLED = "You're not enrolled yet. Send /start to begin the 30-day program."
 
 
 def consent_keyboard():
@@ -56,7 +57,9 @@ async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro
     location = ReplyKeyboardMarkup(
         [[KeyboardButton("📍 Share my location", request_location=True)]], resize_keyboard=True, one_time_keyboard=True
     )
-    await reply(update, context, "Or share your location and I'll work it out (only the time zone is kept).", reply_markup=location)
+    await reply(
+        update, context, "Or share your location and I'll work it out (only the time zone is kept).", reply_markup=location,
+    )
 
 
 async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
@@ -70,20 +73,26 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: st
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    state, snapshot = await rt.subscriptions.start(update.effective_user.id, update.effective_chat.id)
-    if state == "ask_consent":
+    state, snapshot = await rt.subscriptions.start(user_of(update).id, chat_of(update).id)
+    if state == StartOutcome.ASK_CONSENT:
         await ask_consent(update, context)
-    elif state == "ask_timezone":
+    elif state == StartOutcome.ASK_TIMEZONE:
         await ask_timezone(update, context, "Let's finish setting up. ")
-    elif state == "ask_time":
+    elif state == StartOutcome.ASK_TIME:
         await ask_time(update, context, "Let's finish setting up. ")
-    elif state == "resumed":
+    elif state == StartOutcome.RESUMED:
         await reply(update, context, f"Welcome back! Daily messages are on again, at {describe_schedule(snapshot)}.")
         await rt.delivery.deliver_now(snapshot.id)
-    elif state == "paused":
-        await reply(update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.")
-    elif state == "completed":
-        await reply(update, context, "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.")
+    elif state == StartOutcome.PAUSED:
+        await reply(
+            update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.",
+        )
+    elif state == StartOutcome.COMPLETED:
+        await reply(
+            update,
+            context,
+            "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.",
+        )
     else:
         await reply(
             update, context,
@@ -93,18 +102,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     agreed = query.data == "consent:yes"
     snapshot = await runtime(context).subscriptions.answer_consent(
-        update.effective_user.id, update.effective_user.first_name, agreed
+        user_of(update).id, user_of(update).first_name, agreed
     )
     await remove_buttons(query)
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:
         await reply(update, context, NOT_ENROLLED)
-    elif snapshot.awaiting == "timezone":
+    elif snapshot.awaiting == Step.TIMEZONE:
         # The warning signs once, right after consent, with the first setup question.
         signs = runtime(context).deps.content.safety.warning_signs
         await ask_timezone(update, context, f"Thank you. Before we set up, please keep this in mind:\n\n{signs}\n\n")
@@ -112,18 +121,21 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_key: str) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
         return
-    if before.status == "enrolling" and before.awaiting == "consent":
+    if not may(before.status, before.awaiting, Action.SET_TIMEZONE):  # consent comes first
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
         return
-    snapshot = await rt.subscriptions.set_timezone(update.effective_user.id, zone_key)
+    snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
+    if snapshot is None:  # /forget in between
+        await reply(update, context, NOT_ENROLLED)
+        return
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
     await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
-    if snapshot.status == "enrolling":
+    if enrolment_step(snapshot.status, snapshot.awaiting) == Step.TIME:
         await ask_time(update, context)
     else:
         await reply(update, context, f"Your daily message now arrives at {describe_schedule(snapshot)}.")
@@ -132,15 +144,19 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
 
 async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
         return
-    if before.status == "enrolling" and before.awaiting != "time":
+    if not may(before.status, before.awaiting, Action.SET_TIME):
         await reply(update, context, "Let's do the time zone first — then the time.")
-        await ask_timezone(update, context) if before.awaiting == "timezone" else await ask_consent(update, context)
+        step = enrolment_step(before.status, before.awaiting)
+        await ask_timezone(update, context) if step == Step.TIMEZONE else await ask_consent(update, context)
         return
-    completed, snapshot = await rt.subscriptions.set_delivery_time(update.effective_user.id, at)
+    completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
+    if snapshot is None:  # /forget in between
+        await reply(update, context, NOT_ENROLLED)
+        return
     if completed:
         await reply(
             update, context,
@@ -153,21 +169,21 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str, ask, apply) -> None:
+async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: Step, ask, apply) -> None:
     """`/timezone X` and `/time X` apply X; without it, they ask and wait for the typed answer."""
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     if text:
         await apply(update, context, text)
         return
-    if await runtime(context).subscriptions.get(update.effective_user.id) is None:
+    if await runtime(context).subscriptions.get(user_of(update).id) is None:
         await reply(update, context, NOT_ENROLLED)
         return
-    await runtime(context).subscriptions.ask(update.effective_user.id, what)
+    await runtime(context).subscriptions.ask(user_of(update).id, what)
     await ask(update, context)
 
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _setting_command(update, context, "timezone", ask_timezone, timezone_text)
+    await _setting_command(update, context, Step.TIMEZONE, ask_timezone, timezone_text)
 
 
 async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -193,22 +209,26 @@ async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text
 
 
 async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
+    await query_of(update).answer()
     # Parsed like typed text, so a forged or outdated button gets the same friendly refusal.
-    await timezone_text(update, context, update.callback_query.data.removeprefix("tz:"))
+    await timezone_text(update, context, (query_of(update).data or "").removeprefix("tz:"))
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    where = update.effective_message.location
+    where = message_of(update).location
+    if where is None:  # the handler's filter lets only locations through
+        return
     zone = timezone_at(where.latitude, where.longitude)
     if zone is None:
-        await reply(update, context, "I couldn't tell the time zone from that location. Please type it, e.g. `Europe/Berlin` or `UTC+2`.")
+        await reply(
+            update, context, "I couldn't tell the time zone from that location. Please type it, e.g. `Europe/Berlin` or `UTC+2`.",
+        )
         return
     await _apply_timezone(update, context, zone)
 
 
 async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _setting_command(update, context, "time", ask_time, time_text)
+    await _setting_command(update, context, Step.TIME, ask_time, time_text)
 
 
 async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -220,55 +240,74 @@ async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 
 
 async def time_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await time_text(update, context, update.callback_query.data.removeprefix("time:"))
+    await query_of(update).answer()
+    await time_text(update, context, (query_of(update).data or "").removeprefix("time:"))
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    snapshot = await runtime(context).subscriptions.stop(update.effective_user.id)
+    snapshot = await runtime(context).subscriptions.stop(user_of(update).id)
     if snapshot is None:
         await reply(update, context, "You're unsubscribed: I won't send you anything. /start brings you back any time.")
     else:
-        await reply(update, context, "You're unsubscribed: no more messages from me. Your progress is kept — /start picks up where you left off, and /forget deletes everything.")
+        await reply(
+            update,
+            context,
+            "You're unsubscribed: no more messages from me. Your progress is kept — /start picks up where you "
+            "left off, and /forget deletes everything.",
+        )
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
-    elif before.status != "active":  # said as it is, not as if it had just happened
+    elif not may(before.status, before.awaiting, Action.PAUSE):  # said as it is, not as if it had just happened
         await reply(update, context, _cannot(before, "pause"))
     else:
-        snapshot = await rt.subscriptions.pause(update.effective_user.id)
-        await reply(update, context, f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues where it stopped.")
+        snapshot = await rt.subscriptions.pause(user_of(update).id)
+        if snapshot is None:  # /forget in between
+            await reply(update, context, NOT_ENROLLED)
+            return
+        await reply(
+            update,
+            context,
+            f"Paused after Day {snapshot.program_day}. Send /resume when you're ready — the program continues "
+            "where it stopped.",
+        )
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(update.effective_user.id)
+    before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
         await reply(update, context, NOT_ENROLLED)
-    elif before.status != "paused":
+    elif not may(before.status, before.awaiting, Action.RESUME):
         await reply(update, context, _cannot(before, "resume"))
     else:
-        snapshot = await rt.subscriptions.resume(update.effective_user.id)
+        snapshot = await rt.subscriptions.resume(user_of(update).id)
+        if snapshot is None:  # /forget in between
+            await reply(update, context, NOT_ENROLLED)
+            return
         await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day at once, if none came today
 
 
 def _cannot(snapshot: Snapshot, what: str) -> str:
-    return {
-        "enrolling": "Let's finish enrolling first — send /start.",
-        "stopped": "You're unsubscribed. Send /start to come back.",
-        "completed": "You've completed the program, so there's nothing to " + what + ".",
-        "active": "Daily messages are already on.",
-        "paused": "You're already paused. /resume continues.",
-    }.get(snapshot.status, "That isn't possible right now.")
+    messages: dict[str, str] = {
+        Status.ENROLLING: "Let's finish enrolling first — send /start.",
+        Status.STOPPED: "You're unsubscribed. Send /start to come back.",
+        Status.COMPLETED: "You've completed the program, so there's nothing to " + what + ".",
+        Status.ACTIVE: "Daily messages are already on.",
+        Status.PAUSED: "You're already paused. /resume continues.",
+    }
+    return messages.get(snapshot.status, "That isn't possible right now.")
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Telegram tells us when a subscriber blocks or unblocks the bot."""
     change = update.my_chat_member
+    if change is None:
+        return
     blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
     await runtime(context).subscriptions.set_blocked(change.chat.id, blocked)

@@ -8,19 +8,19 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.program import day_markdown
+from bot.domain.state import Status
 from bot.metrics import HANDLER_ERRORS
 from bot.services.messages import pain_keyboard
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.menu import help_lines
+from bot.telegram.runtime import chat_of, reply, runtime, user_of
+from bot.telegram.texts import UNKNOWN_COMMAND
 
 log = logging.getLogger(__name__)
-UNKNOWN_COMMAND = "Sorry, I don't know that command. /help shows what I can do."
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.telegram.commands import help_lines
-
     rt = runtime(context)
-    operator = rt.deps.settings.is_operator(update.effective_user.id)
+    operator = rt.deps.settings.is_operator(user_of(update).id)
     text = (
         "**Your 30-day vitamin D and back pain program**\n\n"
         "Every day, at the local time you chose, you get one day of the program: a reading "
@@ -37,8 +37,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    snapshot = await rt.subscriptions.get(update.effective_user.id)
-    if snapshot is None or snapshot.status == "enrolling":
+    snapshot = await rt.subscriptions.get(user_of(update).id)
+    if snapshot is None or snapshot.status == Status.ENROLLING:
         await reply(update, context, "Your Day 1 arrives as soon as enrolment is complete — send /start.")
         return
     if snapshot.program_day == 0:
@@ -58,7 +58,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(
-                update.effective_chat.id, "Sorry — something went wrong on my side. Please try again in a moment."
+                chat_of(update).id, "Sorry — something went wrong on my side. Please try again in a moment."
             )
         except Exception:  # the chat may be unreachable; never let the error handler fail
             log.warning("could not tell the subscriber about the error")

@@ -3,30 +3,28 @@ unknown-command reply, for the commands and for their buttons (forged callback d
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot.content.loader import ContentError, load_article
+from bot.content.articles import article_slugs, find_article
+from bot.content.loader import ContentError
 from bot.content.program import article_message, plain, why_not_sendable
 from bot.services import stats as stats_service
 from bot.services.broadcasts import Progress
-from bot.telegram.handlers.general import UNKNOWN_COMMAND
-from bot.telegram.runtime import remove_buttons, reply, runtime
-
-SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a file name in articles/, never a path
+from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import UNKNOWN_COMMAND
 
 
 def operators_only(handler):
     @wraps(handler)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not runtime(context).deps.settings.is_operator(update.effective_user and update.effective_user.id):
+        if not runtime(context).deps.settings.is_operator(update.effective_user.id if update.effective_user else None):
             if update.callback_query:
-                await update.callback_query.answer()
+                await query_of(update).answer()
             # The chat of the pressed message, or the user's own chat for a forged press without one.
-            chat = update.effective_chat.id if update.effective_chat else update.effective_user.id
+            chat = chat_of(update).id if update.effective_chat else user_of(update).id
             await runtime(context).messenger.send(chat, UNKNOWN_COMMAND)
             return
         await handler(update, context)
@@ -37,22 +35,17 @@ def operators_only(handler):
 @operators_only
 async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    articles = rt.deps.content.articles
-    slug = " ".join(context.args).strip()
-    folder = rt.deps.settings.content_dir / "articles"
-    on_disk = {p.stem for p in folder.glob("*.md")} if folder.is_dir() else set()
-    available = ", ".join(f"`{s}`" for s in sorted(set(articles) | on_disk)) or "none"
+    content, content_dir = rt.deps.content, rt.deps.settings.content_dir
+    slug = " ".join(context.args or []).strip()
+    available = ", ".join(f"`{s}`" for s in article_slugs(content, content_dir)) or "none"
     if not slug:
         await reply(update, context, f"Usage: `/broadcast <slug>`. Available articles: {available}")
         return
-    article = articles.get(slug)
-    if article is None and SLUG.fullmatch(slug):
-        path = folder / f"{slug}.md"
-        try:  # an article added after start-up is picked up without a restart
-            article = load_article(path) if path.is_file() else None
-        except ContentError as exc:
-            await reply(update, context, f"`{slug}` has problems:\n{plain(str(exc))}")
-            return
+    try:
+        article = find_article(content, content_dir, slug)
+    except ContentError as exc:
+        await reply(update, context, f"`{slug}` has problems:\n{plain(str(exc))}")
+        return
     if article is None:
         await reply(update, context, f"There is no article “{plain(slug)}”. Available articles: {available}")
         return
@@ -60,7 +53,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if refusal is not None:
         await reply(update, context, f"Not sent: {refusal}")
         return
-    broadcast = await rt.broadcasts.create(article, requested_by=update.effective_chat.id, status="draft")
+    broadcast = await rt.broadcasts.create(article, requested_by=chat_of(update).id, status="draft")
     audience = await rt.broadcasts.audience_size()
     await reply(update, context, "Preview — exactly what subscribers will see:")
     await reply(update, context, *article_message(broadcast.markdown))
@@ -73,11 +66,11 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 @operators_only
 async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     rt = runtime(context)
     try:
-        _, action, raw_id = query.data.split(":")
+        _, action, raw_id = (query.data or "").split(":")
         broadcast_id = int(raw_id)
     except ValueError:
         return
@@ -86,32 +79,39 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await remove_buttons(query)  # a second press finds them gone already
     if action == "cancel":
         cancelled = await rt.broadcasts.cancel(broadcast_id)
-        await reply(update, context, "Cancelled: nothing was sent." if cancelled else "That broadcast can't be cancelled any more.")
+        await reply(
+            update, context, "Cancelled: nothing was sent." if cancelled else "That broadcast can't be cancelled any more.",
+        )
         return
     count = await rt.broadcasts.start(broadcast_id, from_statuses=("draft",))
     if count is None:
         await reply(update, context, "That broadcast was already sent or cancelled.")
         return
-    await reply(update, context, f"Sending to {count} subscribers at up to {rt.deps.settings.send_rate_limit:g} messages a second. I'll report when it's done.")
+    rate = rt.deps.settings.send_rate_limit
+    await reply(
+        update, context, f"Sending to {count} subscribers at up to {rate:g} messages a second. I'll report when it's done."
+    )
     rt.kick_broadcasts()
 
 
 @operators_only
 async def recipients_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     try:
-        broadcast_id = int(query.data.removeprefix("bcsv:"))
+        broadcast_id = int((query.data or "").removeprefix("bcsv:"))
     except ValueError:
         return
     data = await runtime(context).broadcasts.recipients_csv(broadcast_id)
-    await context.bot.send_document(update.effective_chat.id, InputFile(data, filename=f"broadcast-{broadcast_id}-recipients.csv"))
+    await context.bot.send_document(
+        chat_of(update).id, InputFile(data, filename=f"broadcast-{broadcast_id}-recipients.csv"),
+    )
 
 
 @operators_only
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = stats_service.render(await stats_service.collect(runtime(context).deps))
-    await runtime(context).messenger.bot.send_message(update.effective_chat.id, text)
+    await runtime(context).messenger.bot.send_message(chat_of(update).id, text)
 
 
 def summary_text(progress: Progress) -> str:

@@ -19,11 +19,12 @@ from telegram.ext import ContextTypes
 from bot.content.models import FaqEntry
 from bot.domain.checkins import parse_checkin_words
 from bot.domain.parsing import ParseError, parse_delivery_time
+from bot.domain.state import Step
 from bot.domain.timezones import parse_place
 from bot.services.questions import Reply
 from bot.telegram.handlers.enrolment import ask_consent, time_text, timezone_text
 from bot.telegram.handlers.tracking import record_pain
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import message_of, query_of, reply, runtime, user_of
 
 FAQ_PREFIX = "faq:"
 CHECKIN_PREFIX = "ckn:"
@@ -62,8 +63,8 @@ def clearly_a_question(text: str) -> bool:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    text = update.effective_message.text or ""
-    user_id = update.effective_user.id
+    text = message_of(update).text or ""
+    user_id = user_of(update).id
     flag = rt.questions.red_flag_in(text)
     if flag is not None:  # safety before anything else, even mid-enrolment
         await rt.questions.record_red_flag(user_id, flag)
@@ -74,18 +75,20 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     snapshot = await rt.subscriptions.get(user_id)
     awaiting = snapshot.awaiting if snapshot is not None else None
-    if awaiting == "consent":
+    if awaiting == Step.CONSENT:
         await reply(update, context, "Before we start, please read the disclaimer and tap **I agree** (or **No, thanks**).")
         await ask_consent(update, context)
         return
-    if awaiting == "timezone":
+    if awaiting == Step.TIMEZONE:
         if isinstance(parse_place(text), ParseError) and clearly_a_question(text):
             await _answer_question(update, context, text)
-            await reply(update, context, "When you're ready, tell me your time zone — a city, a country or a zone like `Europe/Berlin`.")
+            await reply(
+                update, context, "When you're ready, tell me your time zone — a city, a country or a zone like `Europe/Berlin`.",
+            )
             return
         await timezone_text(update, context, text)
         return
-    if awaiting == "time":
+    if awaiting == Step.TIME:
         if isinstance(parse_delivery_time(text), ParseError) and clearly_a_question(text):
             await _answer_question(update, context, text)
             await reply(update, context, "When you're ready, tell me the time for your daily message, like `07:30`.")
@@ -112,16 +115,16 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     rt = runtime(context)
-    answer: Reply = await rt.questions.ask(update.effective_user.id, text)
-    if answer.kind == "red_flag":
+    answer: Reply = await rt.questions.ask(user_of(update).id, text)
+    if answer.kind == "red_flag" and answer.red_flag is not None:
         await reply(update, context, rt.deps.content.safety.reply_for(answer.red_flag))
-    elif answer.kind == "answer":
+    elif answer.kind == "answer" and answer.entry is not None:
         await _send_answer(update, context, answer.entry)
     elif answer.kind == "referral":
         opener = REFERRAL_OPENERS.get(answer.referral or "", "")
         disclaimer = rt.deps.content.safety.disclaimer.strip()
         await reply(update, context, f"{opener} {REFERRAL}\n\n{disclaimer}".strip())
-    elif answer.kind == "smalltalk":
+    elif answer.kind == "smalltalk" and answer.smalltalk is not None:
         await reply(update, context, answer.smalltalk.reply)
     else:
         await reply(
@@ -145,15 +148,17 @@ async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, s
 
 
 async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     await query.edit_message_reply_markup(None)  # one answer per question
-    score_text, _, note = query.data.removeprefix(CHECKIN_PREFIX).partition(":")
+    score_text, _, note = (query.data or "").removeprefix(CHECKIN_PREFIX).partition(":")
     if score_text == "keep":
         await reply(update, context, "Okay, nothing changed.")
         return
     if score_text == "no":
-        await reply(update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.")
+        await reply(
+            update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.",
+        )
         return
     if not score_text.isdigit() or not 0 <= int(score_text) <= 10:  # forged data: store nothing
         await reply(update, context, "That button isn't valid any more.")
@@ -171,8 +176,8 @@ async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    entry = runtime(context).deps.content.faq_entry(query.data.removeprefix(FAQ_PREFIX))
+    query = query_of(update)
+    entry = runtime(context).deps.content.faq_entry((query.data or "").removeprefix(FAQ_PREFIX))
     if entry is None:
         await query.answer("That question is no longer available — see /faq.")
         return

@@ -16,8 +16,8 @@ from bot.domain.report import parse_report_name
 from bot.services.export import ALL_DATA, ExportService
 from bot.services.report import NothingToReport, ReportService, UnprintableName
 from bot.services.tracking import NotEnrolled
-from bot.telegram.handlers.enrolment import NOT_ENROLLED
-from bot.telegram.runtime import reply, runtime
+from bot.telegram.runtime import chat_of, message_of, query_of, reply, runtime, user_of
+from bot.telegram.texts import NOT_ENROLLED
 
 WITHOUT_NAME = "report:noname"
 EXPORT_CAPTIONS = {
@@ -28,7 +28,7 @@ EXPORT_CAPTIONS = {
 
 
 def _argument(update: Update) -> str:
-    parts = (update.effective_message.text or "").split(maxsplit=1)
+    parts = (message_of(update).text or "").split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""
 
 
@@ -41,7 +41,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     if query.data != WITHOUT_NAME:
         await query.answer("That button isn't valid any more.")
         return
@@ -51,9 +51,9 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, name: str | None, without_name: bool) -> None:
     rt = runtime(context)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     try:
-        report = await ReportService(rt.deps).make(update.effective_user.id, name=name, without_name=without_name)
+        report = await ReportService(rt.deps).make(user_of(update).id, name=name, without_name=without_name)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -89,12 +89,12 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, na
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     try:
-        files = await ExportService(rt.deps).files(update.effective_user.id)
+        files = await ExportService(rt.deps).files(user_of(update).id)
     except NotEnrolled:
         await reply(update, context, "I have no data about you, so there is nothing to export.")
         return
     for file in files:
         await context.bot.send_document(
-            update.effective_chat.id, InputFile(file.data, filename=file.filename),
+            chat_of(update).id, InputFile(file.data, filename=file.filename),
             caption=EXPORT_CAPTIONS.get(file.filename),
         )

@@ -27,11 +27,10 @@ from bot.domain.parsing import (
 from bot.domain.progress import EMPTY_TEXT, summarize, summary_markdown
 from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
-from bot.services.progress_data import band_shades, load_points
+from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
-from bot.storage.repositories import Subscribers
-from bot.telegram.handlers.enrolment import NOT_ENROLLED
-from bot.telegram.runtime import remove_buttons, reply, runtime
+from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import NOT_ENROLLED
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
@@ -50,11 +49,11 @@ def _day(day: date, today: date) -> str:
 
 
 async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     if not text:
         await reply(update, context, PAIN_QUESTION, pain_keyboard())
         return
-    today, day_first = await runtime(context).tracking.date_order_for(update.effective_user.id)
+    today, day_first = await runtime(context).tracking.date_order_for(user_of(update).id)
     parsed = parse_pain(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -63,8 +62,8 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    parsed = parse_pain(query.data.removeprefix("pain:"))
+    query = query_of(update)
+    parsed = parse_pain((query.data or "").removeprefix("pain:"))
     if isinstance(parsed, ParseError) or parsed.note is not None:  # forged data: store nothing
         await query.answer(STALE_BUTTON)
         return
@@ -75,7 +74,7 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> None:
     """A red flag in a /pain or /level note gets its reply before anything else is said."""
     rt = runtime(context)
-    flag = await rt.questions.check_note(update.effective_user.id, note)
+    flag = await rt.questions.check_note(user_of(update).id, note)
     if flag is not None:
         await reply(update, context, rt.deps.content.safety.reply_for(flag))
 
@@ -86,7 +85,7 @@ async def record_pain(
     rt = runtime(context)
     await _safety_first(update, context, note)
     try:
-        recorded = await rt.tracking.record_pain(update.effective_user.id, score, note, on)
+        recorded = await rt.tracking.record_pain(user_of(update).id, score, note, on)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -120,9 +119,9 @@ UNIT_QUESTION = (
 
 async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    text = " ".join(context.args)
+    text = " ".join(context.args or [])
     await _safety_first(update, context, text)
-    today, day_first = await rt.tracking.date_order_for(update.effective_user.id)
+    today, day_first = await rt.tracking.date_order_for(user_of(update).id)
     parsed = parse_level(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -133,11 +132,11 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(
             update, context,
             f"That result is from **{_day(parsed.taken_on, today)}**, more than a year ago. Save it anyway?",
-            [[(f"Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
+            [[("Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
         )
     elif isinstance(parsed, NeedsUnitConfirmation):
         try:
-            remembered = await rt.tracking.level_unit(update.effective_user.id)
+            remembered = await rt.tracking.level_unit(user_of(update).id)
         except NotEnrolled:
             await reply(update, context, NOT_ENROLLED)
             return
@@ -152,7 +151,10 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         buttons = [[(f"{value} ng/mL", f"lvl:{value}:{stamp}:ng"), (f"{value} nmol/L", f"lvl:{value}:{stamp}:nmol")]]
         if remembered == NG_ML:  # a value this high is more likely nmol/L: ask again
             high = "too high to be" if parsed.value > MAX_PLAUSIBLE_NG_ML else "unusually high in"
-            question = f"**{value}** is {high} ng/mL. Was your result in nmol/L? Your lab report shows the unit next to the number."
+            question = (
+                f"**{value}** is {high} ng/mL. Was your result in nmol/L? "
+                "Your lab report shows the unit next to the number."
+            )
         else:
             question = UNIT_QUESTION.format(value=value)
         await reply(update, context, question, buttons)
@@ -161,16 +163,16 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     rt = runtime(context)
-    today = await rt.tracking.today_for(update.effective_user.id)
+    today = await rt.tracking.today_for(user_of(update).id)
     if query.data == "lvl:no":
         await query.answer()
         await query.edit_message_reply_markup(None)
         await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
         return
     try:
-        _, value, stamp, unit = query.data.split(":")
+        _, value, stamp, unit = (query.data or "").split(":")
         pending = NeedsUnitConfirmation(float(value), date.fromisoformat(stamp))
         if unit not in ("nmol", "ng") or not 0 < pending.value or pending.taken_on > today:
             raise ValueError(query.data)
@@ -191,14 +193,15 @@ async def _record_level(
 ) -> None:
     rt = runtime(context)
     try:
-        recorded = await rt.tracking.record_level(update.effective_user.id, reading, remember_unit=remember_unit)
+        recorded = await rt.tracking.record_level(user_of(update).id, reading, remember_unit=remember_unit)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
     unit = reading.original_unit
     shown = f"{reading.original_value:g} {unit}"
     if recorded.duplicate:
-        await reply(update, context, f"You already saved vitamin D **{shown}** for {_day(reading.taken_on, today)}, so I kept just the one.")
+        day = _day(reading.taken_on, today)
+        await reply(update, context, f"You already saved vitamin D **{shown}** for {day}, so I kept just the one.")
         return
     band_words = band_range(recorded.band, unit)
     if unit != NG_ML:  # the article's ranges are in ng/mL: show both
@@ -226,9 +229,9 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     try:
-        page = int(query.data.removeprefix("hist:")[:6])
+        page = int((query.data or "").removeprefix("hist:")[:6])
     except ValueError:
         await query.answer(STALE_BUTTON)
         return
@@ -239,7 +242,7 @@ async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
     rt = runtime(context)
     try:
-        history = await rt.tracking.history(update.effective_user.id, page)
+        history = await rt.tracking.history(user_of(update).id, page)
     except NotEnrolled:
         await reply(update, context, NOT_ENROLLED)
         return
@@ -271,16 +274,11 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    async with rt.deps.sessions() as session:
-        subscriber = await Subscribers(session).by_user(update.effective_user.id)
-        if subscriber is None:
-            await reply(update, context, NOT_ENROLLED)
-            return
-        pain, levels = await load_points(session, subscriber.id)
-        # The chart speaks the subscriber's unit: the one remembered, else their latest result's.
-        unit = subscriber.level_unit or (levels[-1].original_unit if levels else NG_ML)
-        started = subscriber.consented_at or subscriber.created_at
-        zone = subscriber.timezone
+    inputs = await progress_inputs(rt.deps.sessions, user_of(update).id)
+    if inputs is None:
+        await reply(update, context, NOT_ENROLLED)
+        return
+    pain, levels, unit, started, zone = inputs.pain, inputs.levels, inputs.unit, inputs.started, inputs.zone
     if not pain and not levels:
         await reply(update, context, EMPTY_TEXT)
         return
@@ -300,22 +298,22 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not pain and not levels:
         await reply(update, context, summary)
         return
-    png = await CHARTS.png(subscriber.id, pain, levels, bands, unit)
+    png = await CHARTS.png(inputs.subscriber_id, pain, levels, bands, unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
     caption, *rest = render_caption(summary)
     await context.bot.send_photo(
-        update.effective_chat.id, InputFile(png, filename="progress.png"),
+        chat_of(update).id, InputFile(png, filename="progress.png"),
         caption=caption.text, caption_entities=list(caption.entities) or None,
     )
     for piece in rest:
-        await context.bot.send_message(update.effective_chat.id, piece.text, entities=list(piece.entities) or None)
+        await context.bot.send_message(chat_of(update).id, piece.text, entities=list(piece.entities) or None)
 
 
 # ---- forget -----------------------------------------------------------------------------
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await runtime(context).tracking.is_stored(update.effective_user.id):
+    if not await runtime(context).tracking.is_stored(user_of(update).id):
         await reply(update, context, "I have nothing stored about you, so there is nothing to delete.")
         return
     await reply(
@@ -328,13 +326,13 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     await remove_buttons(query)  # the question is answered once
     if query.data != "forget:yes":
         await reply(update, context, "Okay, nothing was deleted.")
         return
-    deleted = await runtime(context).tracking.forget(update.effective_user.id)
+    deleted = await runtime(context).tracking.forget(user_of(update).id)
     await reply(
         update, context,
         "Done: everything about you has been deleted. Send /start if you ever want to begin again."

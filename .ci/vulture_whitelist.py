@@ -1,0 +1,47 @@
+"""Names vulture (.ci/lint) cannot see being used: each is called or read by a framework.
+Anything else vulture reports is dead code: delete it rather than adding it here."""
+
+# ruff: noqa: B018, F821
+# typer commands (registered by decorator and called by the CLI)
+db_upgrade
+content_check
+# pydantic: settings/model configuration and validators called by pydantic
+model_config
+_._split_ids
+_._async_driver
+_._webhook_needs_url_and_secret
+# telegramify-markdown configuration attribute
+_.unordered_list_item
+# logging.LogRecord fields rewritten by the token-redacting filter
+_.msg
+# SQLAlchemy TypeDecorator protocol, event listeners, and columns only written (kept for operators)
+impl
+cache_ok
+_.process_bind_param
+_.process_result_value
+_sqlite_pragmas
+claimed_at
+_.claimed_at
+started_at
+finished_at
+conn
+executemany
+parameters
+# python-telegram-bot hooks (BaseRateLimiter, BaseUpdateProcessor)
+_.process_request
+_.do_process_update
+# dataclass fields that belong to the record even where nothing reads them yet
+latest_checkin
+retry
+edited_at
+source_text
+disable_notification
+link_preview_options
+show_alert
+# selenium option, pytest module marks
+_.binary_location
+pytestmark
+# TODO(lead): remove after merge — bot/domain/matching.py is being changed by the FAQ-matcher work
+_._asked_count
+_._starts
+_._document_count

@@ -1,0 +1,1 @@
+"""The handlers by feature: each parses, calls a service and renders."""
