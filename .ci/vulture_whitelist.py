@@ -20,6 +20,8 @@ cache_ok
 _.process_bind_param
 _.process_result_value
 _sqlite_pragmas
+_application_name
+_lost
 claimed_at
 _.claimed_at
 started_at

@@ -13,13 +13,13 @@ import os
 import statistics
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.clock import FakeClock
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.fakebot.faults import SlidingWindow
 
-NOW = datetime(2027, 1, 4, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
 
 
 class IndexedFakeBotApi(FakeBotApi):
@@ -48,7 +48,7 @@ class IndexedFakeBotApi(FakeBotApi):
             event = self._chat_events.setdefault(chat_id, asyncio.Event())
             try:
                 await asyncio.wait_for(event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return list(self._by_chat[chat_id])
 

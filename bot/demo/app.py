@@ -25,7 +25,6 @@ from bot.demo.session import Demo
 from bot.fakeapi import FakeBotApi, FakeUser
 from bot.telegram.app import build_application
 
-
 DEMO_ARTICLE = "demo-rehearsal"
 DEMO_ARTICLE_TEXT = """---
 title: "Rehearsal: how an article reaches every subscriber"

@@ -282,7 +282,7 @@ class FaqMatcher:
         self._asked_count = len(asked)
         asked_texts = [text for entry in self._faq for text in (entry.question, *entry.examples)]
         self._asked_entry = np.repeat(
-            np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp))
+            np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp)).astype(np.intp)
         )
         (self._token_weights, self._asked_vectors, self._centroids, self._classifier,
          self._classifier_bias) = _semantic_model(

@@ -190,12 +190,12 @@ class RedFlagDetector:
                             self._compounds[left + right] = (left, right)
                 for left_slot, right_slot in zip(slots, slots[1:]):
                     if len(left_slot) * len(right_slot) <= 64:
-                        for left, right in itertools.product(left_slot, right_slot):
-                            self._compounds[left[-1] + right[0]] = (left[-1], right[0])
+                        for before, after in itertools.product(left_slot, right_slot):
+                            self._compounds[before[-1] + after[0]] = (before[-1], after[0])
         # Typos are looked up against stems and against the phrase words as written, since a
         # typo often defeats the stemmer ("numbnes" is not stemmed to "numb").
         self._by_initial: dict[str, list[str]] = {}
-        for key, word_id in self._fuzzy_keys.items():
+        for key in self._fuzzy_keys:
             if len(key) >= _FUZZY_MIN_LEN and key.isalpha() and not _is_negation(key):
                 self._by_initial.setdefault(key[0], []).append(key)
         self._matches = lru_cache(maxsize=8192)(self._matches_uncached)

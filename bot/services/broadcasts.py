@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -38,6 +38,7 @@ from bot.content.program import article_markdown, article_message
 from bot.services.context import Deps
 from bot.services.ledger import Claim, Ledger, Status, Verdict
 from bot.services.ports import Keyboard, Messenger
+from bot.storage.db import rowcount
 from bot.storage.models import Broadcast, Delivery, Subscriber
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class BroadcastService:
                 update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status.in_(("draft", "queued")))
                 .values(status="cancelled")
             )
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     async def start(self, broadcast_id: int, *, from_statuses: tuple[str, ...] = ("draft", "queued")) -> int | None:
         """Fix the recipients (one pending ledger row each) and begin sending. Returns the
@@ -123,14 +124,14 @@ class BroadcastService:
                 update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status.in_(from_statuses))
                 .values(status="sending", started_at=now)
             )
-            if claimed.rowcount != 1:
+            if rowcount(claimed) != 1:
                 return None
             item = f"broadcast:{broadcast_id}"
             rows = select(
                 Subscriber.id, literal(item), literal(broadcast_id), literal("pending"), literal(0)
             ).where(audience_filter())
             await session.execute(
-                Delivery.__table__.insert().from_select(
+                insert(Delivery).from_select(
                     ["subscriber_id", "item", "broadcast_id", "status", "attempts"], rows
                 )
             )
@@ -189,7 +190,10 @@ class BroadcastService:
 
     async def _drain(self, broadcast_id: int) -> None:
         async with self.deps.sessions() as session:
-            markdown = (await session.get(Broadcast, broadcast_id)).markdown
+            broadcast = await session.get(Broadcast, broadcast_id)
+        if broadcast is None:  # deleted meanwhile
+            return
+        markdown = broadcast.markdown
         text, keyboard = article_message(markdown)  # the URL as a "Read the article" button
         while batch := await self._claim(broadcast_id, text, keyboard):
             # A chunk at a time, so that two broadcasts take turns in the limiter; each answer is
@@ -262,7 +266,7 @@ class BroadcastService:
                 update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.summary_sent.is_(False))
                 .values(summary_sent=True)
             )
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     async def progress(self, broadcast_id: int) -> Progress:
         async with self.deps.sessions() as session:
@@ -294,6 +298,8 @@ class BroadcastService:
 
 async def _progress(session: AsyncSession, broadcast_id: int) -> Progress:
     broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise LookupError(f"no broadcast {broadcast_id}")
     counts = dict((await session.execute(
         select(Delivery.status, func.count()).where(Delivery.broadcast_id == broadcast_id).group_by(Delivery.status)
     )).all())

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Sequence
 
 from sqlalchemy import select
 
@@ -150,8 +150,8 @@ class DeliveryService:
         ids = sorted({c.subscriber_id for c, _ in batch})
         query = select(Subscriber).where(Subscriber.id.in_(ids)).order_by(Subscriber.id).with_for_update()
         subscribers = {s.id: s for s in (await session.execute(query)).scalars()}
-        query = select(Delivery).where(Delivery.id.in_([c.delivery_id for c, _ in batch]))
-        rows = {r.id: r for r in (await session.execute(query)).scalars()}
+        ledger_rows = select(Delivery).where(Delivery.id.in_([c.delivery_id for c, _ in batch]))
+        rows = {r.id: r for r in (await session.execute(ledger_rows)).scalars()}
         for claim, outcome in batch:
             subscriber, row = subscribers.get(claim.subscriber_id), rows.get(claim.delivery_id)
             if subscriber is None or row is None:  # /forget meanwhile: its ledger went with it

@@ -41,16 +41,16 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Awaitable, Callable, Sequence
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from tenacity.stop import stop_base
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     retry_if_result,
     stop_after_attempt,
@@ -58,10 +58,12 @@ from tenacity import (
     wait_exponential,
     wait_random,
 )
+from tenacity.stop import stop_base
 
 from bot.metrics import count_parked, count_unknown_outcome
 from bot.services.context import Deps
 from bot.services.ports import Keyboard, Messenger, SendOutcome
+from bot.storage.db import rowcount
 from bot.storage.models import Delivery, Subscriber, Worker
 
 log = logging.getLogger(__name__)
@@ -146,22 +148,31 @@ class RetryPolicy:
             | _StopWhen(stopping),
             wait=wait_exponential(multiplier=self.first_wait, max=self.max_wait) + wait_random(0, self.first_wait),
             retry=retry_if_result(worth_another),
-            retry_error_callback=lambda state: state.outcome.result(),
+            retry_error_callback=_last_result,
             sleep=sleep,
-            before_sleep=lambda state: log.warning(
-                "send failed (%s); retrying", state.outcome.result().error if not state.outcome.failed else "error"
-            ),
+            before_sleep=_log_retry,
         )
 
 
 POLICY = RetryPolicy()
 
 
+def _last_result(state: RetryCallState) -> SendOutcome:
+    assert state.outcome is not None
+    return state.outcome.result()
+
+
+def _log_retry(state: RetryCallState) -> None:
+    outcome = state.outcome
+    error = "error" if outcome is None or outcome.failed else outcome.result().error
+    log.warning("send failed (%s); retrying", error)
+
+
 class _StopWhen(stop_base):
     def __init__(self, predicate: Callable[[], bool]) -> None:
         self.predicate = predicate
 
-    def __call__(self, retry_state) -> bool:  # noqa: ANN001 - tenacity's RetryCallState
+    def __call__(self, _retry_state) -> bool:  # noqa: ANN001 - tenacity's RetryCallState
         return self.predicate()
 
 
@@ -171,7 +182,9 @@ def _database_retrying() -> AsyncRetrying:
         wait=wait_exponential(multiplier=0.05, max=2.0),
         retry=retry_if_exception(lambda exc: isinstance(exc, Exception)),
         reraise=True,
-        before_sleep=lambda state: log.warning("recording deliveries failed (%s); retrying", state.outcome.exception()),
+        before_sleep=lambda state: log.warning(
+            "recording deliveries failed (%s); retrying", state.outcome.exception() if state.outcome else None
+        ),
     )
 
 
@@ -254,16 +267,18 @@ class Ledger:
     async def _send(self, claim: Claim, bulk: bool) -> SendOutcome:
         if claim.build_error is not None:
             return SendOutcome("failed", error=claim.build_error[:255])
-        assert self.messenger is not None, "sending needs a messenger"
+        messenger = self.messenger
+        assert messenger is not None, "sending needs a messenger"
 
         async def attempt() -> SendOutcome:
             # Checked before every attempt, retries included: a process that is stopping, or a
             # claim whose lease is half gone, starts no new request.
             if self.stopping or not self.may_send() or time.monotonic() >= claim.deadline:
                 return SendOutcome("failed", error="released: not started")
-            return await self.messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
+            return await messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
 
         task = asyncio.current_task()
+        assert task is not None, "a send runs in a task"
         self._in_flight.add(task)
         try:
             # No timeout around a request under way: cutting it off would only turn an answer that
@@ -373,21 +388,17 @@ class Ledger:
             update(Delivery).where(where).values(status=Status.PENDING, lease_until=None, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:
-            log.warning("released %d claims", result.rowcount)
-        return result.rowcount
+        released = rowcount(result)
+        if released:
+            log.warning("released %d claims", released)
+        return released
 
     def stop(self) -> None:
         """Claim nothing more and start no new send; sends under way finish."""
         self.stopping = True
         self._stop_event.set()
 
-    async def wait_for_sends(self, timeout: float) -> None:
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight), timeout=timeout)
-
 
 def _wall_clock() -> datetime:
-    from datetime import timezone
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
@@ -28,7 +28,7 @@ class Stats:
     red_flags: dict[str, int]
     broadcasts: list[Progress]
     reports_made: int = 0  # /report PDFs, all time (counted anonymously, so /forget keeps them)
-    parked: list[tuple[str, int]] = ()  # deliveries given up after the last retry, by reason
+    parked: list[tuple[str, int]] = field(default_factory=list)  # deliveries given up after the last retry, by reason
 
 
 async def collect(deps: Deps) -> Stats:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.db import rowcount
 from bot.storage.models import Worker
 
 HEARTBEAT_EVERY = timedelta(seconds=2)
@@ -61,10 +62,10 @@ class WorkerRegistry:
             raise
 
     async def _beat(self) -> int:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         async with self.sessions.begin() as session:
             result = await session.execute(update(Worker).where(Worker.id == self.id).values(heartbeat_at=now))
-            if result.rowcount == 0:
+            if rowcount(result) == 0:
                 session.add(Worker(id=self.id, heartbeat_at=now))
             await session.execute(delete(Worker).where(Worker.heartbeat_at < now - FORGET_AFTER))
         beat_at = time.monotonic()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -63,3 +64,8 @@ def upgrade_sync(url: str) -> None:
 async def upgrade(url: str) -> None:
     # Alembic's async env runs its own loop, so it gets a thread of its own.
     await asyncio.to_thread(upgrade_sync, url)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched (its result is a CursorResult, typed as Result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -146,13 +146,13 @@ def name_connections(engine, name: str, workers: WorkerRegistry) -> None:
     process is reconnecting: this process then judges nobody gone until it is steady again."""
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _application_name(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _application_name(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET application_name = '{name}'")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "invalidate")
-    def _lost(_dbapi_connection, _record, _exception):  # type: ignore[no-untyped-def]
+    def _lost(_dbapi_connection, _record, _exception):
         workers.connection_lost()
 
 

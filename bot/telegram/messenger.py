@@ -5,10 +5,11 @@ outcomes the services understand."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
-from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
@@ -73,15 +74,15 @@ class MessengerBot(ExtBot):
             api_kwargs=self._merge_api_rl_kwargs(api_kwargs, rate_limit_args),
         )
         chat = result["chat"]
-        date = datetime.fromtimestamp(result["date"], tz=timezone.utc)
+        date = datetime.fromtimestamp(result["date"], tz=UTC)
         message = Message(result["message_id"], date, Chat(chat["id"], chat["type"]))
         message.set_bot(self)
         return message
 
 
 class TelegramMessenger:
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, bot: ExtBot[Any]) -> None:
+        self.bot = bot  # an ExtBot: its rate_limit_args reach the bulk rate limiter
 
     async def send_markdown(
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | None = None, bulk: bool = False

@@ -19,7 +19,8 @@ import math
 import time
 import warnings
 from collections import deque
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter

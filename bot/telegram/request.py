@@ -16,7 +16,6 @@ One `ClientSession` per request object keeps connections alive between sends; th
 
 from __future__ import annotations
 
-import asyncio
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -97,7 +96,7 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, headers=headers, timeout=_timeout(read, write, connect, pool),
             ) as response:
                 return response.status, await response.read()
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as err:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             # Named like HTTPXRequest's, so a log says which layer failed.

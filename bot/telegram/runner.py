@@ -37,7 +37,7 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
     stop = stop or _stop_on_signals()
     application = build_application(settings, content, **build_kwargs)
     await application.initialize()
-    await application.post_init(application)
+    await application.post_init(application)  # type: ignore[misc]  # build_application sets it
     site = monitoring = None
     try:
         await application.start()
@@ -48,6 +48,7 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
             site = await start_webhook(application, settings)
         else:
             await _poll_when_leading(application)
+            assert application.job_queue is not None, "the job-queue extra is installed"
             application.job_queue.run_repeating(_lead_job, interval=LEADERSHIP_CHECK, first=LEADERSHIP_CHECK)
         log.info("bot running (%s mode)", settings.bot_mode)
         await stop.wait()
@@ -61,7 +62,7 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
         except TimeoutError:
             log.warning("sends still in flight after %.0f s; exiting anyway (they may repeat)", SHUTDOWN_GRACE)
         await application.shutdown()
-        await application.post_shutdown(application)
+        await application.post_shutdown(application)  # type: ignore[misc]  # build_application sets it
 
 
 async def _wind_down(application: Application, site, monitoring) -> None:
@@ -76,10 +77,12 @@ async def _wind_down(application: Application, site, monitoring) -> None:
 
 
 async def _poll_when_leading(application: Application) -> None:
-    if application.updater.running:
+    updater = application.updater
+    assert updater is not None, "polling mode has an updater"
+    if updater.running:
         return
     if await application.bot_data["leadership"].try_lead():
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("this process polls Telegram for updates")
 
 
@@ -88,9 +91,11 @@ async def _lead_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     on) and stops polling once it is lost; a process that does not poll tries to take it."""
     application = context.application
     leadership = application.bot_data["leadership"]
-    if application.updater.running and not await leadership.still_leading():
+    updater = application.updater
+    assert updater is not None, "polling mode has an updater"
+    if updater.running and not await leadership.still_leading():
         log.warning("lost the polling lock (database restarted?); this process stops polling")
-        await application.updater.stop()
+        await updater.stop()
         return  # try again next round: whoever took the lock meanwhile keeps it
     if not application.bot_data["runtime"].ledger.stopping:
         await _poll_when_leading(application)

@@ -16,7 +16,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -64,7 +64,7 @@ async def terminate(process: asyncio.subprocess.Process) -> float:
 
 async def seed(database_url: str, server: FakeBotApi, ids: list[int], *, broadcast: bool = True,
                drip: bool = True) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [
         dict(telegram_user_id=i, chat_id=i, first_name="Sub", status="active", blocked=False, consented_at=now,
              timezone="UTC", delivery_minute=8 * 60, program_day=DAY - 1,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.clock import SystemClock
 from bot.storage.models import CheckIn, Subscriber
+from tests.fakebot import FakeUser
 from tests.faults.harness import (
     Ledgerwatch,
     PollWatch,
@@ -29,7 +30,6 @@ from tests.faults.harness import (
     terminate,
     wait_for,
 )
-from tests.fakebot import FakeUser
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
 SUBSCRIBERS = list(range(80_001, 80_201))
@@ -76,7 +76,7 @@ async def test_connections_cut_under_load_reconnect_lose_nothing_and_one_process
             for round_ in range(2):
                 threshold = Tally.of(server, SUBSCRIBERS).delivered + 60
 
-                async def reached():
+                async def reached(threshold=threshold):
                     return Tally.of(server, SUBSCRIBERS).delivered >= threshold
 
                 await wait_for(reached, 60, f"{threshold} messages before cut {round_ + 1}", log)

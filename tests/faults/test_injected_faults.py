@@ -13,7 +13,17 @@ import time
 
 import pytest
 
-from tests.faults.harness import ChaosBotApi, Tally, bot_environment, kill, seed, sessions_for, start_bot, terminate, wait_for
+from tests.faults.harness import (
+    ChaosBotApi,
+    Tally,
+    bot_environment,
+    kill,
+    seed,
+    sessions_for,
+    start_bot,
+    terminate,
+    wait_for,
+)
 
 pytestmark = pytest.mark.faults
 SUBSCRIBERS = list(range(70_001, 70_201))

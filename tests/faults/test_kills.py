@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from tests.fakebot import FakeBotApi
 from tests.faults.harness import (
     Ledgerwatch,
     Tally,
@@ -27,7 +28,6 @@ from tests.faults.harness import (
     terminate,
     wait_for,
 )
-from tests.fakebot import FakeBotApi
 
 pytestmark = pytest.mark.faults
 SUBSCRIBERS = list(range(60_001, 60_201))
@@ -56,7 +56,7 @@ async def test_ten_kills_mid_drip_and_mid_broadcast_lose_nothing(database_url, t
                 # Spread what is left over the kills to come, so the last one is mid-way too.
                 threshold = delivered + max(1, (total - delivered) // (KILLS - kills + 3))
 
-                async def reached():
+                async def reached(threshold=threshold):
                     return Tally.of(server, SUBSCRIBERS).delivered >= threshold
 
                 await wait_for(reached, 60, f"{threshold} messages before kill {kills}", log)

@@ -4,11 +4,11 @@ the next process resumes at once where it stopped, and nobody gets the article t
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func, select
 
 from bot.storage.models import Delivery
+from tests.fakebot import FakeBotApi
 from tests.faults.harness import (
     Tally,
     bot_environment,
@@ -20,7 +20,6 @@ from tests.faults.harness import (
     terminate,
     wait_for,
 )
-from tests.fakebot import FakeBotApi
 
 pytestmark = pytest.mark.faults
 RECIPIENTS = list(range(1_000_001, 1_050_001))
@@ -29,7 +28,8 @@ RATE = 1000
 
 async def claimed_rows(sessions) -> int:
     async with sessions() as session:
-        return (await session.execute(select(func.count()).select_from(Delivery).where(Delivery.status == "claimed"))).scalar_one()
+        claimed = select(func.count()).select_from(Delivery).where(Delivery.status == "claimed")
+        return (await session.execute(claimed)).scalar_one()
 
 
 async def test_sigterm_mid_broadcast_exits_within_10_s_and_the_rest_resumes(database_url, tmp_path):
@@ -44,7 +44,7 @@ async def test_sigterm_mid_broadcast_exits_within_10_s_and_the_rest_resumes(data
                 processes.append(await start_bot(env, tmp_path))
                 threshold = Tally.of(server, RECIPIENTS).delivered + 500
 
-                async def reached():
+                async def reached(threshold=threshold):
                     return Tally.of(server, RECIPIENTS).delivered >= threshold
 
                 await wait_for(reached, 60, f"{threshold} articles before deploy {deploy}", log)

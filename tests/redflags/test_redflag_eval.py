@@ -126,7 +126,8 @@ def test_summary_of_every_batch(detector, capsys):
         signs, ordinary = len(data["signs"]), len(data["ordinary"])
         lines.append(
             f"{name:<8} {'tuned' if name in TUNED else 'blind' if name in BLIND else 'seen':<8}"
-            f" {recall:>7.1%} ({round(recall * signs):>3}/{signs:>3}) {false_rate:>6.1%} ({round(false_rate * ordinary):>2}/{ordinary:>3})"
+            f" {recall:>7.1%} ({round(recall * signs):>3}/{signs:>3})"
+            f" {false_rate:>6.1%} ({round(false_rate * ordinary):>2}/{ordinary:>3})"
             f" {min_recall(name):>7.1%}"
         )
     with capsys.disabled():
