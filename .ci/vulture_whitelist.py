@@ -43,7 +43,3 @@ show_alert
 # selenium option, pytest module marks
 _.binary_location
 pytestmark
-# TODO(lead): remove after merge — bot/domain/matching.py is being changed by the FAQ-matcher work
-_._asked_count
-_._starts
-_._document_count

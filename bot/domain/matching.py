@@ -279,7 +279,6 @@ class FaqMatcher:
                 {t for doc in asked[starts[-1]:] for t in doc} | set(answers[-1]) | set(keywords[-1])
             )
         documents = asked + answers + keywords
-        self._asked_count = len(asked)
         asked_texts = [text for entry in self._faq for text in (entry.question, *entry.examples)]
         self._asked_entry = np.repeat(
             np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp)).astype(np.intp)
@@ -288,7 +287,6 @@ class FaqMatcher:
          self._classifier_bias) = _semantic_model(
             self._embedder, tuple(asked_texts), tuple(int(i) for i in self._asked_entry), len(starts)
         )
-        self._starts = np.array(starts, dtype=np.intp)
         # Each entry's question/example documents as one row, padded with a document scoring 0.
         ends = starts[1:] + [len(asked)]
         width = max((end - start for start, end in zip(starts, ends)), default=0)
@@ -305,7 +303,6 @@ class FaqMatcher:
         self._bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         if documents:
             self._bm25.index([doc or ["\x00"] for doc in documents], show_progress=False)
-        self._document_count = len(documents)
         document_frequency = Counter(t for vocabulary in entry_vocabulary for t in vocabulary)
         total = max(count, 1)
         self._idf = {
