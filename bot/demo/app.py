@@ -26,14 +26,15 @@ from bot.fakeapi import FakeBotApi, FakeUser
 from bot.telegram.app import build_application
 
 DEMO_ARTICLE = "demo-rehearsal"
-DEMO_ARTICLE_TEXT = """---
-title: "Rehearsal: how an article reaches every subscriber"
-summary: An article that exists only in the demo, so that an operator can try /broadcast.
----
-This is what a broadcast looks like to a subscriber. Operators write their own articles in
-`content/articles/<slug>.md` (a title, an optional summary and link, then the text), check them
-with `vitd-bot content check`, and send them with `/broadcast <slug>`.
-"""
+DEMO_ARTICLE_TEXT = (
+    "---\n"
+    'title: "Rehearsal: how an article reaches every subscriber"\n'
+    "summary: An article that exists only in the demo, so that an operator can try /broadcast.\n"
+    "---\n"
+    "This is what a broadcast looks like to a subscriber. Operators write their own articles in "
+    "`content/articles/<slug>.md` (a title, an optional summary and link, then the text), check them "
+    "with `vitd-bot content check`, and send them with `/broadcast <slug>`.\n"
+)
 
 
 def demo_content(source: Path, scratch: Path) -> Path:
