@@ -29,9 +29,12 @@ async def test_a_flooding_chat_does_not_delay_another_chats_reply(bot):
     await drained_except_the_stuck_one(bot, processor)
     notices = [m for m in flooder.messages if m.text == FLOOD_NOTICE]
     assert len(notices) == 1
-    # The update being handled may be counted in the backlog or not, depending on when the flood landed.
-    assert processor.dropped >= FLOOD - processor.max_backlog - 1
-    assert len(flooder.messages) <= 2  # the stuck reply and the notice: nothing else yet
+    # Nothing beyond the backlog was answered, and the rest was dropped. How many were answered
+    # before the chat got stuck, and whether the update in progress counts in the backlog, depends
+    # on how getUpdates batched the flood.
+    answered = [m for m in flooder.messages if m.text != FLOOD_NOTICE]
+    assert len(answered) <= processor.max_backlog + 1
+    assert processor.dropped >= FLOOD - processor.max_backlog - 1 - len(answered)
 
 
 async def drained_except_the_stuck_one(bot, processor) -> None:
