@@ -207,13 +207,7 @@ def parse_level(
             return ParseError(
                 f"I don't know the unit {_quote(unit_text)}. Please use ng/mL or nmol/L. {_LEVEL_USAGE}"
             )
-    taken_on = found or today
-    if taken_on > today:
-        return ParseError(
-            f"That date is in the future. Please give the date the blood sample was taken. {_LEVEL_USAGE}"
-        )
-    if not plausible_date(taken_on):
-        return _too_early()
+    taken_on = found or today  # find_date has refused future dates and dates before 1900
     if not math.isfinite(value):  # 400 nines read as infinity
         return ParseError(f"Please start with the number from your lab result. {_LEVEL_USAGE}")
     if value <= 0:

@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import signal
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from bot.storage.models import Broadcast, Delivery, Subscriber
 from tests.fakebot import FakeBotApi
 from tests.fakebot.params import ApiError
 from tests.fakebot.server import _Hung
+from tests.test_broadcast_crash import kill  # noqa: F401 - the fault tests import it from here
+from tests.test_broadcast_crash import start_bot as start_bot_logging_to
 
 ARTICLE_TITLE = "Fault suite article"
 DAY = 4
@@ -42,16 +43,8 @@ def bot_environment(server: FakeBotApi, database_url: str, **extra: str) -> dict
 
 
 async def start_bot(env: dict[str, str], folder: Path) -> asyncio.subprocess.Process:
-    log = folder / "bot.log"
-    with log.open("ab") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=folder, stdout=out, stderr=out
-        )
-
-
-async def kill(process: asyncio.subprocess.Process) -> None:
-    process.send_signal(signal.SIGKILL)  # no shutdown, no cleanup: as if the machine died
-    await process.wait()
+    """`python -m bot run` in ``folder``, its output appended to ``folder/bot.log``."""
+    return await start_bot_logging_to(env, folder, folder / "bot.log")
 
 
 async def terminate(process: asyncio.subprocess.Process) -> float:
