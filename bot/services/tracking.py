@@ -62,12 +62,6 @@ class TrackingService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def today_for(self, user_id: int) -> date:
-        async with self.deps.sessions() as session:
-            subscriber = await Subscribers(session).by_user(user_id)
-            zone = subscriber.timezone if subscriber else "UTC"
-        return local_date(self.deps.clock.now(), zone)
-
     async def date_order_for(self, user_id: int) -> tuple[date, bool | None]:
         """The subscriber's local date, and whether their zone writes 3/1 as 3 January (None: unknown)."""
         async with self.deps.sessions() as session:

@@ -165,7 +165,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = query_of(update)
     rt = runtime(context)
-    today = await rt.tracking.today_for(user_of(update).id)
+    today, _ = await rt.tracking.date_order_for(user_of(update).id)
     if query.data == "lvl:no":
         await query.answer()
         await query.edit_message_reply_markup(None)
