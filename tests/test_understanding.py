@@ -157,6 +157,24 @@ async def test_a_check_in_in_words_later_is_confirmed_before_saving(bot):
     assert await checkins(bot) == [(TODAY, 7, None)]
 
 
+async def test_a_check_in_question_answered_twice_and_a_markup_note_raise_nothing(bot):
+    from bot.metrics import HANDLER_ERRORS
+
+    errors_before = HANDLER_ERRORS._value.get()
+    jo = bot.user(2109, "Jo")
+    await bot.enrol(jo)
+    await jo.command("/pain 5")
+    await jo.next_reply()
+    question = await ask(jo, "pain 2, **stiff** [after](http://x.example) sitting")
+    assert "**stiff**" in question.text and "[after](http://x.example)" in question.text  # shown as typed
+    await jo.press("No")
+    await jo.next_reply()
+    await jo.press_data("ckn:no", question)  # the same question again: its buttons are gone
+    await jo.next_reply()
+    assert HANDLER_ERRORS._value.get() == errors_before
+    assert await checkins(bot) == [(TODAY, 5, None)]
+
+
 async def test_a_time_typed_after_enrolment_offers_to_change_the_delivery_time(bot, content):
     gu = bot.user(2108, "Gu")
     await bot.enrol(gu)

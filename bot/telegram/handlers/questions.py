@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.models import FaqEntry
+from bot.content.render import plain_text
 from bot.domain.checkins import parse_checkin_words
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.state import Step
@@ -24,7 +25,7 @@ from bot.domain.timezones import parse_place
 from bot.services.questions import Reply
 from bot.telegram.handlers.enrolment import ask_consent, time_text, timezone_text
 from bot.telegram.handlers.tracking import record_pain
-from bot.telegram.runtime import message_of, query_of, reply, runtime, user_of
+from bot.telegram.runtime import message_of, query_of, remove_buttons, reply, runtime, user_of
 
 FAQ_PREFIX = "faq:"
 CHECKIN_PREFIX = "ckn:"
@@ -139,7 +140,7 @@ async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     data = f"{CHECKIN_PREFIX}{score}"
     if note:
         data = f"{data}:{note}".encode()[:CALLBACK_LIMIT].decode("utf-8", "ignore")
-    shown = f" with the note “{note}”" if note else ""
+    shown = f" with the note “{plain_text(note)}”" if note else ""
     await reply(
         update, context,
         f"Shall I save **{score}/10** as today's back pain{shown}?",
@@ -150,7 +151,7 @@ async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, s
 async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = query_of(update)
     await query.answer()
-    await query.edit_message_reply_markup(None)  # one answer per question
+    await remove_buttons(query)  # one answer per question
     score_text, _, note = (query.data or "").removeprefix(CHECKIN_PREFIX).partition(":")
     if score_text == "keep":
         await reply(update, context, "Okay, nothing changed.")

@@ -168,7 +168,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     today, _ = await rt.tracking.date_order_for(user_of(update).id)
     if query.data == "lvl:no":
         await query.answer()
-        await query.edit_message_reply_markup(None)
+        await remove_buttons(query)
         await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
         return
     try:
