@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import bm25s
 import numpy as np
@@ -80,7 +80,16 @@ CONFIDENCE_MEAN = (2.4975, 1.5071, 1.7301, 0.7709, 0.8934, 4.296)
 CONFIDENCE_SCALE = (0.4704, 0.661, 0.6001, 0.1652, 0.2065, 1.571)
 CONFIDENCE_WEIGHTS = (0.045, 1.044, 0.322, -0.131, 0.604, -0.01)
 CONFIDENCE_BIAS = 4.122
-CONFIDENCE_THRESHOLD = 0.9  # calibration: <= 1.5% confident wrong, <= 2% off-topic answered
+CONFIDENCE_THRESHOLD = 0.8  # calibration: see SCOPE_THRESHOLD
+# Whether the message is about the FAQ at all: a logistic model of the features at SCOPE_FEATURES
+# (coverage, known words, unknown words, closest cosine, best score, classifier probability),
+# fitted on the development set's in-scope and off-topic messages and the cross-validation.
+SCOPE_FEATURES = (4, 5, 6, 3, 0, 7)
+SCOPE_MEAN = (0.8139, 3.9536, 0.2856, 0.7145, 2.3299, 0.679)
+SCOPE_SCALE = (0.2927, 1.7688, 0.6243, 0.2194, 0.6386, 0.284)
+SCOPE_WEIGHTS = (0.784, 0.946, -0.408, 0.539, 0.519, 0.531)
+SCOPE_BIAS = 4.024
+SCOPE_THRESHOLD = 0.95  # calibration: with the two below, <= 1.5% wrong and <= 2% off-topic
 KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
 UNKNOWN_WORD_WEIGHT = 3.0  # a bit above the weight of a word only one entry uses
@@ -123,6 +132,21 @@ NUMBER_WORDS = frozenset(
 )
 
 Kind = Literal["answer", "referral", "smalltalk", "unsure"]
+
+
+class _Ranking(NamedTuple):
+    order: list[int]  # entries, best first
+    scores: np.ndarray  # per entry
+    closest: np.ndarray  # per entry: cosine of its closest example
+    probabilities: np.ndarray  # per entry: the classifier's
+    query: list[str]  # the message's known terms
+    unknown: int  # how many of its words the FAQ never uses
+
+
+def _logistic(features: Sequence[float], mean: Sequence[float], scale: Sequence[float],
+              weights: Sequence[float], bias: float) -> float:
+    z = bias + sum(w * (f - m) / s for f, m, s, w in zip(features, mean, scale, weights))
+    return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 @dataclass(frozen=True)
@@ -403,7 +427,7 @@ class FaqMatcher:
         """Per entry: the meaning score, and the cosine of the message and its closest question."""
         count = len(self._faq)
         if not count:
-            return np.zeros(0), np.zeros(0)
+            return np.zeros(0), np.zeros(0), np.zeros(0)
         corrected = []
         for word in words(text):
             fixed = self._correct(word) if word not in STOP_WORDS else word
@@ -420,39 +444,44 @@ class FaqMatcher:
             + TOP3_SHARE * top3
             + CENTROID_SHARE * (self._centroids @ vector)
         )
-        return meaning, closest
+        return meaning, closest, probabilities
 
-    def _ranked(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray, list[str], int]:
+    def _ranked(self, text: str) -> _Ranking:
         query, unknown = self._query(text)
         lexical = self._entry_scores(query)
-        meaning, closest = self._semantic_scores(text)
+        meaning, closest, probabilities = self._semantic_scores(text)
         top = lexical.max() if len(lexical) else 0.0
         scores = meaning + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
         # Ties keep the FAQ's own order, so an empty match suggests its first questions.
         order = sorted(range(len(self._faq)), key=lambda i: (-scores[i], i))
-        return order, scores, closest, query, unknown
+        return _Ranking(order, scores, closest, probabilities, query, unknown)
 
     def decision_features(self, text: str) -> tuple[list[int], tuple[float, ...]]:
-        """The ranking and what the confidence model reads (see CONFIDENCE_WEIGHTS)."""
-        order, scores, closest, query, unknown = self._ranked(text)
-        return order, self._features(order, scores, closest, query, unknown)
+        """The ranking and what the confidence and scope models read (see CONFIDENCE_WEIGHTS)."""
+        ranking = self._ranked(text)
+        return ranking.order, self._features(ranking)
 
-    def _features(self, order, scores, closest, query, unknown) -> tuple[float, ...]:
+    def _features(self, ranking: _Ranking) -> tuple[float, ...]:
+        order, scores = ranking.order, ranking.scores
         best = order[0]
         second = scores[order[1]] if len(order) > 1 else 0.0
         third = scores[order[2]] if len(order) > 2 else second
         return (
             float(scores[best]), float(scores[best] - second), float(scores[best] - third),
-            float(closest[best]), self.confidence(query, unknown, best), float(len(query)),
+            float(ranking.closest[best]), self.confidence(ranking.query, ranking.unknown, best),
+            float(len(ranking.query)), float(ranking.unknown), float(ranking.probabilities[best]),
         )
 
     @staticmethod
     def answer_probability(features: Sequence[float]) -> float:
-        z = CONFIDENCE_BIAS + sum(
-            w * (f - m) / s
-            for f, m, s, w in zip(features, CONFIDENCE_MEAN, CONFIDENCE_SCALE, CONFIDENCE_WEIGHTS)
-        )
-        return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
+        """How likely the best entry is the right one (CONFIDENCE_*: its first six features)."""
+        return _logistic(features, CONFIDENCE_MEAN, CONFIDENCE_SCALE, CONFIDENCE_WEIGHTS, CONFIDENCE_BIAS)
+
+    @staticmethod
+    def scope_probability(features: Sequence[float]) -> float:
+        """How likely the message asks something the FAQ covers at all (SCOPE_*)."""
+        picked = [features[i] for i in SCOPE_FEATURES]
+        return _logistic(picked, SCOPE_MEAN, SCOPE_SCALE, SCOPE_WEIGHTS, SCOPE_BIAS)
 
     def confidence(self, query: list[str], unknown: int, index: int) -> float:
         total = sum(self._weight(t) for t in query) + unknown * UNKNOWN_WORD_WEIGHT
@@ -462,7 +491,7 @@ class FaqMatcher:
         return explained / total
 
     def closest(self, text: str, n: int = 3) -> tuple[FaqEntry, ...]:
-        order = self._ranked(text)[0]
+        order = self._ranked(text).order
         return tuple(self._faq[index] for index in order[:n])
 
     def _smalltalk_match(self, text: str) -> tuple[SmallTalk | None, float, bool]:
@@ -507,7 +536,8 @@ class FaqMatcher:
         return max(answers, key=lambda m: m.score) if answers else result
 
     def _match_one(self, text: str) -> Match:
-        order, scores, closest, query, unknown = self._ranked(text)
+        ranking = self._ranked(text)
+        order = ranking.order
         suggestions = tuple(self._faq[index] for index in order[:3])
         topic = referral_topic(text)  # before small talk: "are you a real doctor?" is no greeting
         if topic is not None:
@@ -518,10 +548,11 @@ class FaqMatcher:
         if not order or _SUM.search(fold(text)):
             return Match("unsure", suggestions=suggestions if order else ())
         best = order[0]
-        features = self._features(order, scores, closest, query, unknown)
+        features = self._features(ranking)
         confidence, similarity = features[4], features[3]
         sure = self.answer_probability(features) >= CONFIDENCE_THRESHOLD
-        if sure and confidence >= ANSWER_THRESHOLD:
+        in_scope = self.scope_probability(features) >= SCOPE_THRESHOLD
+        if sure and in_scope and confidence >= ANSWER_THRESHOLD:
             return Match("answer", entry=self._faq[best], score=similarity, suggestions=suggestions)
         if smalltalk is not None and only_smalltalk:
             return Match("smalltalk", smalltalk=smalltalk, score=smalltalk_score)
