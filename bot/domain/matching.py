@@ -5,7 +5,8 @@ How a message is read (the FAQ's questions, examples and answers go through the 
 1. The shared text pipeline (bot/domain/text.py): folded to lowercase ASCII, split into words;
    stop words and chat filler dropped; numbers become one token ``#``.
 2. Typos: a word of five letters or more that the FAQ never uses becomes its closest FAQ word
-   (rapidfuzz ``fuzz.ratio`` >= 85), cached per word; shorter words must match exactly.
+   with the same first letter (rapidfuzz ``fuzz.ratio`` >= 85), cached per word; shorter words
+   must match exactly. ("oranges" is not a typo of "ranges".)
 3. Stems (Snowball English, from the pipeline), then synonyms: a content keyword
    ``term = alias, alias`` makes every alias read as ``term`` ("vit d" -> "vitamin d").
 4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py), its tokens
@@ -21,11 +22,12 @@ How a message is read (the FAQ's questions, examples and answers go through the 
    ``UNKNOWN_WORD_WEIGHT``) that the best entry's words explain. "bitcoin price" explains nothing.
 6. Decision, in order: a referral when the message asks what the article cannot answer
    (bot/domain/referrals.py: pregnancy, children, other medicines, diagnoses, "are you a doctor");
-   small talk when the whole message is a small-talk phrase; an answer when the entry knows enough
-   of the message's words (``ANSWER_THRESHOLD``) and a logistic model of how far the best entry
-   leads the next two (``CONFIDENCE_*``) says it is right with probability
-   ``CONFIDENCE_THRESHOLD``; small talk for a message of small-talk words; otherwise "unsure",
-   with the three closest entries.
+   small talk when the whole message is a small-talk phrase; "unsure" for a sum ("7 times 8");
+   an answer when the entry knows enough of the message's words (``ANSWER_THRESHOLD``), a logistic
+   model of how far the best entry leads the next two (``CONFIDENCE_*``) says it is right with
+   probability ``CONFIDENCE_THRESHOLD``, and a second one (``SCOPE_*``: known and unknown words,
+   closeness, the classifier's probability) says the message is about the FAQ at all; small talk
+   for a message of small-talk words; otherwise "unsure", with the three closest entries.
 
 The thresholds were calibrated on development data only (tests/matching/dev.yaml and a 5-fold
 cross-validation over the FAQ's examples, with ``python tests/matching/calibrate.py``); the

@@ -4,10 +4,13 @@ them (``.venv/bin/python tests/matching/run_eval.py -v`` also lists every miss).
 
 Targets (issue 13) on the held-out batches: top-1 >= 90%, confident wrong <= 2%, top-3 when unsure
 >= 97%, off-topic answered <= 3%, check-ins in words >= 95%. Out-of-scope medical questions must
-be referred (>= 90% here). Three are not met over batches 1-7 (see SCORES.md): top-1 (81.5% with
-matcher v6), top-3 when unsure (94.7%; v6 answers more often than v4, so what is left unsure is
-harder) and check-ins in words (94.5%: bot/domain/checkins.py, unchanged since batch 4). Their
-tests are expected failures until they pass, each with a floor below which the suite fails.
+be referred (>= 90% here). Two are not met over batches 1-7 (see SCORES.md): top-1 (83.8% with
+matcher v7) and top-3 when unsure (96.1%). Their tests are expected failures until they pass, with
+floors on the batches already recorded below which the suite fails.
+
+A new blind batch: save it as heldout/batch<N>.yaml. It is picked up, printed apart as its first
+run, and held to the met targets with the others; record its figures in SCORES.md, then add it to
+``evaluation.RECORDED`` (and move the floors here if the pooled figures moved).
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.80  # the latest held-out figures, rounded the safe way: a regression fails the suite
+TOP1_FLOOR = 0.83  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
-TOP3_WHEN_UNSURE_FLOOR = 0.94
+TOP3_WHEN_UNSURE_FLOOR = 0.95
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
 MIN_OUT_OF_SCOPE = 0.90
@@ -79,7 +82,7 @@ def test_heldout_top1_target(figures):
     assert figures["heldout"].top1_rate >= TOP1_TARGET, figures["heldout"].report()
 
 
-@pytest.mark.xfail(reason="the right entry is among the three buttons 95% of the times it is unsure (SCORES.md)", strict=False)
+@pytest.mark.xfail(reason="the right entry is among the three buttons 96% of the times it is unsure (SCORES.md)", strict=False)
 def test_heldout_top3_when_unsure_target(figures):
     assert figures["heldout"].unsure_top3_rate >= MIN_TOP3_WHEN_UNSURE, figures["heldout"].report()
 
