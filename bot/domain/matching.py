@@ -425,8 +425,8 @@ class FaqMatcher:
             + KEYWORD_SHARE * scores[self._keyword_doc]
         )
 
-    def _semantic_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry: the meaning score, and the cosine of the message and its closest question."""
+    def _semantic_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per entry: the meaning score, the cosine of its closest question, the classifier's probability."""
         count = len(self._faq)
         if not count:
             return np.zeros(0), np.zeros(0), np.zeros(0)
