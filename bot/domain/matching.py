@@ -104,8 +104,8 @@ SYNONYM_MARK = "="
 NUMBER = "#"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # A sum ("7 times 8", "12 + 30") is no question for the FAQ, though "times" is one of its words.
-# Not "-" or "/": "4-8 weeks" and "4/10" are.
-_SUM = re.compile(r"\d\s*(?:[x*+=]|times|plus|minus|divided by|multiplied by)\s*\d")
+# Not "-", "/", "x" or "=": "4-8 weeks", "4/10", "2x 1000 iu" and "d3 = 50" are.
+_SUM = re.compile(r"\d\s*(?:[*+]|times|plus|minus|divided by|multiplied by)\s*\d")
 
 # bm25s logs every index it builds at DEBUG; one per start-up is noise in the bot's own logs.
 logging.getLogger("bm25s").setLevel(logging.WARNING)

@@ -282,3 +282,20 @@ def test_confidence_grows_with_the_lead_over_the_next_entries():
 def test_a_paraphrase_far_from_every_example_still_finds_its_entry(toy):
     result = toy.match("is d3 alone sufficient or do i need more")
     assert result.suggestions[0].id == "alone"
+
+
+def test_the_scope_model_trusts_known_words_more_than_unknown_ones():
+    # Features: best score, leads, closest cosine, coverage, known words, unknown words, probability.
+    about_the_faq = FaqMatcher.scope_probability((2.5, 1.5, 1.7, 0.8, 1.0, 4.0, 0.0, 0.9))
+    about_something_else = FaqMatcher.scope_probability((2.5, 1.5, 1.7, 0.8, 0.5, 2.0, 2.0, 0.9))
+    assert 0.0 < about_something_else < about_the_faq < 1.0
+
+
+@pytest.mark.parametrize("text", ["whats 7 times 8", "12 + 30?", "what is 6 * 7"])
+def test_a_sum_gets_no_faq_answer(matcher, text):
+    assert matcher.match(text).kind == "unsure"
+
+
+def test_a_typo_keeps_its_first_letter(matcher):
+    assert matcher._correct("vertabrae") == "vertebrae"
+    assert matcher._correct("oranges") is None  # not "ranges"
