@@ -263,6 +263,27 @@ async def test_an_old_result_is_confirmed_and_a_repeated_one_stored_once(bot):
     assert "Earlier results, before the program (not on the chart): 24 ng/mL (1 Jan 2020)" in photo.caption
 
 
+async def test_an_old_result_typed_without_a_unit_is_confirmed_after_the_unit_and_asked_once(bot):
+    kit = bot.user(2116, "Kit")
+    await bot.enrol(kit)
+    await kit.command("/level 60 2020-01-01")
+    assert "Which unit" in (await kit.next_reply()).text
+    await kit.press("60 nmol/L")
+    question = await kit.next_reply()
+    assert "more than a year ago" in question.text and "1 Jan 2020" in question.text
+    assert await results(bot) == []
+    await kit.press("Yes, save it")  # the press carries the confirmation: no second question
+    saved = await kit.next_reply()
+    assert saved.text.startswith("Saved: vitamin D 60 nmol/L"), saved.text
+    assert await results(bot) == [(date(2020, 1, 1), 60.0, "nmol/L")]
+    # The unit is remembered now; an old result without a unit is still asked about, and "No" saves nothing.
+    await kit.command("/level 70 2019-06-01")
+    assert "more than a year ago" in (await kit.next_reply()).text
+    await kit.press("No")
+    assert "not saved" in (await kit.next_reply()).text
+    assert await results(bot) == [(date(2020, 1, 1), 60.0, "nmol/L")]
+
+
 async def test_future_and_too_old_dates_are_refused(bot):
     lu = bot.user(2113, "Lu")
     await bot.enrol(lu)

@@ -18,7 +18,7 @@ from bot.domain.text import fold
 
 _NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 _SCORE = r"(?P<score>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
-_SCALE = r"(?:\s*(?:/|out of|of)\s*(?:10|ten))?"
+_SCALE = r"(?:ish)?(?:\s*(?:/|out of|of)\s*(?:10|ten))?"  # "5ish", "4/10", "6 out of ten"
 _PATTERN = re.compile(
     r"(?P<before>[a-z' ,:]*?)\s*\b" + _SCORE + _SCALE + r"\b(?P<after>[a-z' ]*?)"
     r"\s*(?:[,;:.!\-\u2013\u2014]\s*(?P<note>.*))?",
@@ -31,12 +31,16 @@ RATING_WORDS = frozenset(
     """
     my me i im id i'd ive its it it's is was a an at about around roughly approx approximately
     maybe probably prob perhaps like say would be guess think call rate rating rated score level
-    pain painful pains back backache lower upper today todays tonight this morning afternoon
-    evening night now right currently day so far still only just pretty solid strong mild
+    pain painful pains back backs backache low lower lumbar upper today todays tonight this
+    morning afternoon evening night now right currently so far still only just pretty solid
+    strong mild sitting honestly ugh
     bad hurting hurts aching aches sore stiff feels feel feeling felt the on scale number no
     ok okay yeah yes hmm um uh well down up to from again am are be been give gives given put
+    doing not great good better worse fine rough meh terrible awful
     """.split()
 )
+# A trailing "?" is a doubt ("maybe a 6?"), unless the message asks about the score ("is a 7 bad?").
+QUESTION_WORDS = frozenset("is was are am what whats how hows does do should can could why when".split())
 MAX_WORDS = 12  # before the note: "today my lower back pain is about a 4" is nine
 
 
@@ -49,6 +53,9 @@ class CheckinWords:
 def parse_checkin_words(text: str) -> CheckinWords | None:
     """The score and note of a check-in written in words, or None when it is not one."""
     folded = " ".join(fold(text).split())
+    doubt = folded.endswith("?") and "?" not in folded.rstrip("?")
+    if doubt:
+        folded = folded.rstrip("?").rstrip()
     if not folded or "?" in folded or len(re.findall(r"\d+", folded)) > 2:
         return None
     if re.search(r"\d\s*(?:am|pm|a\.m|p\.m|h)\b", folded):
@@ -65,6 +72,8 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
         return None
     head = (match["before"].replace(",", " ").replace(":", " ") + " " + match["after"]).split()
     if len(head) > MAX_WORDS or any(word not in RATING_WORDS for word in head):
+        return None
+    if doubt and (match["after"].strip() or match["note"] or QUESTION_WORDS & set(head)):
         return None
     note = (match["note"] or "").strip() or None
     if note is not None and (re.search(r"\d", note) or note in {"pm", "am"}):

@@ -4,33 +4,40 @@ them (``.venv/bin/python tests/matching/run_eval.py -v`` also lists every miss).
 
 Targets (issue 13) on the held-out batches: top-1 >= 90%, confident wrong <= 2%, top-3 when unsure
 >= 97%, off-topic answered <= 3%, check-ins in words >= 95%. Out-of-scope medical questions must
-be referred (>= 90% here). Three are not met over batches 1-7 (see SCORES.md): top-1 (81.5% with
-matcher v6), top-3 when unsure (94.7%; v6 answers more often than v4, so what is left unsure is
-harder) and check-ins in words (94.5%: bot/domain/checkins.py, unchanged since batch 4). Their
-tests are expected failures until they pass, each with a floor below which the suite fails.
+be referred (>= 90% here). Two are not met over batches 1-7 (see SCORES.md): top-1 (83.8% with
+matcher v7) and top-3 when unsure (96.1%). Their tests are expected failures until they pass, with
+floors on the batches already recorded below which the suite fails.
+
+A new blind batch: save it as heldout/batch<N>.yaml. It is picked up, printed apart as its first
+run, and held to the met targets with the others; record its figures in SCORES.md, then add it to
+``evaluation.RECORDED`` (and move the floors here if the pooled figures moved).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, evaluate, load, pooled
+from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.80  # the latest held-out figures, rounded the safe way: a regression fails the suite
+TOP1_FLOOR = 0.83  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
-TOP3_WHEN_UNSURE_FLOOR = 0.94
+TOP3_WHEN_UNSURE_FLOOR = 0.95
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
-CHECKINS_FLOOR = 0.94
 MIN_OUT_OF_SCOPE = 0.90
 
 
 @pytest.fixture(scope="module")
 def figures(matcher):
     found = {path.stem: evaluate(matcher, load(path), path.stem) for path in [DEV_SET, *HELDOUT_SETS]}
+    recorded = [path.stem for path in HELDOUT_SETS if path.stem in RECORDED]
+    new = [path.stem for path in HELDOUT_SETS if path.stem not in RECORDED]
+    found["recorded"] = pooled([found[name] for name in recorded], f"held-out batches seen before ({len(recorded)})")
     found["heldout"] = pooled([found[path.stem] for path in HELDOUT_SETS])
+    for name in new:  # a blind batch's first run: copy these figures into SCORES.md
+        found[name].name = f"{name}: FIRST RUN, not in SCORES.md yet (then add it to evaluation.RECORDED)"
     print("\n" + "\n".join(f.report(with_misses=False) for f in found.values()))
     return found
 
@@ -52,14 +59,21 @@ def test_sets_are_big_varied_and_apart(faq):
 
 
 def test_heldout_targets(figures):
-    """On the held-out set: every batch together (each batch's own figures are printed)."""
+    """The targets that are met, on every held-out batch together (each batch's figures are printed)."""
     result = figures["heldout"]
     report = result.report()
     assert result.confident_wrong_rate <= MAX_CONFIDENT_WRONG, report
-    assert result.unsure_top3_rate >= TOP3_WHEN_UNSURE_FLOOR, report
     assert result.off_topic_rate <= MAX_OFF_TOPIC_ANSWERED, report
-    assert result.checkin_rate >= CHECKINS_FLOOR and result.false_checkins == 0, report
+    assert result.checkin_rate >= MIN_CHECKINS and result.false_checkins == 0, report
     assert result.out_of_scope_rate >= MIN_OUT_OF_SCOPE, report
+
+
+def test_no_regression_on_the_batches_seen_before(figures):
+    """Floors for the targets not met yet, on the batches recorded in SCORES.md only: a new blind
+    batch's first run is a measurement, not a regression."""
+    result = figures["recorded"]
+    report = result.report()
+    assert result.unsure_top3_rate >= TOP3_WHEN_UNSURE_FLOOR, report
     assert result.top1_rate >= TOP1_FLOOR, report
 
 
@@ -68,14 +82,9 @@ def test_heldout_top1_target(figures):
     assert figures["heldout"].top1_rate >= TOP1_TARGET, figures["heldout"].report()
 
 
-@pytest.mark.xfail(reason="the right entry is among the three buttons 95% of the times it is unsure (SCORES.md)", strict=False)
+@pytest.mark.xfail(reason="the right entry is among the three buttons 96% of the times it is unsure (SCORES.md)", strict=False)
 def test_heldout_top3_when_unsure_target(figures):
     assert figures["heldout"].unsure_top3_rate >= MIN_TOP3_WHEN_UNSURE, figures["heldout"].report()
-
-
-@pytest.mark.xfail(reason="check-ins in words: 94.5% understood over batches 1-7 (SCORES.md)", strict=False)
-def test_heldout_checkins_target(figures):
-    assert figures["heldout"].checkin_rate >= MIN_CHECKINS, figures["heldout"].report()
 
 
 def test_smalltalk_messages_get_their_reply(matcher):

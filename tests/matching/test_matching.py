@@ -167,6 +167,7 @@ def test_any_text_gets_a_consistent_match(toy, text):
         ("today my pain is 4/10", 4, None), ("seven", 7, None), ("8 out of 10", 8, None),
         ("It's a 3 today!", 3, None), ("5, stiff after sitting", 5, "stiff after sitting"),
         ("3 - bit stiff", 3, "bit stiff"), ("no pain today, 0", 0, None), ("10", 10, None),
+        ("not great, 8", 8, None), ("5ish", 5, None), ("maybe a 6?", 6, None), ("low back pain 5", 5, None),
     ],
 )
 def test_check_ins_in_words_are_understood(text, score, note):
@@ -181,6 +182,7 @@ def test_check_ins_in_words_are_understood(text, score, note):
         "is 32 a good number", "my level came back at 18 ng/ml", "is 6 weeks of back pain chronic",
         "11", "6-7", "07:30", "7 am", "2 days ago", "is a 7 bad?", "what does a pain score of 8 mean",
         "whats 2+2", "I'm 5 months pregnant", "my son is 10", "", "pain", "6 or 7 or 8",
+        "day 5", "is 6 ok?", "a 5 today?", "5ish?!?",
     ],
 )
 def test_what_is_not_a_check_in_is_refused(text):
@@ -280,3 +282,20 @@ def test_confidence_grows_with_the_lead_over_the_next_entries():
 def test_a_paraphrase_far_from_every_example_still_finds_its_entry(toy):
     result = toy.match("is d3 alone sufficient or do i need more")
     assert result.suggestions[0].id == "alone"
+
+
+def test_the_scope_model_trusts_known_words_more_than_unknown_ones():
+    # Features: best score, leads, closest cosine, coverage, known words, unknown words, probability.
+    about_the_faq = FaqMatcher.scope_probability((2.5, 1.5, 1.7, 0.8, 1.0, 4.0, 0.0, 0.9))
+    about_something_else = FaqMatcher.scope_probability((2.5, 1.5, 1.7, 0.8, 0.5, 2.0, 2.0, 0.9))
+    assert 0.0 < about_something_else < about_the_faq < 1.0
+
+
+@pytest.mark.parametrize("text", ["whats 7 times 8", "12 + 30?", "what is 6 * 7"])
+def test_a_sum_gets_no_faq_answer(matcher, text):
+    assert matcher.match(text).kind == "unsure"
+
+
+def test_a_typo_keeps_its_first_letter(matcher):
+    assert matcher._correct("vertabrae") == "vertebrae"
+    assert matcher._correct("oranges") is None  # not "ranges"

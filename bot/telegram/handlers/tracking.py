@@ -38,6 +38,7 @@ PAIN_QUESTION = (
 )
 STALE_BUTTON = "That button isn't valid any more."
 OLD_RESULT = timedelta(days=365)  # a result older than this is confirmed before it is saved
+OLD_CONFIRMED = "old"  # the last part of a unit button's data once the old date was confirmed
 BEFORE_PROGRAM = timedelta(days=90)  # results this long before the program are listed, not plotted
 
 
@@ -125,15 +126,6 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     parsed = parse_level(text, today=today, day_first=day_first)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
-    elif isinstance(parsed, LevelReading) and parsed.taken_on < today - OLD_RESULT:
-        # Most likely a typo in the year: ask before a six-year-old result stretches the chart.
-        value, stamp = f"{parsed.original_value:g}", parsed.taken_on.isoformat()
-        unit = "nmol" if parsed.original_unit == "nmol/L" else "ng"
-        await reply(
-            update, context,
-            f"That result is from **{_day(parsed.taken_on, today)}**, more than a year ago. Save it anyway?",
-            [[("Yes, save it", f"lvl:{value}:{stamp}:{unit}"), ("No", "lvl:no")]],
-        )
     elif isinstance(parsed, NeedsUnitConfirmation):
         try:
             remembered = await rt.tracking.level_unit(user_of(update).id)
@@ -145,7 +137,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if isinstance(reading, ParseError):
                 await reply(update, context, plain_text(reading.message))
             else:
-                await _record_level(update, context, reading, today, remember_unit=False)
+                await _save_level(update, context, reading, today, remember_unit=False)
             return
         value, stamp = f"{parsed.value:g}", parsed.taken_on.isoformat()
         buttons = [[(f"{value} ng/mL", f"lvl:{value}:{stamp}:ng"), (f"{value} nmol/L", f"lvl:{value}:{stamp}:nmol")]]
@@ -159,7 +151,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             question = UNIT_QUESTION.format(value=value)
         await reply(update, context, question, buttons)
     else:
-        await _record_level(update, context, parsed, today, remember_unit=True)
+        await _save_level(update, context, parsed, today, remember_unit=True)
 
 
 async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -172,9 +164,12 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
         return
     try:
-        _, value, stamp, unit = (query.data or "").split(":")
+        # lvl:<value>:<date>:<unit>, and ":old" once the date was confirmed (so it is asked once).
+        _, value, stamp, unit, *flag = (query.data or "").split(":")
         pending = NeedsUnitConfirmation(float(value), date.fromisoformat(stamp))
         if unit not in ("nmol", "ng") or not 0 < pending.value or pending.taken_on > today:
+            raise ValueError(query.data)
+        if flag not in ([], [OLD_CONFIRMED]):
             raise ValueError(query.data)
     except ValueError:  # forged or mangled data: store nothing
         await query.answer(STALE_BUTTON)
@@ -185,7 +180,25 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if isinstance(reading, ParseError):
         await reply(update, context, plain_text(reading.message))
         return
-    await _record_level(update, context, reading, today, remember_unit=True)
+    await _save_level(update, context, reading, today, remember_unit=True, old_confirmed=bool(flag))
+
+
+async def _save_level(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reading: LevelReading, today: date, *,
+    remember_unit: bool, old_confirmed: bool = False,
+) -> None:
+    """Save a reading, asking first when it is more than a year old (whichever way the unit came)."""
+    if old_confirmed or reading.taken_on >= today - OLD_RESULT:
+        await _record_level(update, context, reading, today, remember_unit=remember_unit)
+        return
+    # Most likely a typo in the year: ask before a six-year-old result stretches the chart.
+    value, stamp = f"{reading.original_value:g}", reading.taken_on.isoformat()
+    unit = "nmol" if reading.original_unit == NMOL_L else "ng"
+    await reply(
+        update, context,
+        f"That result is from **{_day(reading.taken_on, today)}**, more than a year ago. Save it anyway?",
+        [[("Yes, save it", f"lvl:{value}:{stamp}:{unit}:{OLD_CONFIRMED}"), ("No", "lvl:no")]],
+    )
 
 
 async def _record_level(
