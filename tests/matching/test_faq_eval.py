@@ -4,9 +4,10 @@ them (``.venv/bin/python tests/matching/run_eval.py -v`` also lists every miss).
 
 Targets (issue 13) on the held-out batches: top-1 >= 90%, confident wrong <= 2%, top-3 when unsure
 >= 97%, off-topic answered <= 3%, check-ins in words >= 95%. Out-of-scope medical questions must
-be referred (>= 90% here). Two are not met over batches 1-7 (see SCORES.md): top-1 (83.8% with
-matcher v7) and top-3 when unsure (96.1%). Their tests are expected failures until they pass, with
-floors on the batches already recorded below which the suite fails.
+be referred (>= 90% here). Four are not met over batches 1-8 (see SCORES.md; batch 8, written blind,
+scored 68.7% top-1 on its first run with matcher v7): top-1 (80.3%), top-3 when unsure (95.1%),
+check-ins in words (91.6%) and out-of-scope referred (87.4%). Their tests are expected failures
+until they pass, with floors on the batches already recorded below which the suite fails.
 
 A new blind batch: save it as heldout/batch<N>.yaml. It is picked up, printed apart as its first
 run, and held to the met targets with the others; record its figures in SCORES.md, then add it to
@@ -20,10 +21,12 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.83  # the latest figures on the recorded batches, rounded the safe way: a regression fails
+TOP1_FLOOR = 0.80  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
 TOP3_WHEN_UNSURE_FLOOR = 0.95
+CHECKINS_FLOOR = 0.91
+OUT_OF_SCOPE_FLOOR = 0.87
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
 MIN_OUT_OF_SCOPE = 0.90
@@ -64,8 +67,7 @@ def test_heldout_targets(figures):
     report = result.report()
     assert result.confident_wrong_rate <= MAX_CONFIDENT_WRONG, report
     assert result.off_topic_rate <= MAX_OFF_TOPIC_ANSWERED, report
-    assert result.checkin_rate >= MIN_CHECKINS and result.false_checkins == 0, report
-    assert result.out_of_scope_rate >= MIN_OUT_OF_SCOPE, report
+    assert result.false_checkins == 0, report
 
 
 def test_no_regression_on_the_batches_seen_before(figures):
@@ -75,6 +77,8 @@ def test_no_regression_on_the_batches_seen_before(figures):
     report = result.report()
     assert result.unsure_top3_rate >= TOP3_WHEN_UNSURE_FLOOR, report
     assert result.top1_rate >= TOP1_FLOOR, report
+    assert result.checkin_rate >= CHECKINS_FLOOR, report
+    assert result.out_of_scope_rate >= OUT_OF_SCOPE_FLOOR, report
 
 
 @pytest.mark.xfail(reason="top-1 on held-out messages is below the 90% target (SCORES.md)", strict=False)
@@ -82,9 +86,19 @@ def test_heldout_top1_target(figures):
     assert figures["heldout"].top1_rate >= TOP1_TARGET, figures["heldout"].report()
 
 
-@pytest.mark.xfail(reason="the right entry is among the three buttons 96% of the times it is unsure (SCORES.md)", strict=False)
+@pytest.mark.xfail(reason="the right entry is among the three buttons 95% of the times it is unsure (SCORES.md)", strict=False)
 def test_heldout_top3_when_unsure_target(figures):
     assert figures["heldout"].unsure_top3_rate >= MIN_TOP3_WHEN_UNSURE, figures["heldout"].report()
+
+
+@pytest.mark.xfail(reason="check-ins in words: 91.6% understood over batches 1-8 (batch 8: 76%)", strict=False)
+def test_heldout_checkins_target(figures):
+    assert figures["heldout"].checkin_rate >= MIN_CHECKINS, figures["heldout"].report()
+
+
+@pytest.mark.xfail(reason="out-of-scope questions referred: 87.4% over batches 1-8 (batch 8: 64%)", strict=False)
+def test_heldout_out_of_scope_target(figures):
+    assert figures["heldout"].out_of_scope_rate >= MIN_OUT_OF_SCOPE, figures["heldout"].report()
 
 
 def test_smalltalk_messages_get_their_reply(matcher):
