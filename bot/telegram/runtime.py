@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, Chat, Message, Update, User
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.services.broadcasts import BroadcastService
@@ -82,10 +81,6 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, markdown: st
     return await runtime(context).messenger.send(chat_of(update).id, markdown, keyboard=keyboard, **kwargs)
 
 
-async def remove_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the message a press came from. A stale or forged press may point at a
-    message without buttons (or one too old to edit): Telegram's refusal changes nothing then."""
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest:
-        pass
+async def remove_buttons(context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery) -> None:
+    """Take the buttons off the message a press came from (a refusal changes nothing)."""
+    await runtime(context).messenger.remove_buttons(query)

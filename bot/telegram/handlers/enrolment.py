@@ -108,7 +108,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     snapshot = await runtime(context).subscriptions.answer_consent(
         user_of(update).id, user_of(update).first_name, agreed
     )
-    await remove_buttons(query)
+    await remove_buttons(context, query)
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:

@@ -57,7 +57,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(
+            await runtime(context).messenger.send(
                 chat_of(update).id, "Sorry — something went wrong on my side. Please try again in a moment."
             )
         except Exception:  # the chat may be unreachable; never let the error handler fail

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.articles import article_slugs, find_article
@@ -76,7 +76,7 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if action not in ("send", "cancel"):
         return
-    await remove_buttons(query)  # a second press finds them gone already
+    await remove_buttons(context, query)  # a second press finds them gone already
     if action == "cancel":
         cancelled = await rt.broadcasts.cancel(broadcast_id)
         await reply(
@@ -103,15 +103,13 @@ async def recipients_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except ValueError:
         return
     data = await runtime(context).broadcasts.recipients_csv(broadcast_id)
-    await context.bot.send_document(
-        chat_of(update).id, InputFile(data, filename=f"broadcast-{broadcast_id}-recipients.csv"),
-    )
+    await runtime(context).messenger.send_document(chat_of(update).id, data, f"broadcast-{broadcast_id}-recipients.csv")
 
 
 @operators_only
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = stats_service.render(await stats_service.collect(runtime(context).deps))
-    await runtime(context).messenger.bot.send_message(chat_of(update).id, text)
+    await runtime(context).messenger.send_plain(chat_of(update).id, text)
 
 
 def summary_text(progress: Progress) -> str:

@@ -151,7 +151,7 @@ async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, s
 async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = query_of(update)
     await query.answer()
-    await remove_buttons(query)  # one answer per question
+    await remove_buttons(context, query)  # one answer per question
     score_text, _, note = (query.data or "").removeprefix(CHECKIN_PREFIX).partition(":")
     if score_text == "keep":
         await reply(update, context, "Okay, nothing changed.")

@@ -5,11 +5,10 @@ or the button under the PDF to make it again without a name. Nothing about the n
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.program import plain
-from bot.content.render import render_caption
 from bot.domain.parsing import ParseError
 from bot.domain.progress import EMPTY_TEXT
 from bot.domain.report import parse_report_name
@@ -72,18 +71,14 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, na
             f"Your one-page report for your clinician, with the name **{plain(report.name)}** on it. "
             "For another name, send `/report` and the name, e.g. `/report Jane Doe`."
         )
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Make it without my name", callback_data=WITHOUT_NAME)]])
+        keyboard = [[("Make it without my name", WITHOUT_NAME)]]
     else:
         caption = (
             "Your one-page report for your clinician, without a name on it. To put one on it, send "
             "`/report` and the name, e.g. `/report Jane Doe`."
         )
-        markup = None
-    [rendered] = render_caption(caption)
-    await context.bot.send_document(
-        chat_id, InputFile(report.pdf, filename=report.filename),
-        caption=rendered.text, caption_entities=list(rendered.entities) or None, reply_markup=markup,
-    )
+        keyboard = None
+    await rt.messenger.send_document(chat_id, report.pdf, report.filename, caption=caption, keyboard=keyboard)
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,7 +89,6 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, "I have no data about you, so there is nothing to export.")
         return
     for file in files:
-        await context.bot.send_document(
-            chat_of(update).id, InputFile(file.data, filename=file.filename),
-            caption=EXPORT_CAPTIONS.get(file.filename),
+        await rt.messenger.send_document(
+            chat_of(update).id, file.data, file.filename, caption=EXPORT_CAPTIONS.get(file.filename),
         )

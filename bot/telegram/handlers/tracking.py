@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.content.render import plain_text, render_caption
+from bot.content.render import plain_text
 from bot.domain.calendar import local_date
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, band_range, short_date
 from bot.domain.parsing import (
@@ -168,7 +168,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     today, _ = await rt.tracking.date_order_for(user_of(update).id)
     if query.data == "lvl:no":
         await query.answer()
-        await remove_buttons(query)
+        await remove_buttons(context, query)
         await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
         return
     try:
@@ -180,7 +180,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(STALE_BUTTON)
         return
     await query.answer()
-    await remove_buttons(query)  # one answer per question
+    await remove_buttons(context, query)  # one answer per question
     reading = confirm_unit(pending, NMOL_L if unit == "nmol" else NG_ML)
     if isinstance(reading, ParseError):
         await reply(update, context, plain_text(reading.message))
@@ -300,13 +300,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     png = await CHARTS.png(inputs.subscriber_id, pain, levels, bands, unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
-    caption, *rest = render_caption(summary)
-    await context.bot.send_photo(
-        chat_of(update).id, InputFile(png, filename="progress.png"),
-        caption=caption.text, caption_entities=list(caption.entities) or None,
-    )
-    for piece in rest:
-        await context.bot.send_message(chat_of(update).id, piece.text, entities=list(piece.entities) or None)
+    await rt.messenger.send_photo(chat_of(update).id, png, "progress.png", summary)
 
 
 # ---- forget -----------------------------------------------------------------------------
@@ -328,7 +322,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = query_of(update)
     await query.answer()
-    await remove_buttons(query)  # the question is answered once
+    await remove_buttons(context, query)  # the question is answered once
     if query.data != "forget:yes":
         await reply(update, context, "Okay, nothing was deleted.")
         return
