@@ -10,6 +10,7 @@ from bot.metrics import REGISTRY
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 
+SLOW = 60.0
 SENDING = {"sendmessage", "sendphoto", "senddocument", "editmessagetext", "editmessagereplymarkup"}
 
 
@@ -30,12 +31,14 @@ async def test_every_send_is_counted(bot):
     user = bot.user(4101)
     await bot.enrol(user)
     await user.replies_after(user.command("/pain 6 stiff"))
-    [photo] = await user.replies_after(user.command("/progress"))
+    # Charts and PDFs take a while on a busy machine: the waits are generous, never slept.
+    [photo] = await user.replies_after(user.command("/progress"), timeout=SLOW)
     assert photo.kind == "photo"
-    files = await user.replies_after(user.command("/export"), count=3)
+    files = await user.replies_after(user.command("/export"), count=3, timeout=SLOW)
     assert {file.kind for file in files} == {"document"}
-    [pdf] = await user.replies_after(user.command("/report Jane"))
-    await user.replies_after(user.press("Make it without my name"))
+    [pdf] = await user.replies_after(user.command("/report Jane"), timeout=SLOW)
+    assert pdf.kind == "document"
+    await user.replies_after(user.press("Make it without my name"), timeout=SLOW)
     await user.replies_after(user.command("/forget"))
     await user.replies_after(user.press("No, keep it"))
     operator = bot.user(OPERATOR_ID)
@@ -43,8 +46,7 @@ async def test_every_send_is_counted(bot):
     sends = requested(bot.server) - before_requests
     assert sends > 15
     # The counter moves when Telegram's answer is back, a moment after the fake has recorded it.
-    assert await eventually(lambda: _true(counted() - before_count == sends)), (counted() - before_count, sends)
+    async def all_counted() -> bool:
+        return counted() - before_count == sends
 
-
-async def _true(value: bool) -> bool:
-    return value
+    assert await eventually(all_counted, timeout=SLOW), (counted() - before_count, sends)

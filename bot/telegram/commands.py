@@ -15,11 +15,9 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -28,9 +26,10 @@ from telegram.ext import (
 from bot.telegram import gate
 from bot.telegram.handlers import enrolment, general, operators, questions, report, tracking
 from bot.telegram.menu import MENU
+from bot.telegram.runtime import App, Context
 
 log = logging.getLogger(__name__)
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 # Each command of the menu (bot/telegram/menu.py) and the handler that answers it.
@@ -72,7 +71,7 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
 )
 
 
-def register(application: Application) -> None:
+def register(application: App) -> None:
     # gate.screen stops groups, channels and edits before any of these; the filters say the same
     # again, so that no handler can be reached from a group even if the gate changes.
     application.add_handler(TypeHandler(object, gate.screen), group=-1)
@@ -88,7 +87,7 @@ def register(application: Application) -> None:
     application.add_error_handler(general.on_error)
 
 
-async def publish_menu(application: Application, operator_ids: frozenset[int]) -> None:
+async def publish_menu(application: App, operator_ids: frozenset[int]) -> None:
     """The menu next to the text box: subscriber commands for all, operator ones for operators."""
     public = [BotCommand(c.name, c.description) for c in MENU if not c.operator]
     try:

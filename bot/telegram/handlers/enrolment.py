@@ -10,14 +10,13 @@ from datetime import time
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import ContextTypes
 
 from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step, may
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.runtime import Context, chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
 from bot.telegram.texts import NOT_ENROLLED
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
@@ -41,12 +40,12 @@ def describe_schedule(snapshot: Snapshot) -> str:
     return f"{snapshot.delivery_time:%H:%M} ({snapshot.timezone})"
 
 
-async def ask_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_consent(update: Update, context: Context) -> None:
     safety = runtime(context).deps.content.safety
     await reply(update, context, f"{safety.disclaimer}\n\n{safety.consent_prompt}", consent_keyboard())
 
 
-async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
+async def ask_timezone(update: Update, context: Context, intro: str = "") -> None:
     await reply(
         update,
         context,
@@ -62,7 +61,7 @@ async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro
     )
 
 
-async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
+async def ask_time(update: Update, context: Context, intro: str = "") -> None:
     await reply(
         update,
         context,
@@ -71,7 +70,7 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: st
     )
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     rt = runtime(context)
     state, snapshot = await rt.subscriptions.start(user_of(update).id, chat_of(update).id)
     if state == StartOutcome.ASK_CONSENT:
@@ -101,7 +100,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def consent_answer(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
     agreed = query.data == "consent:yes"
@@ -119,7 +118,7 @@ async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await ask_timezone(update, context, f"Thank you. Before we set up, please keep this in mind:\n\n{signs}\n\n")
 
 
-async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_key: str) -> None:
+async def _apply_timezone(update: Update, context: Context, zone_key: str) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
@@ -142,7 +141,7 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
+async def _apply_time(update: Update, context: Context, at: time) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
@@ -169,7 +168,7 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: Step, ask, apply) -> None:
+async def _setting_command(update: Update, context: Context, what: Step, ask, apply) -> None:
     """`/timezone X` and `/time X` apply X; without it, they ask and wait for the typed answer."""
     text = " ".join(context.args or [])
     if text:
@@ -182,11 +181,11 @@ async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, w
     await ask(update, context)
 
 
-async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timezone_command(update: Update, context: Context) -> None:
     await _setting_command(update, context, Step.TIMEZONE, ask_timezone, timezone_text)
 
 
-async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def timezone_text(update: Update, context: Context, text: str) -> None:
     parsed = parse_place(text)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -208,13 +207,13 @@ async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text
     await _apply_timezone(update, context, parsed.key)
 
 
-async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timezone_button(update: Update, context: Context) -> None:
     await query_of(update).answer()
     # Parsed like typed text, so a forged or outdated button gets the same friendly refusal.
     await timezone_text(update, context, (query_of(update).data or "").removeprefix("tz:"))
 
 
-async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def location(update: Update, context: Context) -> None:
     where = message_of(update).location
     if where is None:  # the handler's filter lets only locations through
         return
@@ -227,11 +226,11 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _apply_timezone(update, context, zone)
 
 
-async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def time_command(update: Update, context: Context) -> None:
     await _setting_command(update, context, Step.TIME, ask_time, time_text)
 
 
-async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def time_text(update: Update, context: Context, text: str) -> None:
     parsed = parse_delivery_time(text)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -239,12 +238,12 @@ async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
     await _apply_time(update, context, parsed)
 
 
-async def time_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def time_button(update: Update, context: Context) -> None:
     await query_of(update).answer()
     await time_text(update, context, (query_of(update).data or "").removeprefix("time:"))
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stop(update: Update, context: Context) -> None:
     snapshot = await runtime(context).subscriptions.stop(user_of(update).id)
     if snapshot is None:
         await reply(update, context, "You're unsubscribed: I won't send you anything. /start brings you back any time.")
@@ -257,7 +256,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
@@ -277,7 +276,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
@@ -304,7 +303,7 @@ def _cannot(snapshot: Snapshot, what: str) -> str:
     return messages.get(snapshot.status, "That isn't possible right now.")
 
 
-async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def membership(update: Update, context: Context) -> None:
     """Telegram tells us when a subscriber blocks or unblocks the bot."""
     change = update.my_chat_member
     if change is None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.content.models import FaqEntry
 from bot.content.render import plain_text
@@ -25,7 +24,7 @@ from bot.domain.timezones import parse_place
 from bot.services.questions import Reply
 from bot.telegram.handlers.enrolment import ask_consent, time_text, timezone_text
 from bot.telegram.handlers.tracking import record_pain
-from bot.telegram.runtime import message_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.runtime import Context, message_of, query_of, remove_buttons, reply, runtime, user_of
 
 FAQ_PREFIX = "faq:"
 CHECKIN_PREFIX = "ckn:"
@@ -62,7 +61,7 @@ def clearly_a_question(text: str) -> bool:
     return stripped.endswith("?") or _QUESTION_START.match(stripped) is not None
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: Context) -> None:
     rt = runtime(context)
     text = message_of(update).text or ""
     user_id = user_of(update).id
@@ -114,7 +113,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer_question(update, context, text)
 
 
-async def _answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _answer_question(update: Update, context: Context, text: str) -> None:
     rt = runtime(context)
     answer: Reply = await rt.questions.ask(user_of(update).id, text)
     if answer.kind == "red_flag" and answer.red_flag is not None:
@@ -136,7 +135,7 @@ async def _answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, t
         )
 
 
-async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None) -> None:
+async def _confirm_checkin(update: Update, context: Context, score: int, note: str | None) -> None:
     data = f"{CHECKIN_PREFIX}{score}"
     if note:
         data = f"{data}:{note}".encode()[:CALLBACK_LIMIT].decode("utf-8", "ignore")
@@ -148,7 +147,7 @@ async def _confirm_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     )
 
 
-async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def checkin_button(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
     await remove_buttons(context, query)  # one answer per question
@@ -167,16 +166,16 @@ async def checkin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await record_pain(update, context, int(score_text), note or None)
 
 
-async def _send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, entry: FaqEntry) -> None:
+async def _send_answer(update: Update, context: Context, entry: FaqEntry) -> None:
     await reply(update, context, f"**{entry.question}**\n\n{entry.answer}")
 
 
-async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def faq_command(update: Update, context: Context) -> None:
     faq = runtime(context).deps.content.faq
     await reply(update, context, "Here's what I can answer — tap a question:", _question_buttons(faq))
 
 
-async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def faq_button(update: Update, context: Context) -> None:
     query = query_of(update)
     entry = runtime(context).deps.content.faq_entry((query.data or "").removeprefix(FAQ_PREFIX))
     if entry is None:

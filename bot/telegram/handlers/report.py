@@ -6,7 +6,6 @@ or the button under the PDF to make it again without a name. Nothing about the n
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.content.program import plain
 from bot.domain.parsing import ParseError
@@ -15,7 +14,7 @@ from bot.domain.report import parse_report_name
 from bot.services.export import ALL_DATA, ExportService
 from bot.services.report import NothingToReport, ReportService, UnprintableName
 from bot.services.tracking import NotEnrolled
-from bot.telegram.runtime import chat_of, message_of, query_of, reply, runtime, user_of
+from bot.telegram.runtime import Context, chat_of, message_of, query_of, reply, runtime, user_of
 from bot.telegram.texts import NOT_ENROLLED
 
 WITHOUT_NAME = "report:noname"
@@ -31,7 +30,7 @@ def _argument(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_command(update: Update, context: Context) -> None:
     name = parse_report_name(_argument(update))
     if isinstance(name, ParseError):
         await reply(update, context, name.message)
@@ -39,7 +38,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _send_report(update, context, name=name, without_name=False)
 
 
-async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_button(update: Update, context: Context) -> None:
     query = query_of(update)
     if query.data != WITHOUT_NAME:
         await query.answer("That button isn't valid any more.")
@@ -48,7 +47,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _send_report(update, context, name=None, without_name=True)
 
 
-async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, name: str | None, without_name: bool) -> None:
+async def _send_report(update: Update, context: Context, *, name: str | None, without_name: bool) -> None:
     rt = runtime(context)
     chat_id = chat_of(update).id
     try:
@@ -81,7 +80,7 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, na
     await rt.messenger.send_document(chat_id, report.pdf, report.filename, caption=caption, keyboard=keyboard)
 
 
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     try:
         files = await ExportService(rt.deps).files(user_of(update).id)

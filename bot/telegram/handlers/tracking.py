@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.content.render import plain_text
 from bot.domain.calendar import local_date
@@ -29,7 +28,7 @@ from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
-from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.runtime import Context, chat_of, query_of, remove_buttons, reply, runtime, user_of
 from bot.telegram.texts import NOT_ENROLLED
 
 PAIN_QUESTION = (
@@ -48,7 +47,7 @@ def _day(day: date, today: date) -> str:
 # ---- pain ------------------------------------------------------------------------------------
 
 
-async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pain_command(update: Update, context: Context) -> None:
     text = " ".join(context.args or [])
     if not text:
         await reply(update, context, PAIN_QUESTION, pain_keyboard())
@@ -61,7 +60,7 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await record_pain(update, context, parsed.score, parsed.note, parsed.on)
 
 
-async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pain_button(update: Update, context: Context) -> None:
     query = query_of(update)
     parsed = parse_pain((query.data or "").removeprefix("pain:"))
     if isinstance(parsed, ParseError) or parsed.note is not None:  # forged data: store nothing
@@ -71,7 +70,7 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await record_pain(update, context, parsed.score, None)
 
 
-async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> None:
+async def _safety_first(update: Update, context: Context, note: str | None) -> None:
     """A red flag in a /pain or /level note gets its reply before anything else is said."""
     rt = runtime(context)
     flag = await rt.questions.check_note(user_of(update).id, note)
@@ -80,7 +79,7 @@ async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note
 
 
 async def record_pain(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None, on: date | None = None
+    update: Update, context: Context, score: int, note: str | None, on: date | None = None
 ) -> None:
     rt = runtime(context)
     await _safety_first(update, context, note)
@@ -117,7 +116,7 @@ UNIT_QUESTION = (
 )
 
 
-async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def level_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     text = " ".join(context.args or [])
     await _safety_first(update, context, text)
@@ -162,7 +161,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _record_level(update, context, parsed, today, remember_unit=True)
 
 
-async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def level_unit_button(update: Update, context: Context) -> None:
     query = query_of(update)
     rt = runtime(context)
     today, _ = await rt.tracking.date_order_for(user_of(update).id)
@@ -189,7 +188,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def _record_level(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reading: LevelReading, today: date, *, remember_unit: bool
+    update: Update, context: Context, reading: LevelReading, today: date, *, remember_unit: bool
 ) -> None:
     rt = runtime(context)
     try:
@@ -224,11 +223,11 @@ async def _record_level(
 # ---- history and progress --------------------------------------------------------------------
 
 
-async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def history_command(update: Update, context: Context) -> None:
     await _send_history(update, context, 1)
 
 
-async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def history_button(update: Update, context: Context) -> None:
     query = query_of(update)
     try:
         page = int((query.data or "").removeprefix("hist:")[:6])
@@ -239,7 +238,7 @@ async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _send_history(update, context, page)
 
 
-async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
+async def _send_history(update: Update, context: Context, page: int) -> None:
     rt = runtime(context)
     try:
         history = await rt.tracking.history(user_of(update).id, page)
@@ -272,7 +271,7 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
     await reply(update, context, "\n".join(lines), [buttons] if buttons else None)
 
 
-async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def progress_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     inputs = await progress_inputs(rt.deps.sessions, user_of(update).id)
     if inputs is None:
@@ -306,7 +305,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 # ---- forget -----------------------------------------------------------------------------
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     if not await runtime(context).tracking.is_stored(user_of(update).id):
         await reply(update, context, "I have nothing stored about you, so there is nothing to delete.")
         return
@@ -319,7 +318,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_button(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
     await remove_buttons(context, query)  # the question is answered once
