@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.calendar import local_date, next_delivery_at
+from bot.domain.items import COMPLETION, RETEST, Item
 from bot.storage.models import Subscriber
 
 PROGRAM_DAYS = 30
@@ -53,9 +54,9 @@ def retest_at(subscriber: Subscriber, first_result_on: date | None, now: datetim
 def next_item(subscriber: Subscriber) -> str | None:
     """The ledger item the subscriber should get next."""
     if subscriber.program_day < PROGRAM_DAYS:
-        return f"day:{subscriber.program_day + 1}"
+        return str(Item.day(subscriber.program_day + 1))
     if subscriber.completed_at is None:
-        return "completion"
+        return str(COMPLETION)
     if subscriber.retest_reminded_at is None:
-        return "retest"
+        return str(RETEST)
     return None
