@@ -13,7 +13,7 @@ from pydantic import Field
 from bot.domain.entries import FaqEntry, RedFlag, SmallTalk
 from bot.domain.entries import Strict as _Strict
 
-PROGRAM_LENGTH = 30
+PROGRAM_LENGTH = 30  # the days a content folder must have (SPEC.md); the bot asks `Content.program_length`
 MIN_FAQ_EXAMPLES = 15  # fewer and the matcher cannot learn how people really ask
 
 
@@ -122,6 +122,11 @@ class Content(_Strict):
     bands: list[Band]
     safety: Safety
     articles: dict[str, Article] = {}
+
+    @property
+    def program_length(self) -> int:
+        """How many days the program has: every "Day N of M", the schedule and the texts use it."""
+        return len(self.days)
 
     def day(self, number: int) -> ProgramDay:
         return self.days[number - 1]

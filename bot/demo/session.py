@@ -146,7 +146,8 @@ class Demo:
         if how == "send":
             await self._act_and_wait(user, lambda: user.send(what))
             return
-        shown = next((m for m in reversed(user.messages) if (m.text or "").startswith(f"Day {day} of 30")), None)
+        heading = f"Day {day} of {self.runtime.deps.content.program_length}"
+        shown = next((m for m in reversed(user.messages) if (m.text or "").startswith(heading)), None)
         if shown is None or not _offers(shown, what):
             await self._act_and_wait(user, lambda: user.send(f"/pain {what.removeprefix('pain:')}"))
         else:

@@ -94,7 +94,7 @@ class DeliveryService:
             due: dict[int, tuple[Subscriber, str]] = {}
             rows_due = await Subscribers(session).due(now, limit, only_id)
             for subscriber in rows_due:
-                item = next_item(subscriber)
+                item = next_item(subscriber, self.deps.content.program_length)
                 if item is None:
                     subscriber.next_delivery_at = None
                 else:

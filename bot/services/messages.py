@@ -44,7 +44,8 @@ async def build_item(
     if parsed == COMPLETION:
         pain, levels = await load_points(session, subscriber.id)
         report = "For your next appointment, /report makes a one-page PDF of all this for your clinician."
-        return f"{content.safety.completion}\n\n{completion_summary_markdown(pain, levels)}\n\n{report}", None
+        summary = completion_summary_markdown(pain, levels, content.program_length)
+        return f"{content.safety.completion}\n\n{summary}\n\n{report}", None
     if parsed == RETEST:
         return content.safety.retest_reminder, None
     raise ValueError(f"unknown item {item!r}")

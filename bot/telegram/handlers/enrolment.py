@@ -17,7 +17,7 @@ from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step,
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
 from bot.telegram.runtime import Context, chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
-from bot.telegram.texts import NOT_ENROLLED
+from bot.telegram.texts import not_enrolled
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 
@@ -73,6 +73,7 @@ async def ask_time(update: Update, context: Context, intro: str = "") -> None:
 async def start(update: Update, context: Context) -> None:
     rt = runtime(context)
     state, snapshot = await rt.subscriptions.start(user_of(update).id, chat_of(update).id)
+    days = rt.deps.content.program_length
     if state == StartOutcome.ASK_CONSENT:
         await ask_consent(update, context)
     elif state == StartOutcome.ASK_TIMEZONE:
@@ -84,18 +85,19 @@ async def start(update: Update, context: Context) -> None:
         await rt.delivery.deliver_now(snapshot.id)
     elif state == StartOutcome.PAUSED:
         await reply(
-            update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.",
+            update, context,
+            f"You're enrolled and on Day {snapshot.program_day} of {days}, but paused. Send /resume to continue.",
         )
     elif state == StartOutcome.COMPLETED:
         await reply(
             update,
             context,
-            "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.",
+            f"You've completed the {days}-day program. /progress shows your summary, and questions are always welcome.",
         )
     else:
         await reply(
             update, context,
-            f"You're already enrolled — Day {snapshot.program_day} of 30 so far, delivered daily at "
+            f"You're already enrolled — Day {snapshot.program_day} of {days} so far, delivered daily at "
             f"{describe_schedule(snapshot)}. /today shows today's material again; /help lists everything.",
         )
 
@@ -111,7 +113,7 @@ async def consent_answer(update: Update, context: Context) -> None:
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
     elif snapshot.awaiting == Step.TIMEZONE:
         # The warning signs once, right after consent, with the first setup question.
         signs = runtime(context).deps.content.safety.warning_signs
@@ -122,14 +124,14 @@ async def _apply_timezone(update: Update, context: Context, zone_key: str) -> No
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if not may(before.status, before.awaiting, Action.SET_TIMEZONE):  # consent comes first
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
         return
     snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
     if snapshot is None:  # /forget in between
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
@@ -145,7 +147,7 @@ async def _apply_time(update: Update, context: Context, at: time) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if not may(before.status, before.awaiting, Action.SET_TIME):
         await reply(update, context, "Let's do the time zone first — then the time.")
@@ -154,7 +156,7 @@ async def _apply_time(update: Update, context: Context, at: time) -> None:
         return
     completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
     if snapshot is None:  # /forget in between
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if completed:
         await reply(
@@ -175,7 +177,7 @@ async def _setting_command(update: Update, context: Context, what: Step, ask, ap
         await apply(update, context, text)
         return
     if await runtime(context).subscriptions.get(user_of(update).id) is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     await runtime(context).subscriptions.ask(user_of(update).id, what)
     await ask(update, context)
@@ -260,13 +262,13 @@ async def pause(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
     elif not may(before.status, before.awaiting, Action.PAUSE):  # said as it is, not as if it had just happened
         await reply(update, context, _cannot(before, "pause"))
     else:
         snapshot = await rt.subscriptions.pause(user_of(update).id)
         if snapshot is None:  # /forget in between
-            await reply(update, context, NOT_ENROLLED)
+            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
             return
         await reply(
             update,
@@ -280,15 +282,16 @@ async def resume(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
     elif not may(before.status, before.awaiting, Action.RESUME):
         await reply(update, context, _cannot(before, "resume"))
     else:
         snapshot = await rt.subscriptions.resume(user_of(update).id)
         if snapshot is None:  # /forget in between
-            await reply(update, context, NOT_ENROLLED)
+            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
             return
-        await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
+        next_day = min(snapshot.program_day + 1, rt.deps.content.program_length)
+        await reply(update, context, f"Welcome back! The program continues with Day {next_day}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day at once, if none came today
 
 

@@ -21,7 +21,7 @@ async def help_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     operator = rt.deps.settings.is_operator(user_of(update).id)
     text = (
-        "**Your 30-day vitamin D and back pain program**\n\n"
+        f"**Your {rt.deps.content.program_length}-day vitamin D and back pain program**\n\n"
         "Every day, at the local time you chose, you get one day of the program: a reading "
         "from the article and one concrete task. Tell me how your back feels (0-10) with the "
         "buttons under each day, add your vitamin D blood results in the unit your lab uses "
