@@ -22,12 +22,12 @@ from bot.services.workers import APPLICATION_NAME, HEARTBEAT_EVERY, WorkerRegist
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.leadership import PollingLeadership
 from bot.telegram import commands
-from bot.telegram.handlers.operators import summary_text
 from bot.telegram.messenger import MessengerBot, TelegramMessenger
 from bot.telegram.notices import GroupNotices
 from bot.telegram.ratelimit import BulkRateLimiter
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.runtime import App, BotData, Context, Runtime, context_types
+from bot.telegram.texts import summary_text
 from bot.telegram.updates import FLOOD_NOTICE, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)

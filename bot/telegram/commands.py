@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import gate
+from bot.telegram import freetext, gate
 from bot.telegram.handlers import enrolment, general, operators, questions, report, tracking
 from bot.telegram.menu import MENU
 from bot.telegram.runtime import App, Context
@@ -65,7 +65,7 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
     ("forget:", tracking.forget_button),
     ("report:", report.report_button),
     (questions.FAQ_PREFIX, questions.faq_button),
-    (questions.CHECKIN_PREFIX, questions.checkin_button),
+    (tracking.CHECKIN_PREFIX, tracking.checkin_button),
     ("bc:", operators.broadcast_button),
     ("bcsv:", operators.recipients_button),
 )
@@ -82,7 +82,7 @@ def register(application: App) -> None:
         application.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"))
     application.add_handler(ChatMemberHandler(enrolment.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(private & filters.LOCATION, enrolment.location))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.on_text))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, freetext.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, general.unknown_command))
     application.add_error_handler(general.on_error)
 

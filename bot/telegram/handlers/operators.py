@@ -11,7 +11,6 @@ from bot.content.articles import article_slugs, find_article
 from bot.content.loader import ContentError
 from bot.content.program import article_message, plain, why_not_sendable
 from bot.services import stats as stats_service
-from bot.services.broadcasts import Progress
 from bot.telegram.runtime import Context, chat_of, query_of, remove_buttons, reply, runtime, user_of
 from bot.telegram.texts import UNKNOWN_COMMAND
 
@@ -109,11 +108,3 @@ async def recipients_button(update: Update, context: Context) -> None:
 async def stats_command(update: Update, context: Context) -> None:
     text = stats_service.render(await stats_service.collect(runtime(context).deps))
     await runtime(context).messenger.send_plain(chat_of(update).id, text)
-
-
-def summary_text(progress: Progress) -> str:
-    skipped = f", {progress.skipped} unsubscribed meanwhile" if progress.skipped else ""
-    return (
-        f"Broadcast #{progress.id} **{plain(progress.title)}** is done: {progress.sent} sent, "
-        f"{progress.blocked} blocked, {progress.failed} failed{skipped} (of {progress.recipients})."
-    )

@@ -1,4 +1,5 @@
-"""Check-ins, vitamin D results, history, the progress chart, and forget.
+"""Check-ins (by command, button, or in words once confirmed), vitamin D results, history, the
+progress chart, and forget.
 
 Texts are Markdown for the messenger (telegramify): `**bold**` is bold, `*x*` would be italic.
 Refused input gets the parser's plain-text message and stores nothing."""
@@ -36,6 +37,8 @@ PAIN_QUESTION = (
     "note, e.g. /pain 6 stiff after sitting."
 )
 STALE_BUTTON = "That button isn't valid any more."
+CHECKIN_PREFIX = "ckn:"
+CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 OLD_RESULT = timedelta(days=365)  # a result older than this is confirmed before it is saved
 BEFORE_PROGRAM = timedelta(days=90)  # results this long before the program are listed, not plotted
 
@@ -104,6 +107,38 @@ async def record_pain(
     await reply(update, context, text)
     if recorded.severe_streak:
         await reply(update, context, rt.deps.content.safety.severe_pain_reply)
+
+
+async def confirm_checkin(update: Update, context: Context, score: int, note: str | None) -> None:
+    """A check-in in words ("my back is a 6 today") is saved only once confirmed."""
+    data = f"{CHECKIN_PREFIX}{score}"
+    if note:
+        data = f"{data}:{note}".encode()[:CALLBACK_LIMIT].decode("utf-8", "ignore")
+    shown = f" with the note “{plain_text(note)}”" if note else ""
+    await reply(
+        update, context,
+        f"Shall I save **{score}/10** as today's back pain{shown}?",
+        [[(f"Yes, save {score}/10", data), ("No", f"{CHECKIN_PREFIX}no")]],
+    )
+
+
+async def checkin_button(update: Update, context: Context) -> None:
+    query = query_of(update)
+    await query.answer()
+    await remove_buttons(context, query)  # one answer per question
+    score_text, _, note = (query.data or "").removeprefix(CHECKIN_PREFIX).partition(":")
+    if score_text == "keep":  # "No" to a new delivery time offered after a typed time
+        await reply(update, context, "Okay, nothing changed.")
+        return
+    if score_text == "no":
+        await reply(
+            update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.",
+        )
+        return
+    if not score_text.isdigit() or not 0 <= int(score_text) <= 10:  # forged data: store nothing
+        await reply(update, context, STALE_BUTTON)
+        return
+    await record_pain(update, context, int(score_text), note or None)
 
 
 # ---- vitamin D -------------------------------------------------------------------------------
