@@ -98,7 +98,7 @@ def content_check(folder: Path | None = typer.Argument(None, help="defaults to C
 
 @app.command()
 def preview(
-    day: int | None = typer.Option(None, "--day", help="the program day to show, 1-30"),
+    day: int | None = typer.Option(None, "--day", help="the program day to show, from 1"),
     all_days: bool = typer.Option(False, "--all", help="the whole program"),
 ) -> None:
     """Print exactly what a subscriber receives on a day (or on every day)."""

@@ -7,25 +7,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.content.models import Content
 from bot.telegram.app import build_application
-from bot.telegram.runtime import Runtime
+from bot.telegram.runtime import App, Runtime
 from tests.fakebot import FakeBotApi, FakeUser
 
 
 @dataclass
 class BotHarness:
-    application: Application
+    application: App
     server: FakeBotApi
     clock: FakeClock
 
     @property
     def runtime(self) -> Runtime:
-        return self.application.bot_data["runtime"]
+        return self.application.bot_data.runtime
 
     def user(self, user_id: int, first_name: str = "Sam") -> FakeUser:
         return FakeUser(self.server, user_id, first_name, clock=self.clock)

@@ -101,7 +101,7 @@ async def test_a_broadcast_killed_twice_still_arrives_once(server, database_url,
 
             assert await eventually(reached, timeout=30), log.read_text()[-3000:]
             await kill(live.pop(0))
-            await asyncio.sleep(0.2)  # let the server finish requests that reached it
+            await server.wait_for_requests_in_flight()  # what reached the server is recorded
             got = sum(received(server, RECIPIENTS).values())
             assert got < len(RECIPIENTS), "killed too late to be in the middle"
             in_flight.append(await unconfirmed(sessions, server))

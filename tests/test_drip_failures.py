@@ -80,7 +80,7 @@ async def test_a_database_failure_at_confirm_time(bot):
             failures["left"] -= 1
             raise ConnectionResetError("the database went away")
 
-    engine = bot.application.bot_data["engine"].sync_engine
+    engine = bot.application.bot_data.engine.sync_engine
     event.listen(engine, "before_cursor_execute", database_fails)
     try:
         failures["left"] = 1  # one blip

@@ -36,6 +36,7 @@ from telegram.ext import (
 )
 
 from bot.clock import FakeClock
+from tests.e2e import eventually
 from tests.fakebot import FakeBotApi, FakeUser, application_builder, bot_for, polling
 from tests.fakebot.faults import SlidingWindow, max_in_any_window
 
@@ -159,9 +160,11 @@ async def test_block_and_unblock_queue_my_chat_member_updates(server, alice):
     async with polling(demo_application(server, seen)):
         alice.block_bot()
         alice.unblock_bot()
-        deadline = time.monotonic() + 2
-        while len([u for u in seen if u.my_chat_member]) < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+
+        async def both_seen() -> bool:
+            return len([u for u in seen if u.my_chat_member]) == 2
+
+        await eventually(both_seen)
     changes = [u.my_chat_member for u in seen if u.my_chat_member]
     assert [(c.old_chat_member.status, c.new_chat_member.status) for c in changes] == [
         ("member", "kicked"),
@@ -400,7 +403,7 @@ async def test_hang_next_never_answers_and_records_only_if_asked(server, alice, 
 
 async def test_long_poll_returns_as_soon_as_an_update_is_queued(server, alice, bot):
     polling_task = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.05)
+    await server.wait_for_poll()
     await alice.send("hi")
     [update] = await asyncio.wait_for(polling_task, 2)  # well inside the poll's 10 s
     assert update.message.text == "hi"
@@ -424,14 +427,14 @@ async def test_stop_is_fast_with_a_long_poll_pending():
     await server.start()
     async with bot_for(server) as client:
         polling_task = asyncio.create_task(client.get_updates(timeout=30))
-        await asyncio.sleep(0.05)
+        await server.wait_for_poll()
         await server.stop()
         assert await asyncio.wait_for(polling_task, 1) == ()  # well inside the poll's 30 s
 
 
 async def test_a_second_poller_terminates_the_first(server, bot):
     first = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.05)
+    await server.wait_for_poll()
     async with bot_for(server) as other:
         await other.get_updates(timeout=0)
     with pytest.raises(Conflict, match="(?i)terminated by other getUpdates"):

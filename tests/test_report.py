@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.domain.progress import EMPTY_TEXT
 from bot.storage.models import RedFlagEvent
-from bot.telegram.texts import NOT_ENROLLED
+from bot.telegram.texts import not_enrolled
 from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 from tests.test_broadcast_crash import bot_environment
@@ -144,7 +144,7 @@ async def test_nothing_to_report_and_strangers(bot):
     assert answer.kind == "text" and answer.text.startswith(EMPTY_TEXT.split("`")[0].strip())
     stranger = bot.user(7005, "Cy")
     [answer] = await stranger.replies_after(stranger.command("/report"))
-    assert answer.text == NOT_ENROLLED
+    assert answer.text == not_enrolled(30)
     assert await reports_counted(bot) == 0
 
 
@@ -165,7 +165,7 @@ async def test_forget_keeps_only_anonymous_counts(bot, tmp_path):
     assert await eventually(red_flags) == [(None, 1)]  # counted, tied to nobody
     assert await reports_counted(bot) == 1
     [answer] = await tess.replies_after(tess.command("/report"))
-    assert answer.text == NOT_ENROLLED
+    assert answer.text == not_enrolled(30)
     # The operator's shell counts the same.
     env = bot_environment(bot.server, bot.runtime.deps.settings.database_url)
     code, output = await run_cli(env, tmp_path, "stats")

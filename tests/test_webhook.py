@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bot.telegram.runner import serve
+from tests.e2e import eventually
 from tests.fakebot import FakeUser
 
 SECRET = "s3cret-token_123"
@@ -45,12 +46,13 @@ async def webhook_bot(server, database_url, clock, content, settings_for):
     task = asyncio.create_task(serve(settings, content, stop, clock=clock, sweep_interval=None, broadcast_interval=None))
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=5) as client:
-        for _ in range(200):  # until the webhook listens
+        async def listening() -> bool:
             try:
-                if (await client.get("/healthz")).status_code == 404:
-                    break
+                return (await client.get("/healthz")).status_code == 404
             except httpx.TransportError:
-                await asyncio.sleep(0.05)
+                return False
+
+        assert await eventually(listening, timeout=10), "the webhook server never started"
         yield client, settings
     stop.set()
     await asyncio.wait_for(task, 15)

@@ -6,17 +6,15 @@ objects and refuses anything that does not fit. Nothing here does I/O.
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field
 
-from pydantic import BaseModel, ConfigDict, Field
+# The entries the pure rules read (the FAQ matcher, the red-flag detector) are defined in domain,
+# which imports nothing of ours; the content is made of them all the same.
+from bot.domain.entries import FaqEntry, RedFlag, SmallTalk
+from bot.domain.entries import Strict as _Strict
 
-PROGRAM_LENGTH = 30
+PROGRAM_LENGTH = 30  # the days a content folder must have (SPEC.md); the bot asks `Content.program_length`
 MIN_FAQ_EXAMPLES = 15  # fewer and the matcher cannot learn how people really ask
-
-
-class _Strict(BaseModel):
-    # An unknown field in a content file is a typo until proven otherwise.
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Section(_Strict):
@@ -55,23 +53,6 @@ class CheckinNotes(_Strict):
     falling: str
 
 
-class FaqEntry(_Strict):
-    id: str
-    question: str
-    answer: str  # Markdown, in the article's own words
-    examples: list[str] = []  # ways people ask it (at least MIN_FAQ_EXAMPLES, checked on load)
-    keywords: list[str] = []  # words, phrases and synonyms people use for this question
-    source: str | None = None  # the Section id the answer comes from
-
-
-class SmallTalk(_Strict):
-    """Greetings, thanks and the like: a short friendly reply, never an FAQ answer."""
-
-    id: str
-    phrases: list[str]
-    reply: str
-
-
 class Band(_Strict):
     """A vitamin D band, with its edges in ng/mL and the nmol/L edges labs print for it.
     ``None`` bounds are open-ended; inclusiveness is the same in both units."""
@@ -99,14 +80,6 @@ class Band(_Strict):
             if value > upper or (value == upper and not self.upper_inclusive):
                 return False
         return True
-
-
-class RedFlag(_Strict):
-    id: str
-    label: str  # what it is, for operators' counts
-    # emergency: seek emergency care now; prompt: see a doctor promptly (SPEC.md, Health safety)
-    level: Literal["emergency", "prompt"]
-    phrases: list[str]  # how people say it; matched tolerant of case, plurals and small typos
 
 
 class Safety(_Strict):
@@ -149,6 +122,11 @@ class Content(_Strict):
     bands: list[Band]
     safety: Safety
     articles: dict[str, Article] = {}
+
+    @property
+    def program_length(self) -> int:
+        """How many days the program has: every "Day N of M", the schedule and the texts use it."""
+        return len(self.days)
 
     def day(self, number: int) -> ProgramDay:
         return self.days[number - 1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.content.models import PROGRAM_LENGTH, Article, Content
+from bot.content.models import Article, Content
 from bot.content.render import render
 
 # Titles are plain text written by operators; escaping keeps a stray * or _ from formatting.
@@ -21,14 +21,14 @@ def plain(text: str) -> str:
 
 
 def day_markdown(content: Content, day: int, checkin_note: str | None = None) -> str:
-    """Day ``day`` as sent: ``Day N of 30``, title, task (and the stop rule on an exercise day),
+    """Day ``day`` as sent: ``Day N of M``, title, task (and the stop rule on an exercise day),
     the reading or a passage worth re-reading, the check-in prompt (after ``checkin_note``, the
     subscriber's own line, if any)."""
-    if not 1 <= day <= PROGRAM_LENGTH:
-        raise ValueError(f"day must be between 1 and {PROGRAM_LENGTH}, not {day}")
+    if not 1 <= day <= content.program_length:
+        raise ValueError(f"day must be between 1 and {content.program_length}, not {day}")
     program_day = content.day(day)
     parts = [
-        f"Day {day} of {PROGRAM_LENGTH}\n**{plain(program_day.title)}**",
+        f"Day {day} of {content.program_length}\n**{plain(program_day.title)}**",
         f"🎯 _Today's task_\n{program_day.task.strip()}",
     ]
     if program_day.exercise:

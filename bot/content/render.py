@@ -52,6 +52,11 @@ def render_caption(markdown: str) -> list[RenderedMessage]:
     return _render(markdown, CAPTION_LIMIT, MESSAGE_LIMIT)
 
 
+def render_plain(text: str, limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:
+    """Text shown exactly as it is (no Markdown read in it), split like ``render``."""
+    return [RenderedMessage(text[start:end], ()) for start, end, _ in _pieces(text, _Utf16Index(text), [], limit, limit)]
+
+
 def utf16_len(text: str) -> int:
     return telegramify_markdown.utf16_len(text)
 

@@ -9,8 +9,6 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from telegram.ext import Application
-
 from bot.config import Settings
 from bot.demo import samples
 from bot.demo.clock import ShiftedClock
@@ -18,7 +16,7 @@ from bot.demo.people import Person, person
 from bot.demo.timemachine import TimeMachine, TravelRefused
 from bot.domain.state import Status, Step
 from bot.fakeapi import FakeBotApi, FakeUser, SentMessage
-from bot.telegram.runtime import Runtime
+from bot.telegram.runtime import App, Runtime
 
 WAIT = 15.0  # seconds to wait for the bot's answer to one demo action
 
@@ -32,7 +30,7 @@ class Demo:
     server: FakeBotApi
     clock: ShiftedClock
     settings: Settings
-    application: Application | None = None
+    application: App | None = None
     users: dict[int, FakeUser] = field(default_factory=dict)
     version: int = 0  # bumped by every action, so the page refreshes even when no message changed
     busy: str | None = None  # what a long action (fill) is doing, for the page
@@ -49,7 +47,7 @@ class Demo:
     @property
     def runtime(self) -> Runtime:
         assert self.application is not None
-        return self.application.bot_data["runtime"]
+        return self.application.bot_data.runtime
 
     @property
     def time_machine(self) -> TimeMachine:
@@ -148,7 +146,8 @@ class Demo:
         if how == "send":
             await self._act_and_wait(user, lambda: user.send(what))
             return
-        shown = next((m for m in reversed(user.messages) if (m.text or "").startswith(f"Day {day} of 30")), None)
+        heading = f"Day {day} of {self.runtime.deps.content.program_length}"
+        shown = next((m for m in reversed(user.messages) if (m.text or "").startswith(heading)), None)
         if shown is None or not _offers(shown, what):
             await self._act_and_wait(user, lambda: user.send(f"/pain {what.removeprefix('pain:')}"))
         else:

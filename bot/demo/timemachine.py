@@ -59,8 +59,9 @@ class TimeMachine:
         """Live through the days until this person has received Day ``day``."""
         async with self._lock:
             subscriber = await self._receiving(user_id)
-            if not 1 <= day <= 30:
-                raise TravelRefused("Pick a day from 1 to 30.")
+            last = self.deps.content.program_length
+            if not 1 <= day <= last:
+                raise TravelRefused(f"Pick a day from 1 to {last}.")
             if day <= subscriber.program_day:
                 raise TravelRefused(
                     f"Day {day} has already arrived (this is Day {subscriber.program_day}); "

@@ -54,8 +54,8 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.content.models import FaqEntry, SmallTalk
 from bot.domain.embedding import Embedder, shared_embedder
+from bot.domain.entries import FaqEntry, SmallTalk
 from bot.domain.referrals import referral_topic
 from bot.domain.text import fold, stem, words
 

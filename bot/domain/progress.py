@@ -342,11 +342,11 @@ def weekly_summary_markdown(
 
 
 def completion_summary_markdown(
-    pain_points: Sequence[PainPoint], level_points: Sequence[LevelPoint]
+    pain_points: Sequence[PainPoint], level_points: Sequence[LevelPoint], program_length: int
 ) -> str:
-    """The personal summary after Day 30: pain first vs last week, results, retest window."""
+    """The personal summary after the last day: pain first vs last week, results, retest window."""
     summary = summarize(pain_points, level_points)
-    lines = ["**Your 30 days in numbers**"]
+    lines = [f"**Your {program_length} days in numbers**"]
     lines += _pain_lines(summary, "your last week")
     lines += _level_lines(summary, at_end=True)
     return "\n".join(lines)

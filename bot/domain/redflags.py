@@ -38,7 +38,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.content.models import RedFlag
+from bot.domain.entries import RedFlag
 from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
 _FUZZY_MIN_LEN = 5

@@ -99,6 +99,7 @@ class FakeBotApi:
         self._port: int | None = None
         self._stopping = asyncio.Event()
         self._messages_pulse = Pulse()
+        self._in_flight: set[object] = set()  # requests being answered, long polls apart
         self._methods: dict[str, Callable[..., Awaitable[Any]]] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -299,6 +300,21 @@ class FakeBotApi:
             await self._messages_pulse.wait(deadline - time.monotonic())
         return found
 
+    async def wait_for_requests_in_flight(self, timeout: float = 5.0) -> None:
+        """Return once every request being answered now (long polls apart) has been answered, e.g.
+        those a killed bot had sent: what reached the server is recorded by then. A request held
+        by hang_next counts until the server stops."""
+        waiting = set(self._in_flight)
+        deadline = time.monotonic() + timeout
+        while waiting & self._in_flight:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"{len(waiting & self._in_flight)} requests still unanswered after {timeout}s")
+            await self._messages_pulse.wait(deadline - time.monotonic())
+
+    async def wait_for_poll(self, timeout: float = 5.0) -> None:
+        """Return once a getUpdates long poll is waiting here for an update."""
+        await self._updates.wait_for_poll(timeout)
+
     async def wait_for_change(self, timeout: float) -> None:
         """Sleep until a message is sent or edited, or ``timeout`` passes."""
         await self._messages_pulse.wait(timeout)
@@ -312,6 +328,9 @@ class FakeBotApi:
         handler = self._methods.get(method)
         if handler is None:
             return _error(ApiError(404, "Not Found"))
+        token = object()
+        if method != "getupdates":
+            self._in_flight.add(token)
         try:
             params = await Params.read(request)
             self.requests.append((request.match_info["method"], dict(params.values)))
@@ -325,6 +344,10 @@ class FakeBotApi:
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError from None
+        finally:
+            if token in self._in_flight:
+                self._in_flight.discard(token)
+                self._messages_pulse.fire()
         return web.json_response({"ok": True, "result": result})
 
     async def _ok(self, params: Params) -> bool:

@@ -37,6 +37,8 @@ class UpdateQueue:
         self._generation = 0
         self._closed = False
         self._pulse = Pulse()
+        self._waiting = 0  # long polls waiting for an update right now
+        self._waiting_pulse = Pulse()
 
     @property
     def pending(self) -> list[dict]:
@@ -77,7 +79,20 @@ class UpdateQueue:
             remaining = deadline - time.monotonic()
             if ready or remaining <= 0 or self._closed:
                 return ready
-            await self._pulse.wait(remaining)
+            self._waiting += 1
+            self._waiting_pulse.fire()
+            try:
+                await self._pulse.wait(remaining)
+            finally:
+                self._waiting -= 1
+
+    async def wait_for_poll(self, timeout: float) -> None:
+        """Return once a long poll is waiting (tests start one, then act while it waits)."""
+        deadline = time.monotonic() + timeout
+        while not self._waiting:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no getUpdates was waiting within {timeout}s")
+            await self._waiting_pulse.wait(deadline - time.monotonic())
 
     def _confirm(self, offset: int | None) -> None:
         if offset is None or offset == 0:

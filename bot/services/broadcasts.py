@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.content.models import Article
 from bot.content.program import article_markdown, article_message
+from bot.domain.items import Item
 from bot.services.context import Deps
 from bot.services.ledger import Claim, Ledger, Status, Verdict
 from bot.services.ports import Keyboard, Messenger
@@ -126,7 +127,7 @@ class BroadcastService:
             )
             if rowcount(claimed) != 1:
                 return None
-            item = f"broadcast:{broadcast_id}"
+            item = str(Item.broadcast(broadcast_id))
             rows = select(
                 Subscriber.id, literal(item), literal(broadcast_id), literal("pending"), literal(0)
             ).where(audience_filter())
@@ -206,7 +207,7 @@ class BroadcastService:
         if not self.ledger.may_claim:
             return []
         now = self.deps.clock.now()
-        item = f"broadcast:{broadcast_id}"
+        item = str(Item.broadcast(broadcast_id))
         async with self.deps.sessions.begin() as session:
             query = (
                 select(Delivery, Subscriber.chat_id, Subscriber.status, Subscriber.blocked)

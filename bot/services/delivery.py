@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.domain.calendar import local_date
+from bot.domain.items import COMPLETION, RETEST, Item
 from bot.services.context import Deps
 from bot.services.ledger import Claim, Ledger, Status, Verdict
 from bot.services.messages import build_item
@@ -93,7 +94,7 @@ class DeliveryService:
             due: dict[int, tuple[Subscriber, str]] = {}
             rows_due = await Subscribers(session).due(now, limit, only_id)
             for subscriber in rows_due:
-                item = next_item(subscriber)
+                item = next_item(subscriber, self.deps.content.program_length)
                 if item is None:
                     subscriber.next_delivery_at = None
                 else:
@@ -174,15 +175,16 @@ class DeliveryService:
 
     async def _advance(self, session, subscriber: Subscriber, item: str, now: datetime) -> None:
         subscriber.last_delivered_local_date = local_date(now, subscriber.timezone)
-        if item.startswith("day:"):
-            subscriber.program_day = max(subscriber.program_day, int(item.split(":", 1)[1]))
+        parsed = Item.parse(item)
+        if (day := parsed.program_day) is not None:
+            subscriber.program_day = max(subscriber.program_day, day)
             subscriber.next_delivery_at = next_slot(subscriber, now)
-        elif item == "completion":
+        elif parsed == COMPLETION:
             subscriber.completed_at = now
             subscriber.status = "completed"
             first = await Results(session).first_taken_on(subscriber.id)
             subscriber.next_delivery_at = retest_at(subscriber, first, now)
-        elif item == "retest":
+        elif parsed == RETEST:
             subscriber.retest_reminded_at = now
             subscriber.next_delivery_at = None
 

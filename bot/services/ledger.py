@@ -213,7 +213,10 @@ class _Pending:
 
 
 class Ledger:
-    def __init__(self, deps: Deps, messenger: Messenger | None = None, owner: str | None = None) -> None:
+    def __init__(
+        self, deps: Deps, messenger: Messenger | None = None, owner: str | None = None,
+        may_send: Callable[[], bool] | None = None,
+    ) -> None:
         self.deps = deps
         self.messenger = messenger
         self.owner = owner or uuid.uuid4().hex
@@ -222,7 +225,7 @@ class Ledger:
         self.stopping = False
         # Whether this process may still send what it claimed. On PostgreSQL: only while its own
         # heartbeat gets through, because once it is old the others take its claims over.
-        self.may_send: Callable[[], bool] = lambda: True
+        self.may_send: Callable[[], bool] = may_send or (lambda: True)
         self._stop_event = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self._queue: list[_Pending] = []

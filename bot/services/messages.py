@@ -9,6 +9,7 @@ from bot.content.models import Content
 from bot.content.program import day_markdown
 from bot.domain.calendar import local_date
 from bot.domain.checkin_trend import checkin_situation
+from bot.domain.items import COMPLETION, RETEST, Item
 from bot.domain.progress import completion_summary_markdown, weekly_summary_markdown
 from bot.services.ports import Keyboard
 from bot.services.progress_data import load_points
@@ -29,8 +30,8 @@ def pain_keyboard() -> Keyboard:
 async def build_item(
     session: AsyncSession, content: Content, subscriber: Subscriber, item: str, now
 ) -> tuple[str, Keyboard | None]:
-    if item.startswith("day:"):
-        day = int(item.split(":", 1)[1])
+    parsed = Item.parse(item)
+    if (day := parsed.program_day) is not None:
         note = await checkin_note(session, content, subscriber, local_date(now, subscriber.timezone))
         markdown = day_markdown(content, day, checkin_note=note)
         if day in WEEKLY_SUMMARY_DAYS:
@@ -40,11 +41,12 @@ async def build_item(
             )
             markdown = f"{markdown}\n\n{summary}"
         return markdown, pain_keyboard()
-    if item == "completion":
+    if parsed == COMPLETION:
         pain, levels = await load_points(session, subscriber.id)
         report = "For your next appointment, /report makes a one-page PDF of all this for your clinician."
-        return f"{content.safety.completion}\n\n{completion_summary_markdown(pain, levels)}\n\n{report}", None
-    if item == "retest":
+        summary = completion_summary_markdown(pain, levels, content.program_length)
+        return f"{content.safety.completion}\n\n{summary}\n\n{report}", None
+    if parsed == RETEST:
         return content.safety.retest_reminder, None
     raise ValueError(f"unknown item {item!r}")
 

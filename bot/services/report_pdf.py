@@ -91,7 +91,7 @@ def _number(value: float) -> str:
 def _program_line(data: ReportData) -> str:
     if data.started_on is None:
         return "Program: not started"
-    text = f"30-day program started {_day(data.started_on)}"
+    text = f"{data.program_length}-day program started {_day(data.started_on)}"
     if data.completed_on is not None:
         return f"{text}, completed {_day(data.completed_on)}"
     text += f"; Day {data.program_day} of {data.program_length}"

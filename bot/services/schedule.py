@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.calendar import local_date, next_delivery_at
+from bot.domain.items import COMPLETION, RETEST, Item
 from bot.storage.models import Subscriber
 
-PROGRAM_DAYS = 30
 RETEST_AFTER = timedelta(weeks=8)
 
 
@@ -50,12 +50,12 @@ def retest_at(subscriber: Subscriber, first_result_on: date | None, now: datetim
     )
 
 
-def next_item(subscriber: Subscriber) -> str | None:
+def next_item(subscriber: Subscriber, program_length: int) -> str | None:
     """The ledger item the subscriber should get next."""
-    if subscriber.program_day < PROGRAM_DAYS:
-        return f"day:{subscriber.program_day + 1}"
+    if subscriber.program_day < program_length:
+        return str(Item.day(subscriber.program_day + 1))
     if subscriber.completed_at is None:
-        return "completion"
+        return str(COMPLETION)
     if subscriber.retest_reminded_at is None:
-        return "retest"
+        return str(RETEST)
     return None

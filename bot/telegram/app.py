@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from sqlalchemy import event
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ExtBot, JobQueue
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -21,11 +22,12 @@ from bot.services.workers import APPLICATION_NAME, HEARTBEAT_EVERY, WorkerRegist
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.leadership import PollingLeadership
 from bot.telegram import commands
-from bot.telegram.handlers.operators import summary_text
 from bot.telegram.messenger import MessengerBot, TelegramMessenger
+from bot.telegram.notices import GroupNotices
 from bot.telegram.ratelimit import BulkRateLimiter
 from bot.telegram.request import AiohttpRequest
-from bot.telegram.runtime import Runtime
+from bot.telegram.runtime import App, BotData, Context, Runtime, context_types
+from bot.telegram.texts import summary_text
 from bot.telegram.updates import FLOOD_NOTICE, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -43,66 +45,9 @@ def build_application(
     sweep_interval: float | None = SWEEP_INTERVAL,
     broadcast_interval: float | None = BROADCAST_INTERVAL,
     migrate: bool = True,
-) -> Application:
+) -> App:
     """`sweep_interval=None` turns the periodic jobs off (tests drive them by hand)."""
     clock = clock or SystemClock()
-    updates = PerChatUpdateProcessor()
-
-    async def post_init(application: Application) -> None:
-        if migrate:
-            await upgrade(settings.database_url)
-        engine = create_engine(settings.database_url)
-        application.bot_data["engine"] = engine
-        worker_id = uuid.uuid4().hex
-        deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
-        rt = Runtime.build(deps, TelegramMessenger(application.bot), worker_id)
-        application.bot_data["runtime"] = rt
-        updates.notify = lambda chat_id: rt.messenger.send(chat_id, FLOOD_NOTICE)
-        await commands.publish_menu(application, settings.operator_ids)
-        workers = WorkerRegistry(deps.sessions, worker_id=rt.ledger.owner)
-        if engine.dialect.name == "postgresql":
-            name_connections(engine, APPLICATION_NAME + worker_id, workers)
-        application.bot_data["workers"] = workers
-        application.bot_data["leadership"] = PollingLeadership(engine)
-        live = await share_rate(application)
-        # What a process that is gone had claimed is sent again now, not when its lease ends.
-        # SQLite is one process at a time: every claim left over is a dead one's. On PostgreSQL
-        # the heartbeat job releases the claims of processes whose heartbeat stopped.
-        if engine.dialect.name == "sqlite":
-            await rt.ledger.release_claims_of_the_dead(everyone_else=True)
-        else:
-            rt.ledger.may_send = workers.fresh
-        jobs = application.job_queue
-        if jobs is None:
-            raise RuntimeError("python-telegram-bot's job-queue extra is not installed")
-        jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
-        # With other processes alive, wait one heartbeat round before bulk sends, so that they
-        # have lowered their share of the rate first. Alone, there is nobody to wait for.
-        settle = HEARTBEAT_EVERY.total_seconds() + 1 if live > 1 else 0
-        if broadcast_interval is not None:
-            def kick_broadcasts() -> None:
-                jobs.run_once(run_broadcasts, 0)
-
-            rt.kick_broadcasts = kick_broadcasts
-            jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
-        if sweep_interval is not None:
-            # A restart resumes at once: APScheduler never runs a repeating job whose first run is
-            # "now" (it skips to the next interval), so the start-up sweep is a job of its own.
-            jobs.run_once(sweep, settle, job_kwargs={"misfire_grace_time": None})
-            jobs.run_repeating(sweep, interval=sweep_interval, first=settle + sweep_interval, job_kwargs={"max_instances": 1})
-
-    async def post_shutdown(application: Application) -> None:
-        if "workers" in application.bot_data:
-            try:  # what this process claimed and did not finish is due again at once
-                await application.bot_data["runtime"].ledger.release_own_claims()
-            except Exception:  # noqa: BLE001 - the database is away: the others release it later
-                log.warning("could not release this process's claims at shutdown", exc_info=True)
-            await application.bot_data["workers"].leave()
-            await application.bot_data["leadership"].release()
-        engine = application.bot_data.get("engine")
-        if engine is not None:
-            await engine.dispose()
-
     bot = MessengerBot(
         settings.token,
         base_url=settings.telegram_api_base_url,
@@ -113,9 +58,70 @@ def build_application(
         request=AiohttpRequest(connection_pool_size=SEND_CONNECTIONS),
         get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
+    messenger = TelegramMessenger(bot)
+    jobs: JobQueue[Context] = JobQueue()
+    # The engine connects lazily: nothing touches the database before post_init has migrated it.
+    engine = create_engine(settings.database_url)
+    postgres = engine.dialect.name == "postgresql"
+    deps = Deps(settings=settings, clock=clock, sessions=session_factory(engine), content=content)
+    worker_id = uuid.uuid4().hex
+    workers = WorkerRegistry(deps.sessions, worker_id=worker_id)
+
+    def kick_broadcasts() -> None:
+        if broadcast_interval is not None:
+            jobs.run_once(run_broadcasts, 0)
+
+    # On PostgreSQL a process whose own heartbeat is old sends nothing it claimed: the others
+    # are about to take those claims over.
+    runtime = Runtime.build(
+        deps, messenger, worker_id, may_send=workers.fresh if postgres else None, kick_broadcasts=kick_broadcasts
+    )
+    data = BotData(
+        engine=engine, runtime=runtime, workers=workers, leadership=PollingLeadership(engine),
+        group_notices=GroupNotices(),
+    )
+    updates = PerChatUpdateProcessor(notify=lambda chat_id: messenger.send(chat_id, FLOOD_NOTICE))
+
+    async def post_init(application: App) -> None:
+        if migrate:
+            await upgrade(settings.database_url)
+        await commands.publish_menu(application, settings.operator_ids)
+        if postgres:
+            name_connections(engine, APPLICATION_NAME + worker_id, workers)
+        application.bot_data.serving = True
+        live = await share_rate(application.bot, application.bot_data)
+        # What a process that is gone had claimed is sent again now, not when its lease ends.
+        # SQLite is one process at a time: every claim left over is a dead one's. On PostgreSQL
+        # the heartbeat job releases the claims of processes whose heartbeat stopped.
+        if not postgres:
+            await runtime.ledger.release_claims_of_the_dead(everyone_else=True)
+        jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
+        # With other processes alive, wait one heartbeat round before bulk sends, so that they
+        # have lowered their share of the rate first. Alone, there is nobody to wait for.
+        settle = HEARTBEAT_EVERY.total_seconds() + 1 if live > 1 else 0
+        if broadcast_interval is not None:
+            jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
+        if sweep_interval is not None:
+            # A restart resumes at once: APScheduler never runs a repeating job whose first run is
+            # "now" (it skips to the next interval), so the start-up sweep is a job of its own.
+            jobs.run_once(sweep, settle, job_kwargs={"misfire_grace_time": None})
+            jobs.run_repeating(sweep, interval=sweep_interval, first=settle + sweep_interval, job_kwargs={"max_instances": 1})
+
+    async def post_shutdown(application: App) -> None:
+        if application.bot_data.serving:
+            try:  # what this process claimed and did not finish is due again at once
+                await runtime.ledger.release_own_claims()
+            except Exception:  # noqa: BLE001 - the database is away: the others release it later
+                log.warning("could not release this process's claims at shutdown", exc_info=True)
+            await workers.leave()
+            await application.bot_data.leadership.release()
+        await engine.dispose()
+
     application = (
         Application.builder()
         .bot(bot)
+        .context_types(context_types(data))
+        .job_queue(jobs)
         .concurrent_updates(updates)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -125,19 +131,20 @@ def build_application(
     return application
 
 
-async def share_rate(application: Application) -> int:
+async def share_rate(bot: ExtBot[Any], data: BotData) -> int:
     """This process's share of SEND_RATE_LIMIT; returns how many processes are alive."""
-    live = await application.bot_data["workers"].beat()
-    limit = application.bot_data["runtime"].deps.settings.send_rate_limit
-    application.bot.rate_limiter.window.set_rate(limit / live)
+    live = await data.workers.beat()
+    limiter = bot.rate_limiter
+    assert isinstance(limiter, BulkRateLimiter), "build_application gives the bot its limiter"
+    limiter.window.set_rate(data.runtime.deps.settings.send_rate_limit / live)
     return live
 
 
-async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await share_rate(context.application)
-    workers = context.application.bot_data["workers"]
-    if context.application.bot_data["engine"].dialect.name == "postgresql" and workers.may_judge_others():
-        await context.application.bot_data["runtime"].ledger.release_claims_of_the_dead(connected=await workers.connected())
+async def heartbeat(context: Context) -> None:
+    data = context.bot_data
+    await share_rate(context.bot, data)
+    if data.engine.dialect.name == "postgresql" and data.workers.may_judge_others():
+        await data.runtime.ledger.release_claims_of_the_dead(connected=await data.workers.connected())
 
 
 def name_connections(engine, name: str, workers: WorkerRegistry) -> None:
@@ -156,14 +163,14 @@ def name_connections(engine, name: str, workers: WorkerRegistry) -> None:
         workers.connection_lost()
 
 
-async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    sent = await context.application.bot_data["runtime"].delivery.sweep()
+async def sweep(context: Context) -> None:
+    sent = await context.bot_data.runtime.delivery.sweep()
     if sent:
         log.info("sweep delivered %d items", sent)
 
 
-async def run_broadcasts(context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt: Runtime = context.application.bot_data["runtime"]
+async def run_broadcasts(context: Context) -> None:
+    rt = context.bot_data.runtime
     for progress in await rt.broadcasts.run_once():
         if not await rt.broadcasts.mark_summary_sent(progress.id):
             continue

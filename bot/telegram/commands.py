@@ -15,22 +15,21 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot.telegram import gate
+from bot.telegram import freetext, gate
 from bot.telegram.handlers import enrolment, general, operators, questions, report, tracking
 from bot.telegram.menu import MENU
+from bot.telegram.runtime import App, Context
 
 log = logging.getLogger(__name__)
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 # Each command of the menu (bot/telegram/menu.py) and the handler that answers it.
@@ -66,13 +65,13 @@ BUTTONS: tuple[tuple[str, Callback], ...] = (
     ("forget:", tracking.forget_button),
     ("report:", report.report_button),
     (questions.FAQ_PREFIX, questions.faq_button),
-    (questions.CHECKIN_PREFIX, questions.checkin_button),
+    (tracking.CHECKIN_PREFIX, tracking.checkin_button),
     ("bc:", operators.broadcast_button),
     ("bcsv:", operators.recipients_button),
 )
 
 
-def register(application: Application) -> None:
+def register(application: App) -> None:
     # gate.screen stops groups, channels and edits before any of these; the filters say the same
     # again, so that no handler can be reached from a group even if the gate changes.
     application.add_handler(TypeHandler(object, gate.screen), group=-1)
@@ -83,12 +82,12 @@ def register(application: Application) -> None:
         application.add_handler(CallbackQueryHandler(callback, pattern=f"^{prefix}"))
     application.add_handler(ChatMemberHandler(enrolment.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(private & filters.LOCATION, enrolment.location))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.on_text))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, freetext.on_text))
     application.add_handler(MessageHandler(private & filters.COMMAND, general.unknown_command))
     application.add_error_handler(general.on_error)
 
 
-async def publish_menu(application: Application, operator_ids: frozenset[int]) -> None:
+async def publish_menu(application: App, operator_ids: frozenset[int]) -> None:
     """The menu next to the text box: subscriber commands for all, operator ones for operators."""
     public = [BotCommand(c.name, c.description) for c in MENU if not c.operator]
     try:

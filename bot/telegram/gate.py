@@ -9,18 +9,12 @@ must not run a command a second time) and update kinds the bot does not handle s
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from datetime import datetime, timedelta
-
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.telegram.runtime import runtime
-
-NOTICE_EVERY = timedelta(hours=1)
-REMEMBERED_GROUPS = 10_000
+from bot.telegram.runtime import Context
 
 
 def private_chat_notice(bot_username: str | None) -> str:
@@ -31,29 +25,7 @@ def private_chat_notice(bot_username: str | None) -> str:
     )
 
 
-class GroupNotices:
-    """When each group was last told; bounded, so a bot added to many groups keeps flat memory."""
-
-    def __init__(self, size: int = REMEMBERED_GROUPS) -> None:
-        self.size = size
-        self._told: OrderedDict[int, datetime] = OrderedDict()
-
-    def due(self, chat_id: int, now: datetime) -> bool:
-        last = self._told.get(chat_id)
-        if last is not None and now - last < NOTICE_EVERY:
-            return False
-        self._told[chat_id] = now
-        self._told.move_to_end(chat_id)
-        while len(self._told) > self.size:
-            self._told.popitem(last=False)
-        return True
-
-
-def _notices(context: ContextTypes.DEFAULT_TYPE) -> GroupNotices:
-    return context.application.bot_data.setdefault("group_notices", GroupNotices())
-
-
-async def screen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def screen(update: object, context: Context) -> None:
     """Registered in handler group -1; raises ApplicationHandlerStop for everything the bot's
     handlers must not see."""
     if not isinstance(update, Update):
@@ -75,7 +47,7 @@ async def screen(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
-async def _outside_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _outside_private_chat(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.CHANNEL or update.my_chat_member is not None:
         return  # nobody to talk to in a channel; being added to a group is not a request
@@ -83,10 +55,11 @@ async def _outside_private_chat(update: Update, context: ContextTypes.DEFAULT_TY
     if update.callback_query is not None:
         await _answer_quietly(update, text)
         return
-    if not _notices(context).due(chat.id, runtime(context).deps.clock.now()):
+    data = context.bot_data
+    if not data.group_notices.due(chat.id, data.runtime.deps.clock.now()):
         return
     try:
-        await runtime(context).messenger.send(chat.id, text)
+        await data.runtime.messenger.send(chat.id, text)
     except TelegramError:
         pass  # a group that muted or removed the bot: there is no one to tell
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot.content.render import render
+from bot.content.render import render, render_caption, render_plain
 from bot.metrics import count_send
 from bot.services.ports import Keyboard, SendOutcome
 
@@ -81,6 +81,10 @@ class MessengerBot(ExtBot):
 
 
 class TelegramMessenger:
+    """Every request that puts something in a chat goes through here (texts, photos, documents,
+    edits), so /metrics counts them all. Answering a button press (a toast) is not a message and
+    stays with the handlers."""
+
     def __init__(self, bot: ExtBot[Any]) -> None:
         self.bot = bot  # an ExtBot: its rate_limit_args reach the bulk rate limiter
 
@@ -113,6 +117,41 @@ class TelegramMessenger:
             keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
         )
         return await _counted(bulk, self._send_pieces(chat_id, _render_shared(markdown), markup, bulk))
+
+    async def send_plain(self, chat_id: int, text: str) -> Message:
+        """Text exactly as it is, with no Markdown read in it (the operators' /stats)."""
+        return await _counted(False, self._send_pieces(chat_id, render_plain(text), None, False))
+
+    async def send_photo(self, chat_id: int, photo: bytes, filename: str, caption: str) -> Message:
+        """A picture with Markdown under it: what fits a caption goes there, the rest follows."""
+        first, *rest = render_caption(caption)
+        message = await _counted(False, self.bot.send_photo(
+            chat_id, InputFile(photo, filename=filename),
+            caption=first.text, caption_entities=list(first.entities) or None,
+        ))
+        if rest:
+            await _counted(False, self._send_pieces(chat_id, rest, None, False))
+        return message
+
+    async def send_document(
+        self, chat_id: int, data: bytes, filename: str, *, caption: str | None = None, keyboard: Keyboard | None = None
+    ) -> Message:
+        """A file, with an optional Markdown caption (one that fits: 1,024 characters)."""
+        rendered = render_caption(caption)[0] if caption else None
+        return await _counted(False, self.bot.send_document(
+            chat_id, InputFile(data, filename=filename),
+            caption=rendered.text if rendered else None,
+            caption_entities=(list(rendered.entities) or None) if rendered else None,
+            reply_markup=inline_keyboard(keyboard),
+        ))
+
+    async def remove_buttons(self, query: CallbackQuery) -> None:
+        """Take the buttons off the message a press came from. A stale or forged press may point at
+        a message without buttons (or one too old to edit): Telegram's refusal changes nothing then."""
+        try:
+            await _counted(False, query.edit_message_reply_markup(None))
+        except BadRequest:
+            pass
 
     async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
         # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per

@@ -17,11 +17,13 @@ import logging
 import signal
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Updater
 
 from bot.config import Settings
 from bot.content.models import Content
+from bot.storage.leadership import PollingLeadership
 from bot.telegram.app import build_application
+from bot.telegram.runtime import App, Context
 from bot.telegram.webhook import start_monitoring
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,8 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
     stop = stop or _stop_on_signals()
     application = build_application(settings, content, **build_kwargs)
     await application.initialize()
-    await application.post_init(application)  # type: ignore[misc]  # build_application sets it
+    assert application.post_init is not None and application.post_shutdown is not None, "build_application sets them"
+    await application.post_init(application)
     site = monitoring = None
     try:
         await application.start()
@@ -47,25 +50,23 @@ async def serve(settings: Settings, content: Content, stop: asyncio.Event | None
 
             site = await start_webhook(application, settings)
         else:
-            await _poll_when_leading(application)
+            await _poll_when_leading(application.updater, application.bot_data.leadership)
             assert application.job_queue is not None, "the job-queue extra is installed"
             application.job_queue.run_repeating(_lead_job, interval=LEADERSHIP_CHECK, first=LEADERSHIP_CHECK)
         log.info("bot running (%s mode)", settings.bot_mode)
         await stop.wait()
         log.info("shutting down: finishing updates and sends in flight")
     finally:
-        runtime = application.bot_data.get("runtime")
-        if runtime is not None:
-            runtime.ledger.stop()  # first of all: claim nothing more, start no new send
+        application.bot_data.runtime.ledger.stop()  # first of all: claim nothing more, start no new send
         try:
             await asyncio.wait_for(_wind_down(application, site, monitoring), SHUTDOWN_GRACE)
         except TimeoutError:
             log.warning("sends still in flight after %.0f s; exiting anyway (they may repeat)", SHUTDOWN_GRACE)
         await application.shutdown()
-        await application.post_shutdown(application)  # type: ignore[misc]  # build_application sets it
+        await application.post_shutdown(application)
 
 
-async def _wind_down(application: Application, site, monitoring) -> None:
+async def _wind_down(application: App, site, monitoring) -> None:
     if site is not None:
         await site.cleanup()  # stop accepting requests; those under way complete
     if monitoring is not None:
@@ -76,29 +77,26 @@ async def _wind_down(application: Application, site, monitoring) -> None:
         await application.stop()  # processes queued updates, waits for running jobs
 
 
-async def _poll_when_leading(application: Application) -> None:
-    updater = application.updater
+async def _poll_when_leading(updater: Updater | None, leadership: PollingLeadership) -> None:
     assert updater is not None, "polling mode has an updater"
     if updater.running:
         return
-    if await application.bot_data["leadership"].try_lead():
+    if await leadership.try_lead():
         await updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("this process polls Telegram for updates")
 
 
-async def _lead_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _lead_job(context: Context) -> None:
     """The poller re-checks its lock (a database restart takes it away while this process lives
     on) and stops polling once it is lost; a process that does not poll tries to take it."""
-    application = context.application
-    leadership = application.bot_data["leadership"]
-    updater = application.updater
+    leadership, updater = context.bot_data.leadership, context.application.updater
     assert updater is not None, "polling mode has an updater"
     if updater.running and not await leadership.still_leading():
         log.warning("lost the polling lock (database restarted?); this process stops polling")
         await updater.stop()
         return  # try again next round: whoever took the lock meanwhile keeps it
-    if not application.bot_data["runtime"].ledger.stopping:
-        await _poll_when_leading(application)
+    if not context.bot_data.runtime.ledger.stopping:
+        await _poll_when_leading(updater, leadership)
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -1,13 +1,15 @@
-"""What every handler reaches for: the wired services, and a way to reply with Markdown."""
+"""What every handler reaches for: the wired services (`context.bot_data`, a typed `BotData`
+built once by `app.build_application`), and a way to reply with Markdown."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import CallbackQuery, Chat, Message, Update, User
-from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.services.broadcasts import BroadcastService
 from bot.services.context import Deps
@@ -17,7 +19,10 @@ from bot.services.ports import Keyboard
 from bot.services.questions import QuestionService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.tracking import TrackingService
-from bot.telegram.messenger import TelegramMessenger
+from bot.services.workers import WorkerRegistry
+from bot.storage.leadership import PollingLeadership
+from bot.telegram.messenger import MessengerBot, TelegramMessenger
+from bot.telegram.notices import GroupNotices
 
 
 @dataclass
@@ -30,11 +35,15 @@ class Runtime:
     questions: QuestionService
     broadcasts: BroadcastService
     ledger: Ledger
-    kick_broadcasts: Callable[[], None] = field(default=lambda: None)
+    kick_broadcasts: Callable[[], None]  # runs the broadcast job now rather than at its next round
 
     @classmethod
-    def build(cls, deps: Deps, messenger: TelegramMessenger, worker_id: str | None = None) -> Runtime:
-        ledger = Ledger(deps, messenger, worker_id)  # one engine: the drip and broadcasts share its confirms
+    def build(
+        cls, deps: Deps, messenger: TelegramMessenger, worker_id: str | None = None, *,
+        may_send: Callable[[], bool] | None = None, kick_broadcasts: Callable[[], None] = lambda: None,
+    ) -> Runtime:
+        # One engine: the drip and broadcasts share its confirms.
+        ledger = Ledger(deps, messenger, worker_id, may_send=may_send)
         return cls(
             deps=deps,
             messenger=messenger,
@@ -44,7 +53,38 @@ class Runtime:
             questions=QuestionService(deps),
             broadcasts=BroadcastService(deps, messenger, ledger),
             ledger=ledger,
+            kick_broadcasts=kick_broadcasts,
         )
+
+
+@dataclass(slots=True)
+class BotData:
+    """`context.bot_data`: everything the handlers and jobs use, built once with the application."""
+
+    engine: AsyncEngine
+    runtime: Runtime
+    workers: WorkerRegistry
+    leadership: PollingLeadership
+    group_notices: GroupNotices
+    serving: bool = False  # post_init got as far as joining the workers: post_shutdown leaves again
+
+
+# PTB's own types for what bot_data does not change (chat_data and user_data are unused dicts).
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+App = Application[MessengerBot, Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]]
+
+
+def context_types(data: BotData) -> ContextTypes[Context, dict[Any, Any], dict[Any, Any], BotData]:
+    """PTB makes `context.bot_data` by calling its type with no arguments: this type's instance
+    holds the services of `data`, built once by the caller."""
+
+    class Built(BotData):
+        __slots__ = ()
+
+        def __init__(self) -> None:
+            super().__init__(*(getattr(data, spec.name) for spec in fields(BotData)))
+
+    return ContextTypes(bot_data=Built)
 
 
 def user_of(update: Update) -> User:
@@ -73,19 +113,15 @@ def query_of(update: Update) -> CallbackQuery:
     return update.callback_query
 
 
-def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["runtime"]
+def runtime(context: Context) -> Runtime:
+    return context.bot_data.runtime
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, markdown: str, keyboard: Keyboard | None = None, **kwargs):
+async def reply(update: Update, context: Context, markdown: str, keyboard: Keyboard | None = None, **kwargs):
     """Answer the subscriber in the chat they wrote from (never rate-limited behind bulk sends)."""
     return await runtime(context).messenger.send(chat_of(update).id, markdown, keyboard=keyboard, **kwargs)
 
 
-async def remove_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the message a press came from. A stale or forged press may point at a
-    message without buttons (or one too old to edit): Telegram's refusal changes nothing then."""
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest:
-        pass
+async def remove_buttons(context: Context, query: CallbackQuery) -> None:
+    """Take the buttons off the message a press came from (a refusal changes nothing)."""
+    await runtime(context).messenger.remove_buttons(query)

@@ -36,11 +36,11 @@ FLOOD_NOTICE = (
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 64, max_backlog: int = 8) -> None:
+    def __init__(self, max_concurrent_updates: int = 64, max_backlog: int = 8, notify: Notify | None = None) -> None:
         super().__init__(UNBOUNDED)
         self.slots = asyncio.Semaphore(max_concurrent_updates)
         self.max_backlog = max_backlog
-        self.notify: Notify | None = None  # tells a flooding chat that it is being throttled
+        self.notify = notify  # tells a flooding chat that it is being throttled
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}  # updates of a chat not finished yet (running or queued)
         self._warned: set[int] = set()  # chats told in their current flood

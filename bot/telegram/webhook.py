@@ -18,11 +18,11 @@ from urllib.parse import urlparse
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Update
-from telegram.ext import Application
 
 from bot.config import Settings
 from bot.metrics import QUEUE_DEPTH, REGISTRY, SWEEP_LAG
 from bot.services.monitoring import database_ok, queue_snapshot
+from bot.telegram.runtime import App
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -50,7 +50,7 @@ def webhook_path(settings: Settings) -> str:
     return urlparse(settings.webhook_url or "").path or "/telegram"
 
 
-def web_app(application: Application, settings: Settings) -> web.Application:
+def web_app(application: App, settings: Settings) -> web.Application:
     secret = settings.webhook_secret.get_secret_value().encode() if settings.webhook_secret else b""
     recent = RecentIds()
 
@@ -73,9 +73,9 @@ def web_app(application: Application, settings: Settings) -> web.Application:
     return app
 
 
-def monitoring_app(application: Application) -> web.Application:
+def monitoring_app(application: App) -> web.Application:
     def deps():
-        return application.bot_data["runtime"].deps
+        return application.bot_data.runtime.deps
 
     async def healthz(_: web.Request) -> web.Response:
         healthy = await database_ok(deps())
@@ -93,7 +93,7 @@ def monitoring_app(application: Application) -> web.Application:
     return app
 
 
-async def start_monitoring(application: Application, settings: Settings) -> web.AppRunner | None:
+async def start_monitoring(application: App, settings: Settings) -> web.AppRunner | None:
     """/healthz and /metrics; None (and a warning) when the port is taken: monitoring is never a
     reason for the bot not to run."""
     runner = web.AppRunner(monitoring_app(application))
@@ -110,7 +110,8 @@ async def start_monitoring(application: Application, settings: Settings) -> web.
     return runner
 
 
-async def start_webhook(application: Application, settings: Settings) -> web.AppRunner:
+async def start_webhook(application: App, settings: Settings) -> web.AppRunner:
+    assert settings.webhook_url is not None, "Settings refuses webhook mode without it"
     runner = web.AppRunner(web_app(application, settings), shutdown_timeout=30)
     await runner.setup()
     await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from bot.content.models import PROGRAM_LENGTH, Article, Content
@@ -14,6 +16,7 @@ from bot.content.program import (
     why_not_sendable,
 )
 from bot.content.render import CAPTION_LIMIT, MESSAGE_LIMIT, render, render_caption, utf16_len
+from bot.services.schedule import next_item
 
 
 def _fits(markdown: str, limit: int = MESSAGE_LIMIT) -> None:
@@ -113,3 +116,13 @@ def test_every_other_text_fits_in_one_message_and_short_ones_in_a_caption(conten
     for text in texts:
         if utf16_len(render(text)[0].text) <= CAPTION_LIMIT:
             assert len(render_caption(text)) == 1
+
+
+def test_the_program_length_is_the_contents_number_of_days(content: Content) -> None:
+    assert content.program_length == PROGRAM_LENGTH
+    shorter = content.model_copy(update={"days": content.days[:12]})
+    assert preview_text(day_markdown(shorter, 3)).startswith("Day 3 of 12")
+    with pytest.raises(ValueError):
+        day_markdown(shorter, 13)
+    after_last = SimpleNamespace(program_day=12, completed_at=None, retest_reminded_at=None)
+    assert next_item(after_last, shorter.program_length) == "completion"

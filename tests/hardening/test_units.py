@@ -13,7 +13,7 @@ import pytest
 from bot.content.render import plain_text, render
 from bot.domain.levels import plausible_date, plausible_ng_ml
 from bot.logs import setup_logging
-from bot.telegram.gate import GroupNotices
+from bot.telegram.notices import GroupNotices
 
 
 @pytest.mark.parametrize(

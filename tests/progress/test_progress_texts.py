@@ -104,7 +104,7 @@ class TestSummaryMarkdown:
         points, levels = realistic_history()
         for text in (
             summary_markdown(summarize(points, levels)),
-            completion_summary_markdown(points, levels),
+            completion_summary_markdown(points, levels, 30),
             weekly_summary_markdown(points, levels, week=2, today=d(14)),
         ):
             assert not CLAIMS.search(text), text
@@ -166,17 +166,17 @@ class TestCompletionSummary:
     def test_first_week_vs_last_week_and_levels(self):
         levels = [ng(d(2), 18), ng(d(24), 31)]
         points = pain(d(1), *[7] * 7, *[5] * 16, *[4] * 7)
-        text = completion_summary_markdown(points, levels)
+        text = completion_summary_markdown(points, levels, 30)
         assert "7.0 in your first week → 4.0 in your last week (down 3.0)" in text
         assert "18 ng/mL on 2 Nov → 31 ng/mL on 24 Nov" in text
         assert "Retesting: ask your clinician when to retest." in text
 
     def test_without_a_result_recommends_the_test(self):
-        text = completion_summary_markdown(two_weeks(6, 5), [])
+        text = completion_summary_markdown(two_weeks(6, 5), [], 30)
         assert "25-hydroxyvitamin D" in text and "`/level 24 ng/mL`" in text
         assert "Retest" not in text
 
     def test_without_checkins(self):
-        text = completion_summary_markdown([], [ng(d(2), 18)])
+        text = completion_summary_markdown([], [ng(d(2), 18)], 30)
         assert "No pain check-ins yet" in text
         assert "Vitamin D: 18 ng/mL on 2 Nov." in text

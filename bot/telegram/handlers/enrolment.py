@@ -10,15 +10,14 @@ from datetime import time
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import ContextTypes
 
 from bot.content.render import plain_text
 from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step, may
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
-from bot.telegram.texts import NOT_ENROLLED
+from bot.telegram.runtime import Context, chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import not_enrolled
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 
@@ -41,12 +40,12 @@ def describe_schedule(snapshot: Snapshot) -> str:
     return f"{snapshot.delivery_time:%H:%M} ({snapshot.timezone})"
 
 
-async def ask_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_consent(update: Update, context: Context) -> None:
     safety = runtime(context).deps.content.safety
     await reply(update, context, f"{safety.disclaimer}\n\n{safety.consent_prompt}", consent_keyboard())
 
 
-async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
+async def ask_timezone(update: Update, context: Context, intro: str = "") -> None:
     await reply(
         update,
         context,
@@ -62,7 +61,7 @@ async def ask_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, intro
     )
 
 
-async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: str = "") -> None:
+async def ask_time(update: Update, context: Context, intro: str = "") -> None:
     await reply(
         update,
         context,
@@ -71,9 +70,10 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, intro: st
     )
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     rt = runtime(context)
     state, snapshot = await rt.subscriptions.start(user_of(update).id, chat_of(update).id)
+    days = rt.deps.content.program_length
     if state == StartOutcome.ASK_CONSENT:
         await ask_consent(update, context)
     elif state == StartOutcome.ASK_TIMEZONE:
@@ -85,52 +85,53 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await rt.delivery.deliver_now(snapshot.id)
     elif state == StartOutcome.PAUSED:
         await reply(
-            update, context, f"You're enrolled and on Day {snapshot.program_day} of 30, but paused. Send /resume to continue.",
+            update, context,
+            f"You're enrolled and on Day {snapshot.program_day} of {days}, but paused. Send /resume to continue.",
         )
     elif state == StartOutcome.COMPLETED:
         await reply(
             update,
             context,
-            "You've completed the 30-day program. /progress shows your summary, and questions are always welcome.",
+            f"You've completed the {days}-day program. /progress shows your summary, and questions are always welcome.",
         )
     else:
         await reply(
             update, context,
-            f"You're already enrolled — Day {snapshot.program_day} of 30 so far, delivered daily at "
+            f"You're already enrolled — Day {snapshot.program_day} of {days} so far, delivered daily at "
             f"{describe_schedule(snapshot)}. /today shows today's material again; /help lists everything.",
         )
 
 
-async def consent_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def consent_answer(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
     agreed = query.data == "consent:yes"
     snapshot = await runtime(context).subscriptions.answer_consent(
         user_of(update).id, user_of(update).first_name, agreed
     )
-    await remove_buttons(query)
+    await remove_buttons(context, query)
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
     elif snapshot.awaiting == Step.TIMEZONE:
         # The warning signs once, right after consent, with the first setup question.
         signs = runtime(context).deps.content.safety.warning_signs
         await ask_timezone(update, context, f"Thank you. Before we set up, please keep this in mind:\n\n{signs}\n\n")
 
 
-async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_key: str) -> None:
+async def _apply_timezone(update: Update, context: Context, zone_key: str) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if not may(before.status, before.awaiting, Action.SET_TIMEZONE):  # consent comes first
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
         return
     snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
     if snapshot is None:  # /forget in between
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
@@ -142,11 +143,11 @@ async def _apply_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, zo
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
+async def _apply_time(update: Update, context: Context, at: time) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if not may(before.status, before.awaiting, Action.SET_TIME):
         await reply(update, context, "Let's do the time zone first — then the time.")
@@ -155,7 +156,7 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         return
     completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
     if snapshot is None:  # /forget in between
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if completed:
         await reply(
@@ -169,24 +170,24 @@ async def _apply_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: ti
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
 
 
-async def _setting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, what: Step, ask, apply) -> None:
+async def _setting_command(update: Update, context: Context, what: Step, ask, apply) -> None:
     """`/timezone X` and `/time X` apply X; without it, they ask and wait for the typed answer."""
     text = " ".join(context.args or [])
     if text:
         await apply(update, context, text)
         return
     if await runtime(context).subscriptions.get(user_of(update).id) is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     await runtime(context).subscriptions.ask(user_of(update).id, what)
     await ask(update, context)
 
 
-async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timezone_command(update: Update, context: Context) -> None:
     await _setting_command(update, context, Step.TIMEZONE, ask_timezone, timezone_text)
 
 
-async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def timezone_text(update: Update, context: Context, text: str) -> None:
     parsed = parse_place(text)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -208,13 +209,13 @@ async def timezone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text
     await _apply_timezone(update, context, parsed.key)
 
 
-async def timezone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timezone_button(update: Update, context: Context) -> None:
     await query_of(update).answer()
     # Parsed like typed text, so a forged or outdated button gets the same friendly refusal.
     await timezone_text(update, context, (query_of(update).data or "").removeprefix("tz:"))
 
 
-async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def location(update: Update, context: Context) -> None:
     where = message_of(update).location
     if where is None:  # the handler's filter lets only locations through
         return
@@ -227,11 +228,11 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _apply_timezone(update, context, zone)
 
 
-async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def time_command(update: Update, context: Context) -> None:
     await _setting_command(update, context, Step.TIME, ask_time, time_text)
 
 
-async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def time_text(update: Update, context: Context, text: str) -> None:
     parsed = parse_delivery_time(text)
     if isinstance(parsed, ParseError):
         await reply(update, context, plain_text(parsed.message))
@@ -239,12 +240,12 @@ async def time_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
     await _apply_time(update, context, parsed)
 
 
-async def time_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def time_button(update: Update, context: Context) -> None:
     await query_of(update).answer()
     await time_text(update, context, (query_of(update).data or "").removeprefix("time:"))
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stop(update: Update, context: Context) -> None:
     snapshot = await runtime(context).subscriptions.stop(user_of(update).id)
     if snapshot is None:
         await reply(update, context, "You're unsubscribed: I won't send you anything. /start brings you back any time.")
@@ -257,17 +258,17 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
     elif not may(before.status, before.awaiting, Action.PAUSE):  # said as it is, not as if it had just happened
         await reply(update, context, _cannot(before, "pause"))
     else:
         snapshot = await rt.subscriptions.pause(user_of(update).id)
         if snapshot is None:  # /forget in between
-            await reply(update, context, NOT_ENROLLED)
+            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
             return
         await reply(
             update,
@@ -277,19 +278,20 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resume(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
     elif not may(before.status, before.awaiting, Action.RESUME):
         await reply(update, context, _cannot(before, "resume"))
     else:
         snapshot = await rt.subscriptions.resume(user_of(update).id)
         if snapshot is None:  # /forget in between
-            await reply(update, context, NOT_ENROLLED)
+            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
             return
-        await reply(update, context, f"Welcome back! The program continues with Day {min(snapshot.program_day + 1, 30)}.")
+        next_day = min(snapshot.program_day + 1, rt.deps.content.program_length)
+        await reply(update, context, f"Welcome back! The program continues with Day {next_day}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day at once, if none came today
 
 
@@ -304,7 +306,7 @@ def _cannot(snapshot: Snapshot, what: str) -> str:
     return messages.get(snapshot.status, "That isn't possible right now.")
 
 
-async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def membership(update: Update, context: Context) -> None:
     """Telegram tells us when a subscriber blocks or unblocks the bot."""
     change = update.my_chat_member
     if change is None:

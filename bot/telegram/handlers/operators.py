@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from functools import wraps
 
-from telegram import InputFile, Update
-from telegram.ext import ContextTypes
+from telegram import Update
 
 from bot.content.articles import article_slugs, find_article
 from bot.content.loader import ContentError
 from bot.content.program import article_message, plain, why_not_sendable
 from bot.services import stats as stats_service
-from bot.services.broadcasts import Progress
-from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.runtime import Context, chat_of, query_of, remove_buttons, reply, runtime, user_of
 from bot.telegram.texts import UNKNOWN_COMMAND
 
 
 def operators_only(handler):
     @wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def guarded(update: Update, context: Context) -> None:
         if not runtime(context).deps.settings.is_operator(update.effective_user.id if update.effective_user else None):
             if update.callback_query:
                 await query_of(update).answer()
@@ -33,7 +31,7 @@ def operators_only(handler):
 
 
 @operators_only
-async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def broadcast_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     content, content_dir = rt.deps.content, rt.deps.settings.content_dir
     slug = " ".join(context.args or []).strip()
@@ -65,7 +63,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 @operators_only
-async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def broadcast_button(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
     rt = runtime(context)
@@ -76,7 +74,7 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if action not in ("send", "cancel"):
         return
-    await remove_buttons(query)  # a second press finds them gone already
+    await remove_buttons(context, query)  # a second press finds them gone already
     if action == "cancel":
         cancelled = await rt.broadcasts.cancel(broadcast_id)
         await reply(
@@ -95,7 +93,7 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 @operators_only
-async def recipients_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def recipients_button(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
     try:
@@ -103,20 +101,10 @@ async def recipients_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except ValueError:
         return
     data = await runtime(context).broadcasts.recipients_csv(broadcast_id)
-    await context.bot.send_document(
-        chat_of(update).id, InputFile(data, filename=f"broadcast-{broadcast_id}-recipients.csv"),
-    )
+    await runtime(context).messenger.send_document(chat_of(update).id, data, f"broadcast-{broadcast_id}-recipients.csv")
 
 
 @operators_only
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats_command(update: Update, context: Context) -> None:
     text = stats_service.render(await stats_service.collect(runtime(context).deps))
-    await runtime(context).messenger.bot.send_message(chat_of(update).id, text)
-
-
-def summary_text(progress: Progress) -> str:
-    skipped = f", {progress.skipped} unsubscribed meanwhile" if progress.skipped else ""
-    return (
-        f"Broadcast #{progress.id} **{plain(progress.title)}** is done: {progress.sent} sent, "
-        f"{progress.blocked} blocked, {progress.failed} failed{skipped} (of {progress.recipients})."
-    )
+    await runtime(context).messenger.send_plain(chat_of(update).id, text)

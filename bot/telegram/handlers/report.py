@@ -5,19 +5,17 @@ or the button under the PDF to make it again without a name. Nothing about the n
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import ContextTypes
+from telegram import Update
 
 from bot.content.program import plain
-from bot.content.render import render_caption
 from bot.domain.parsing import ParseError
 from bot.domain.progress import EMPTY_TEXT
 from bot.domain.report import parse_report_name
 from bot.services.export import ALL_DATA, ExportService
 from bot.services.report import NothingToReport, ReportService, UnprintableName
 from bot.services.tracking import NotEnrolled
-from bot.telegram.runtime import chat_of, message_of, query_of, reply, runtime, user_of
-from bot.telegram.texts import NOT_ENROLLED
+from bot.telegram.runtime import Context, chat_of, message_of, query_of, reply, runtime, user_of
+from bot.telegram.texts import not_enrolled
 
 WITHOUT_NAME = "report:noname"
 EXPORT_CAPTIONS = {
@@ -32,7 +30,7 @@ def _argument(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_command(update: Update, context: Context) -> None:
     name = parse_report_name(_argument(update))
     if isinstance(name, ParseError):
         await reply(update, context, name.message)
@@ -40,7 +38,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _send_report(update, context, name=name, without_name=False)
 
 
-async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_button(update: Update, context: Context) -> None:
     query = query_of(update)
     if query.data != WITHOUT_NAME:
         await query.answer("That button isn't valid any more.")
@@ -49,13 +47,13 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _send_report(update, context, name=None, without_name=True)
 
 
-async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, name: str | None, without_name: bool) -> None:
+async def _send_report(update: Update, context: Context, *, name: str | None, without_name: bool) -> None:
     rt = runtime(context)
     chat_id = chat_of(update).id
     try:
         report = await ReportService(rt.deps).make(user_of(update).id, name=name, without_name=without_name)
     except NotEnrolled:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     except NothingToReport:
         await reply(update, context, EMPTY_TEXT)
@@ -72,21 +70,17 @@ async def _send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, *, na
             f"Your one-page report for your clinician, with the name **{plain(report.name)}** on it. "
             "For another name, send `/report` and the name, e.g. `/report Jane Doe`."
         )
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Make it without my name", callback_data=WITHOUT_NAME)]])
+        keyboard = [[("Make it without my name", WITHOUT_NAME)]]
     else:
         caption = (
             "Your one-page report for your clinician, without a name on it. To put one on it, send "
             "`/report` and the name, e.g. `/report Jane Doe`."
         )
-        markup = None
-    [rendered] = render_caption(caption)
-    await context.bot.send_document(
-        chat_id, InputFile(report.pdf, filename=report.filename),
-        caption=rendered.text, caption_entities=list(rendered.entities) or None, reply_markup=markup,
-    )
+        keyboard = None
+    await rt.messenger.send_document(chat_id, report.pdf, report.filename, caption=caption, keyboard=keyboard)
 
 
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     try:
         files = await ExportService(rt.deps).files(user_of(update).id)
@@ -94,7 +88,6 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, "I have no data about you, so there is nothing to export.")
         return
     for file in files:
-        await context.bot.send_document(
-            chat_of(update).id, InputFile(file.data, filename=file.filename),
-            caption=EXPORT_CAPTIONS.get(file.filename),
+        await rt.messenger.send_document(
+            chat_of(update).id, file.data, file.filename, caption=EXPORT_CAPTIONS.get(file.filename),
         )

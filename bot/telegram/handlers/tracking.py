@@ -1,4 +1,5 @@
-"""Check-ins, vitamin D results, history, the progress chart, and forget.
+"""Check-ins (by command, button, or in words once confirmed), vitamin D results, history, the
+progress chart, and forget.
 
 Texts are Markdown for the messenger (telegramify): `**bold**` is bold, `*x*` would be italic.
 Refused input gets the parser's plain-text message and stores nothing."""
@@ -7,10 +8,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import InputFile, Update
-from telegram.ext import ContextTypes
+from telegram import Update
 
-from bot.content.render import plain_text, render_caption
+from bot.content.render import plain_text
 from bot.domain.calendar import local_date
 from bot.domain.levels import MAX_PLAUSIBLE_NG_ML, band_range, short_date
 from bot.domain.parsing import (
@@ -29,14 +29,16 @@ from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
-from bot.telegram.runtime import chat_of, query_of, remove_buttons, reply, runtime, user_of
-from bot.telegram.texts import NOT_ENROLLED
+from bot.telegram.runtime import Context, chat_of, query_of, remove_buttons, reply, runtime, user_of
+from bot.telegram.texts import not_enrolled
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
     "note, e.g. /pain 6 stiff after sitting."
 )
 STALE_BUTTON = "That button isn't valid any more."
+CHECKIN_PREFIX = "ckn:"
+CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 OLD_RESULT = timedelta(days=365)  # a result older than this is confirmed before it is saved
 OLD_CONFIRMED = "old"  # the last part of a unit button's data once the old date was confirmed
 BEFORE_PROGRAM = timedelta(days=90)  # results this long before the program are listed, not plotted
@@ -49,7 +51,7 @@ def _day(day: date, today: date) -> str:
 # ---- pain ------------------------------------------------------------------------------------
 
 
-async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pain_command(update: Update, context: Context) -> None:
     text = " ".join(context.args or [])
     if not text:
         await reply(update, context, PAIN_QUESTION, pain_keyboard())
@@ -62,7 +64,7 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await record_pain(update, context, parsed.score, parsed.note, parsed.on)
 
 
-async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pain_button(update: Update, context: Context) -> None:
     query = query_of(update)
     parsed = parse_pain((query.data or "").removeprefix("pain:"))
     if isinstance(parsed, ParseError) or parsed.note is not None:  # forged data: store nothing
@@ -72,7 +74,7 @@ async def pain_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await record_pain(update, context, parsed.score, None)
 
 
-async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> None:
+async def _safety_first(update: Update, context: Context, note: str | None) -> None:
     """A red flag in a /pain or /level note gets its reply before anything else is said."""
     rt = runtime(context)
     flag = await rt.questions.check_note(user_of(update).id, note)
@@ -81,14 +83,14 @@ async def _safety_first(update: Update, context: ContextTypes.DEFAULT_TYPE, note
 
 
 async def record_pain(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, score: int, note: str | None, on: date | None = None
+    update: Update, context: Context, score: int, note: str | None, on: date | None = None
 ) -> None:
     rt = runtime(context)
     await _safety_first(update, context, note)
     try:
         recorded = await rt.tracking.record_pain(user_of(update).id, score, note, on)
     except NotEnrolled:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     when = short_date(recorded.local_date)
     day = "today's" if on is None else f"{when}'s"
@@ -108,6 +110,38 @@ async def record_pain(
         await reply(update, context, rt.deps.content.safety.severe_pain_reply)
 
 
+async def confirm_checkin(update: Update, context: Context, score: int, note: str | None) -> None:
+    """A check-in in words ("my back is a 6 today") is saved only once confirmed."""
+    data = f"{CHECKIN_PREFIX}{score}"
+    if note:
+        data = f"{data}:{note}".encode()[:CALLBACK_LIMIT].decode("utf-8", "ignore")
+    shown = f" with the note “{plain_text(note)}”" if note else ""
+    await reply(
+        update, context,
+        f"Shall I save **{score}/10** as today's back pain{shown}?",
+        [[(f"Yes, save {score}/10", data), ("No", f"{CHECKIN_PREFIX}no")]],
+    )
+
+
+async def checkin_button(update: Update, context: Context) -> None:
+    query = query_of(update)
+    await query.answer()
+    await remove_buttons(context, query)  # one answer per question
+    score_text, _, note = (query.data or "").removeprefix(CHECKIN_PREFIX).partition(":")
+    if score_text == "keep":  # "No" to a new delivery time offered after a typed time
+        await reply(update, context, "Okay, nothing changed.")
+        return
+    if score_text == "no":
+        await reply(
+            update, context, "Okay, nothing saved. Tap a number under today's message or send /pain when you want to check in.",
+        )
+        return
+    if not score_text.isdigit() or not 0 <= int(score_text) <= 10:  # forged data: store nothing
+        await reply(update, context, STALE_BUTTON)
+        return
+    await record_pain(update, context, int(score_text), note or None)
+
+
 # ---- vitamin D -------------------------------------------------------------------------------
 
 
@@ -118,7 +152,7 @@ UNIT_QUESTION = (
 )
 
 
-async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def level_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     text = " ".join(context.args or [])
     await _safety_first(update, context, text)
@@ -130,7 +164,7 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         try:
             remembered = await rt.tracking.level_unit(user_of(update).id)
         except NotEnrolled:
-            await reply(update, context, NOT_ENROLLED)
+            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
             return
         if remembered == NMOL_L or (remembered == NG_ML and parsed.value <= ASK_UNIT_ABOVE):
             reading = confirm_unit(parsed, remembered)
@@ -154,13 +188,13 @@ async def level_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _save_level(update, context, parsed, today, remember_unit=True)
 
 
-async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def level_unit_button(update: Update, context: Context) -> None:
     query = query_of(update)
     rt = runtime(context)
     today, _ = await rt.tracking.date_order_for(user_of(update).id)
     if query.data == "lvl:no":
         await query.answer()
-        await remove_buttons(query)
+        await remove_buttons(context, query)
         await reply(update, context, "Okay, not saved. Send /level again with the right date, e.g. /level 24 2 November.")
         return
     try:
@@ -175,7 +209,7 @@ async def level_unit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(STALE_BUTTON)
         return
     await query.answer()
-    await remove_buttons(query)  # one answer per question
+    await remove_buttons(context, query)  # one answer per question
     reading = confirm_unit(pending, NMOL_L if unit == "nmol" else NG_ML)
     if isinstance(reading, ParseError):
         await reply(update, context, plain_text(reading.message))
@@ -202,13 +236,13 @@ async def _save_level(
 
 
 async def _record_level(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reading: LevelReading, today: date, *, remember_unit: bool
+    update: Update, context: Context, reading: LevelReading, today: date, *, remember_unit: bool
 ) -> None:
     rt = runtime(context)
     try:
         recorded = await rt.tracking.record_level(user_of(update).id, reading, remember_unit=remember_unit)
     except NotEnrolled:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     unit = reading.original_unit
     shown = f"{reading.original_value:g} {unit}"
@@ -237,11 +271,11 @@ async def _record_level(
 # ---- history and progress --------------------------------------------------------------------
 
 
-async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def history_command(update: Update, context: Context) -> None:
     await _send_history(update, context, 1)
 
 
-async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def history_button(update: Update, context: Context) -> None:
     query = query_of(update)
     try:
         page = int((query.data or "").removeprefix("hist:")[:6])
@@ -252,12 +286,12 @@ async def history_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _send_history(update, context, page)
 
 
-async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
+async def _send_history(update: Update, context: Context, page: int) -> None:
     rt = runtime(context)
     try:
         history = await rt.tracking.history(user_of(update).id, page)
     except NotEnrolled:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     if not history.checkins and not history.results:
         await reply(update, context, EMPTY_TEXT)
@@ -285,11 +319,11 @@ async def _send_history(update: Update, context: ContextTypes.DEFAULT_TYPE, page
     await reply(update, context, "\n".join(lines), [buttons] if buttons else None)
 
 
-async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def progress_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     inputs = await progress_inputs(rt.deps.sessions, user_of(update).id)
     if inputs is None:
-        await reply(update, context, NOT_ENROLLED)
+        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     pain, levels, unit, started, zone = inputs.pain, inputs.levels, inputs.unit, inputs.started, inputs.zone
     if not pain and not levels:
@@ -313,19 +347,13 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     png = await CHARTS.png(inputs.subscriber_id, pain, levels, bands, unit)
     # The summary is the photo's caption, right under the chart; anything longer follows it.
-    caption, *rest = render_caption(summary)
-    await context.bot.send_photo(
-        chat_of(update).id, InputFile(png, filename="progress.png"),
-        caption=caption.text, caption_entities=list(caption.entities) or None,
-    )
-    for piece in rest:
-        await context.bot.send_message(chat_of(update).id, piece.text, entities=list(piece.entities) or None)
+    await rt.messenger.send_photo(chat_of(update).id, png, "progress.png", summary)
 
 
 # ---- forget -----------------------------------------------------------------------------
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     if not await runtime(context).tracking.is_stored(user_of(update).id):
         await reply(update, context, "I have nothing stored about you, so there is nothing to delete.")
         return
@@ -338,10 +366,10 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_button(update: Update, context: Context) -> None:
     query = query_of(update)
     await query.answer()
-    await remove_buttons(query)  # the question is answered once
+    await remove_buttons(context, query)  # the question is answered once
     if query.data != "forget:yes":
         await reply(update, context, "Okay, nothing was deleted.")
         return
