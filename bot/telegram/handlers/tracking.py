@@ -218,7 +218,7 @@ async def level_unit_button(update: Update, context: Context) -> None:
 
 
 async def _save_level(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, reading: LevelReading, today: date, *,
+    update: Update, context: Context, reading: LevelReading, today: date, *,
     remember_unit: bool, old_confirmed: bool = False,
 ) -> None:
     """Save a reading, asking first when it is more than a year old (whichever way the unit came)."""
