@@ -32,7 +32,7 @@ from tests.faults.harness import (
     wait_for,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # kills spaced by what arrived: timing matters
 SUBSCRIBERS = list(range(60_001, 60_201))
 KILLS = 10
 RATE = 120  # messages a second: 400 messages last through ten kills and restarts ...
