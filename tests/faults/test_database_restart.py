@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.clock import SystemClock
 from bot.storage.leadership import CHECK_TIMEOUT
-from bot.storage.models import CheckIn, Subscriber
+from bot.storage.models import CheckIn, Subscriber, Worker
 from bot.telegram.runner import LEADERSHIP_CHECK
 from tests.fakebot import FakeUser
 from tests.faults.harness import (
@@ -56,6 +56,11 @@ async def cut_every_connection(url: str) -> None:
         await connection.close()
 
 
+async def registered(sessions) -> list[str]:
+    async with sessions() as session:
+        return list((await session.execute(select(Worker.id))).scalars())
+
+
 def acknowledged(user: FakeUser) -> list[int]:
     """The scores the bot said it saved."""
     scores = []
@@ -80,6 +85,10 @@ async def test_postgres_restarts_under_load_lose_nothing_and_one_process_polls(r
         server.bot_pids = [p.pid for p in processes]
         took = []
         try:
+            async def both_beating():  # two interpreters starting on a busy machine can take a minute
+                return len(await registered(sessions)) == 2
+
+            await wait_for(both_beating, 180, "both processes' first heartbeat", log)
             for round_, how in enumerate(DISRUPTIONS):
                 threshold = Tally.of(server, SUBSCRIBERS).delivered + 40
 

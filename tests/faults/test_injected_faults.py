@@ -44,7 +44,8 @@ async def test_ten_percent_failing_sends_lose_nothing(database_url, tmp_path):
 
             await wait_for(complete, 180, "every Day 4 and every article", tmp_path / "bot.log")
             server.faulty = False
-            assert await terminate(process) < 10
+            await terminate(process)  # how fast is test_sigterm's to say (serial, timed)
+            assert process.returncode == 0
         finally:
             if process.returncode is None:
                 await kill(process)
