@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.faults.cluster import Cluster, ensure_cluster, exclusive
 
 
 @pytest.fixture
-def restartable_postgres() -> tuple[Cluster, str]:
+def restartable_postgres() -> Iterator[tuple[Cluster, str]]:
     required = os.environ.get("REQUIRE_POSTGRES") == "1" or os.environ.get("CI") == "true"
     with exclusive():
         try:

@@ -24,8 +24,6 @@ from bot.storage.db import create_engine, session_factory
 from bot.storage.models import Broadcast, Delivery, Subscriber, Worker
 from tests.fakebot import FakeBotApi
 from tests.faults.sockets import WatchedBotApi, socket_ports
-
-__all__ = ["WatchedBotApi", "kill"]  # the fault tests import them from here
 from tests.fakebot.params import ApiError
 from tests.fakebot.server import _Hung
 from tests.test_broadcast_crash import kill
