@@ -23,9 +23,9 @@ from sqlalchemy import func, insert, select
 from bot.storage.db import create_engine, session_factory
 from bot.storage.models import Broadcast, Delivery, Subscriber, Worker
 from tests.fakebot import FakeBotApi
-from tests.faults.sockets import WatchedBotApi, socket_ports
 from tests.fakebot.params import ApiError
 from tests.fakebot.server import _Hung
+from tests.faults.sockets import WatchedBotApi, socket_ports
 from tests.test_broadcast_crash import kill
 from tests.test_broadcast_crash import start_bot as start_bot_logging_to
 
