@@ -160,8 +160,7 @@ class BroadcastService:
             try:
                 while True:
                     if not self.ledger.stopping:  # stopping: the drains under way finish their chunk
-                        await self.start_queued()
-                        for broadcast_id in await self._sending() - seen:
+                        for broadcast_id in await self._look_for_more() - seen:
                             seen.add(broadcast_id)
                             drains[broadcast_id] = asyncio.create_task(self._drain(broadcast_id))
                     if not drains:
@@ -176,6 +175,17 @@ class BroadcastService:
                 for task in drains.values():
                     task.cancel()
             return await self._awaiting_summary()
+
+    async def _look_for_more(self) -> set[int]:
+        """Start queued broadcasts; the ones sending. While the database is away (a restart) this
+        finds none rather than raising: that would cancel the drains under way, and leave what
+        they had claimed unsent until the lease ran out."""
+        try:
+            await self.start_queued()
+            return await self._sending()
+        except Exception as exc:  # noqa: BLE001 - the next look, a second later, tries again
+            log.warning("could not look for broadcasts to send (%s)", type(exc).__name__)
+            return set()
 
     async def _sending(self) -> set[int]:
         async with self.deps.sessions() as session:

@@ -41,7 +41,9 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # As many connections as before (20), all kept: overflow connections are closed when returned,
+    # so a burst of updates opened and closed one (a backend started, TLS negotiated) per query.
+    return create_async_engine(url, pool_size=20, max_overflow=0, pool_pre_ping=True)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

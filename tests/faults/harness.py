@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bot.storage.db import create_engine, session_factory
-from bot.storage.models import Broadcast, Delivery, Subscriber
+from bot.storage.models import Broadcast, Delivery, Subscriber, Worker
 from tests.fakebot import FakeBotApi
 from tests.fakebot.params import ApiError
 from tests.fakebot.server import _Hung
-from tests.test_broadcast_crash import kill  # noqa: F401 - the fault tests import it from here
+from tests.faults.sockets import WatchedBotApi, socket_ports
+from tests.test_broadcast_crash import kill
 from tests.test_broadcast_crash import start_bot as start_bot_logging_to
 
 ARTICLE_TITLE = "Fault suite article"
@@ -131,37 +132,77 @@ async def confirmed(sessions) -> tuple[set[int], set[int]]:
     return {c for c, item in rows if item == f"day:{DAY}"}, {c for c, item in rows if item.startswith("broadcast:")}
 
 
+def item_of(message) -> tuple[str, int] | None:
+    """("day", chat) for a Day 4, ("article", chat) for the article, None for anything else."""
+    if is_day(message):
+        return "day", message.chat_id
+    if is_article(message):
+        return "article", message.chat_id
+    return None
+
+
+async def kill_noting_ports(process: asyncio.subprocess.Process) -> set[int]:
+    """SIGKILL, first freezing the process (SIGSTOP) to read the ports of its connections: the
+    fake Bot API knows which requests came on them."""
+    process.send_signal(signal.SIGSTOP)
+    ports = socket_ports(process.pid)
+    await kill(process)
+    return ports
+
+
 @dataclass
 class Ledgerwatch:
-    """What arrived at the fake Telegram without being confirmed in the ledger, snapshot after
-    each kill: the requests in flight then, the only ones allowed to arrive twice."""
+    """Snapshot at each kill (or database restart): the Day 4s and articles that arrived at the
+    fake Telegram, from the killed process's connections (or from anyone's), without being
+    confirmed in the ledger. Those requests were in flight: their answers were never acted on,
+    and they are the only ones allowed to arrive twice."""
 
     sessions: object
-    server: FakeBotApi
+    server: WatchedBotApi
     ids: list[int]
-    in_flight_days: list[set[int]] = field(default_factory=list)
-    in_flight_articles: list[set[int]] = field(default_factory=list)
+    in_flight: list[set[tuple[str, int]]] = field(default_factory=list)
+    marks: list[int] = field(default_factory=list)  # messages arrived at each snapshot
 
-    async def snapshot(self) -> tuple[int, int]:
-        tally = Tally.of(self.server, self.ids)
+    async def snapshot(self, ports: set[int] | None = None) -> int:
+        messages = self.server.messages()
         days, articles = await confirmed(self.sessions)
-        self.in_flight_days.append(set(tally.days) - days)
-        self.in_flight_articles.append(set(tally.articles) - articles)
-        return len(self.in_flight_days[-1]), len(self.in_flight_articles[-1])
+        wanted = set(self.ids)
+        arrived = {
+            item for m in messages
+            if (item := item_of(m)) and m.chat_id in wanted
+            and (ports is None or self.server.sent_on.get((m.chat_id, m.message_id)) in ports)
+        }
+        self.in_flight.append({(kind, chat) for kind, chat in arrived if chat not in (days if kind == "day" else articles)})
+        self.marks.append(len(messages))
+        return len(self.in_flight[-1])
 
-    def check(self, tally: Tally) -> dict[str, int]:
-        """Lost must be 0; a duplicate only for a request in flight at a kill, at most once per kill."""
+    def check(self, tally: Tally) -> dict[str, object]:
+        """Lost must be 0. Each copy beyond the first is owed to a kill before it at which that
+        item was in flight, each (kill, item) owing at most one copy: so the duplicates of a kill
+        never outnumber its requests in flight."""
         lost = [i for i in self.ids if not tally.days[i] or not tally.articles[i]]
         assert not lost, f"lost: {lost[:10]}"
-        for counts, in_flight in ((tally.days, self.in_flight_days), (tally.articles, self.in_flight_articles)):
-            for chat, n in counts.items():
-                allowed = 1 + sum(chat in s for s in in_flight)
-                assert n <= allowed, f"chat {chat} got {n} copies, {allowed - 1} in flight at a kill"
+        owed = [set(s) for s in self.in_flight]
+        per_kill = [0] * len(owed)
+        seen: set[tuple[str, int]] = set()
+        wanted = set(self.ids)
+        for index, message in enumerate(self.server.messages()):
+            item = item_of(message)
+            if item is None or message.chat_id not in wanted:
+                continue
+            if item not in seen:
+                seen.add(item)
+                continue
+            kill_ = next((k for k in reversed(range(len(owed))) if self.marks[k] <= index and item in owed[k]), None)
+            assert kill_ is not None, f"{item} arrived twice but was not in flight at a kill before"
+            owed[kill_].discard(item)
+            per_kill[kill_] += 1
         return dict(
             lost=len(lost),
             duplicate_days=sum(n - 1 for n in tally.days.values()),
             duplicate_articles=sum(n - 1 for n in tally.articles.values()),
-            in_flight_at_kills=sum(map(len, self.in_flight_days)) + sum(map(len, self.in_flight_articles)),
+            in_flight_at_kills=sum(map(len, self.in_flight)),
+            per_kill=", ".join(f"{d}/{len(f)}" for d, f in zip(per_kill, self.in_flight, strict=True)),
         )
 
 
@@ -170,7 +211,9 @@ def sessions_for(database_url: str):
     return engine, session_factory(engine)
 
 
-async def wait_for(check, timeout: float, what: str, log: Path | None = None, interval: float = 0.05):
+async def wait_for(check, timeout: float, what: str, log: Path | None = None, interval: float = 0.05, sessions=None):
+    """Poll ``check`` until it is true; on time-out fail with the log's tail and (given
+    ``sessions``) the ledger's state, to tell a stall from slowness."""
     deadline = time.monotonic() + timeout
     while True:
         result = await check()
@@ -178,11 +221,22 @@ async def wait_for(check, timeout: float, what: str, log: Path | None = None, in
             return result
         if time.monotonic() > deadline:
             tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
-            raise AssertionError(f"timed out waiting for {what}\n{tail}")
+            state = await ledger_state(sessions) if sessions is not None else ""
+            raise AssertionError(f"timed out waiting for {what}\n{state}\n{tail}")
         await asyncio.sleep(interval)
 
 
-class ChaosBotApi(FakeBotApi):
+async def ledger_state(sessions) -> str:
+    async with sessions() as session:
+        rows = (await session.execute(
+            select(Delivery.status, Delivery.claimed_by, func.count(), func.max(Delivery.lease_until))
+            .group_by(Delivery.status, Delivery.claimed_by)
+        )).all()
+        workers = (await session.execute(select(Worker.id, Worker.heartbeat_at))).all()
+    return f"ledger (status, claimed_by, count, lease): {rows}\nworkers: {workers}"
+
+
+class ChaosBotApi(WatchedBotApi):
     """The fake Bot API with a share of sends failing as Telegram and networks do: 429, 5xx,
     timeouts (the answer never comes, whether or not the message arrived) and connection resets
     (before or after the message arrived). Records which chats may rightly see a message twice:
@@ -216,25 +270,3 @@ class ChaosBotApi(FakeBotApi):
             await asyncio.sleep(self.hang_for)  # ... and no answer comes in time
         raise _Hung  # the connection is dropped without an answer
 
-
-class PollWatch(FakeBotApi):
-    """Counts getUpdates long polls open at the same moment: two means two processes poll."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.open_polls = 0
-        self.max_open_polls = 0
-        self.polls = 0
-
-    async def _get_updates(self, params):
-        self.open_polls += 1
-        self.polls += 1
-        self.max_open_polls = max(self.max_open_polls, self.open_polls)
-        try:
-            return await super()._get_updates(params)
-        finally:
-            self.open_polls -= 1
-
-    def reset_watch(self) -> None:
-        self.max_open_polls = self.open_polls
-        self.polls = 0

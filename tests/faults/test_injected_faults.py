@@ -4,12 +4,13 @@ Nothing is lost; a message arrives twice only where its answer was lost after it
 (a read timeout or a reset: the ledger's "unknown" outcome, resent at most once per claim).
 
 A 20 s lease makes a retry round (after two unknown outcomes in one claim) wait 8 s, not 2 min.
-The faults are Telegram's, not the database's: this runs on SQLite only, to keep the suite short
-(the kills and the database test cover PostgreSQL)."""
+On SQLite and on PostgreSQL: the confirmations of failed, retried and unknown sends take other
+paths through the ledger, and each engine writes them its own way."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import pytest
 
@@ -30,13 +31,6 @@ SUBSCRIBERS = list(range(70_001, 70_201))
 RATE = 200
 
 
-@pytest.fixture
-def database_url(request, tmp_path):
-    from tests.conftest import empty_database
-
-    return empty_database(request, "sqlite", tmp_path)
-
-
 async def test_ten_percent_failing_sends_lose_nothing(database_url, tmp_path):
     started = time.monotonic()
     async with ChaosBotApi(failure_rate=0.10) as server:
@@ -50,7 +44,8 @@ async def test_ten_percent_failing_sends_lose_nothing(database_url, tmp_path):
 
             await wait_for(complete, 180, "every Day 4 and every article", tmp_path / "bot.log")
             server.faulty = False
-            assert await terminate(process) < 10
+            await terminate(process)  # how fast is test_sigterm's to say (serial, timed)
+            assert process.returncode == 0
         finally:
             if process.returncode is None:
                 await kill(process)
@@ -64,7 +59,9 @@ async def test_ten_percent_failing_sends_lose_nothing(database_url, tmp_path):
     duplicates = sum(n - 1 for n in tally.days.values()) + sum(n - 1 for n in tally.articles.values())
     injected = sum(server.injected.values())
     assert injected >= 20  # the faults really happened (about 10% of 400 sends and their retries)
+    copies = Counter(list(tally.days.values()) + list(tally.articles.values()))
     print(f"\nFAULTS injected {'PostgreSQL' if 'postgresql' in database_url else 'SQLite'}: {tally.total} messages, "
           f"{injected} faults injected ({dict(sorted(server.injected.items()))}), lost 0, duplicates {duplicates} "
-          f"(answers lost after arrival: {sum(server.answer_lost_after_arrival.values())}), "
+          f"(answers lost after arrival: {sum(server.answer_lost_after_arrival.values())}); per chat and item, "
+          f"{', '.join(f'{n} arrived {k}x' for k, n in sorted(copies.items()))}; "
           f"{time.monotonic() - started:.1f} s")
