@@ -31,7 +31,8 @@ from tests.faults.harness import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.faults, pytest.mark.postgres]
+# serial: bot processes and a deadline-bound wait on real time; alone, the timing means what it says.
+pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.serial]
 SUBSCRIBERS = list(range(80_001, 80_201))
 CHECKING_IN = SUBSCRIBERS[:8]
 RATE = 60

@@ -29,7 +29,7 @@ from tests.faults.harness import (
     wait_for,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # serial: kills race the processes' sends
 SUBSCRIBERS = list(range(60_001, 60_201))
 KILLS = 10
 RATE = 120  # messages a second: 400 messages last through ten kills and restarts ...

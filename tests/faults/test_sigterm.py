@@ -21,7 +21,7 @@ from tests.faults.harness import (
     wait_for,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # serial: a 10 s exit deadline, timed on a loaded machine otherwise
 RECIPIENTS = list(range(1_000_001, 1_050_001))
 RATE = 1000
 
