@@ -16,7 +16,7 @@ from bot.storage.db import create_engine
 from bot.storage.models import Subscriber
 from tests.fakebot import FakeBotApi, FakeUser
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.serial]  # several bot processes, real-time deadlines
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # several bot processes
 SUBSCRIBERS = 150
 RATE = 50
 

@@ -14,9 +14,7 @@ import pytest
 
 from tests.demo.browser import start_browser, start_demo
 
-# slow: starts processes (python3 dev.py test -m "not slow" skips it); serial: a browser and a demo
-# server against 90 s deadlines take most of two cores.
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 ANNA, BEN, CHIARA, OLGA = 100001, 100002, 100003, 700001
 TITLE = "Rehearsal: how an article reaches every subscriber"

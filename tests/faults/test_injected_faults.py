@@ -25,7 +25,7 @@ from tests.faults.harness import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.faults, pytest.mark.serial]  # serial: bot processes against real-time deadlines
+pytestmark = pytest.mark.faults
 SUBSCRIBERS = list(range(70_001, 70_201))
 RATE = 200
 
