@@ -43,3 +43,5 @@ show_alert
 # selenium option, pytest module marks
 _.binary_location
 pytestmark
+# a pytest fixture that tests/conftest.py's empty_database requests by name (getfixturevalue)
+sqlite_template

@@ -25,7 +25,8 @@ from tests.conftest import OPERATOR_ID
 from tests.e2e import eventually
 from tests.test_broadcast import SLUG, received, seed, sendable_content_dir
 
-pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
+# slow: starts processes (python3 dev.py test -m "not slow" skips it); serial: its kills race the sends.
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 RECIPIENTS = range(30_001, 30_501)
 RATE = 400

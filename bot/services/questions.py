@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.models import FaqEntry, RedFlag, SmallTalk
+from bot.content.models import Content, FaqEntry, RedFlag, SmallTalk
 from bot.domain.calendar import local_date
 from bot.domain.matching import FaqMatcher
 from bot.domain.redflags import RedFlagDetector
@@ -29,6 +29,33 @@ MAX_STORED_QUESTION = 500
 LOW_CONFIDENCE = 0.65  # an answer below this similarity is shown to operators as well
 SAME_GROUP = 75  # rapidfuzz token_set_ratio above which two questions are one group
 GROUPED_LATEST = 1000  # how many recent questions the grouping reads
+
+
+Readers = tuple[FaqMatcher, RedFlagDetector, RedFlagDetector]
+_readers: dict[int, tuple[Content, Readers]] = {}  # by id(content), holding the content itself
+
+
+def readers_of(content: Content) -> Readers:
+    """The FAQ matcher and the red-flag detectors (reported signs, questions about them).
+
+    Built once per content object (~50 ms): a process runs one bot, but the tests start hundreds
+    from one content. They never change once built (their caches only memoise), so sharing them
+    changes no answer; holding the content keeps its id from being reused while kept.
+    """
+    kept = _readers.get(id(content))
+    if kept is not None and kept[0] is content:
+        return kept[1]
+    signs = RedFlag(id="signs-question", label="asks for the warning signs", level="prompt",
+                    phrases=content.safety.signs_questions)
+    readers = (
+        FaqMatcher(content.faq, content.smalltalk),
+        RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words),
+        RedFlagDetector([signs] if signs.phrases else [], content.safety.red_flag_words),
+    )
+    if len(_readers) >= 4:  # tests load a few contents of their own; keep the latest
+        _readers.pop(next(iter(_readers)))
+    _readers[id(content)] = (content, readers)
+    return readers
 
 
 @dataclass(frozen=True)
@@ -52,11 +79,7 @@ class QuestionGroup:
 class QuestionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.matcher = FaqMatcher(deps.content.faq, deps.content.smalltalk)
-        self.red_flags = RedFlagDetector(deps.content.safety.red_flags, deps.content.safety.red_flag_words)
-        signs = RedFlag(id="signs-question", label="asks for the warning signs", level="prompt",
-                        phrases=deps.content.safety.signs_questions)
-        self.signs_questions = RedFlagDetector([signs] if signs.phrases else [], deps.content.safety.red_flag_words)
+        self.matcher, self.red_flags, self.signs_questions = readers_of(deps.content)
 
     def red_flag_in(self, text: str) -> RedFlag | None:
         return self.red_flags.detect(text)
