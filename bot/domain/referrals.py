@@ -52,7 +52,7 @@ _FINDINGS = (r"herniat\w*", r"slipped discs?", r"bulg\w* discs?", r"disc bulges?
              r"osteophytes?", r"bone spurs?", r"facet (?:joint )?(?:arthropathy|hypertrophy|syndrome)", r"schmorl\w*",
              r"l[1-5] ?(?:l[1-5]|s1)", r"compression fracture")
 # Named by the FAQ (nerve-pain), so only "do i have sciatica?" is a diagnosis, not "does d help sciatica?".
-_ASKED_ONLY = (r"sciatica", r"pinched nerve", r"trapped nerve", r"a disc problem", r"nerve damage", r"an infection")
+_ASKED_ONLY = (r"sciatica", r"pinched nerve", r"trapped nerve", r"disc problem", r"nerve damage", r"infection")
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -62,13 +62,13 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
     ("pregnancy", (
         _words(r"pregnan\w*", r"breast ?fe\w*", r"nursing", r"lactat\w*", r"trimester",
-               r"conceiv\w*", r"ttc", r"fertility", r"ivf", r"expecting a baby"),
+               r"conceiv\w*", r"ttc", r"fertility", r"ivf", r"expecting a baby", r"(?:i am|im|i m|were|we are) expecting"),
     )),
     ("dose-for-someone", (
         re.compile(r"\b" + _DOSE + r"\b.*\b" + _PERSON + r"\b|\b" + _PERSON + r"\b.*\b" + _DOSE + r"\b"),
         # a dose for a body weight or an age: "i weigh 90 kg, how much", "i'm 72, what dose"
-        re.compile(r"\b" + _DOSE + r"\b.*\b(?:\d+ ?(?:kg|kgs|kilos?|lbs?|pounds|stone)|i (?:am|m) \d{2}|weigh\w*)\b"),
-        re.compile(r"\b(?:\d+ ?(?:kg|kgs|kilos?|lbs?|pounds|stone)|i (?:am|m) \d{2}|i weigh)\b.*\b" + _DOSE + r"\b"),
+        re.compile(r"\b" + _DOSE + r"\b.*\b(?:\d+ ?(?:kg|kgs|kilos?|lbs?|pounds|stone)|(?:i am|im|i m) \d{2}|weigh\w*|my age)\b"),
+        re.compile(r"\b(?:\d+ ?(?:kg|kgs|kilos?|lbs?|pounds|stone)|(?:i am|im|i m) \d{2}|i weigh)\b.*\b" + _DOSE + r"\b"),
     )),
     ("supplements", (
         re.compile(r"\b" + _DOSE + r"\b.*\b" + _NUTRIENTS + r"\b|\b" + _NUTRIENTS + r"\b.*\b" + _DOSE + r"\b"),
@@ -128,12 +128,14 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                    r"ultrasound|report)(?: \w+)? (?:mean|say|show)\b"),
         re.compile(r"\b(?:is (?:it|this|that|my \w+(?: \w+)?)|could (?:it|this|that|my \w+(?: \w+)?) be|"
                    r"sounds? like|do i have|have i got|i think i have) (?:a |an |just )?(?:sign of |symptom of )?"
-                   r"(?:bad )?(?:" + "|".join(_CONDITIONS + _FINDINGS) + r"|a disc problem|nerve damage|an infection)\b"),
+                   r"(?:bad )?(?:" + "|".join(_CONDITIONS + _FINDINGS + _ASKED_ONLY) + r")\b"),
     )),
     ("about-the-bot", (
         re.compile(r"\bare you (?:a |an )?(?:real |actual |qualified |licensed |proper |certified )?"
                    r"(?:doctor|dr|physician|nurse|pharmacist|human|person|medical\w*|professional|expert|qualified)\b"),
-        _words(r"scam", r"scams", r"legit", r"legitimate", r"fake", r"trustworthy", r"trust (?:you|this|it)",
+        _words(r"scam", r"scams", r"legit", r"legitimate", r"fake", r"trustworthy", r"trust (?:you|this|it|what you say)", r"medical advice",
+               r"talking to a (?:human|person|real person|bot|robot|machine)",
+               r"(?:doctors?|physicians?|clinicians?|experts?) behind (?:this|you|it)",
                r"who (?:made|built|runs|owns|is behind) (?:you|this)", r"qualified", r"is this real"),
     )),
     ("other-treatments", (
