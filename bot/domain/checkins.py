@@ -1,12 +1,18 @@
-"""A pain check-in written in words: "6", "pain 6", "my back is a 6 today", "today my pain is 4/10".
+"""A pain check-in written in words: "6", "pain 6", "my back is a 6 today", "tbh a 6 after gardening".
 
-A message is a check-in when it holds exactly one score from 0 to 10 (digits or a number word,
-optionally "/10" or "out of 10") and every other word before a note is a word people use to rate
-their pain ("my back is about a", "today", "i'd say"). Anything else — a question, a second number,
-a unit ("18 ng/ml", "4 months", "07:30"), a word from another subject — is not a check-in, so
-"is 32 a good number" or "my back has hurt for 4 months" never becomes a score.
+A short message that holds exactly one score from 0 to 10 (digits or a number word, optionally
+"/10" or "out of 10") and is not a question is a check-in candidate, whatever words surround it;
+"no pain (at all)" and "pain free" mean 0. The bot confirms a candidate with buttons before it
+saves it, so a wrong guess costs one tap; but what clearly is something else is refused:
 
-What follows the score after a comma or a dash is the note: "5, stiff after sitting".
+- a question ("is 6 ok?", "what does a 7 mean"); a trailing "?" alone is a doubt ("maybe a 6?");
+- a second number ("6 or 7", "6-7"), a time ("07:30", "7 am", "at 7"), a date ("5 may", "5th");
+- a number with a unit or a thing counted after it ("1000 iu", "30 ng/ml", "6 weeks", "2 kids"),
+  or a counter before it ("day 5", "week 2", "level 30", "x2");
+- words of another subject: vitamin D results and doses, ages, other people ("my son is 10").
+
+What follows the score after a comma or a dash is the note ("5, stiff after sitting"), and so are
+words after the score that say what happened ("a 6 after gardening").
 """
 
 from __future__ import annotations
@@ -17,31 +23,67 @@ from dataclasses import dataclass
 from bot.domain.text import fold
 
 _NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
-_SCORE = r"(?P<score>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
-_SCALE = r"(?:ish)?(?:\s*(?:/|out of|of)\s*(?:10|ten))?"  # "5ish", "4/10", "6 out of ten"
-_PATTERN = re.compile(
-    r"(?P<before>[a-z' ,:]*?)\s*\b" + _SCORE + _SCALE + r"\b(?P<after>[a-z' ]*?)"
-    r"\s*(?:[,;:.!\-\u2013\u2014]\s*(?P<note>.*))?",
-    re.DOTALL,
-)
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)?|[a-z]+|[^\sa-z\d]")
+# "4/10", "6 out of ten": the scale is no second number.
+_SCALE = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s*(?:/|out of|of)\s*(?:10|ten)\b")
+_SEPARATORS = frozenset(",;:.!-\u2013\u2014()")
+MAX_WORDS = 10  # before the note: a check-in is short
+MAX_NOTE_WORDS = 25
 
-# Words people put around a pain score. Kept short on purpose: an unknown word means "not sure
-# this is a check-in", and the bot then answers it as a question instead.
-RATING_WORDS = frozenset(
-    """
-    my me i im id i'd ive its it it's is was a an at about around roughly approx approximately
-    maybe probably prob perhaps like say would be guess think call rate rating rated score level
-    pain painful pains back backs backache low lower lumbar upper today todays tonight this
-    morning afternoon evening night now right currently so far still only just pretty solid
-    strong mild sitting honestly ugh
-    bad hurting hurts aching aches sore stiff feels feel feeling felt the on scale number no
-    ok okay yeah yes hmm um uh well down up to from again am are be been give gives given put
-    doing not great good better worse fine rough meh terrible awful
-    """.split()
+QUESTION_STARTS = frozenset(
+    "is was are what whats how hows does do did should can could why when where which who will would "
+    "shall may might".split()
 )
 # A trailing "?" is a doubt ("maybe a 6?"), unless the message asks about the score ("is a 7 bad?").
-QUESTION_WORDS = frozenset("is was are am what whats how hows does do should can could why when".split())
-MAX_WORDS = 12  # before the note: "today my lower back pain is about a 4" is nine
+QUESTION_WORDS = QUESTION_STARTS | frozenset("ok okay bad good normal high low fine".split())
+# Words right after the number that make it a count or a measure, not a score.
+UNITS = frozenset(
+    """iu ius mg mcg ug ng nmol ml l kg kgs kilo kilos lb lbs pound pounds stone g gram grams k x
+    percent pct units unit tablet tablets pill pills capsule capsules drop drops dose doses softgels
+    day days week weeks wk wks month months mo mos year years yr yrs yo y hour hours hr hrs h min mins
+    minute minutes sec secs second seconds am pm oclock times time st nd rd th
+    jan january feb february mar march apr april may jun june jul july aug august sep sept september
+    oct october nov november dec december
+    kids kid children child sons son daughters daughter people person friends dogs cats
+    foot feet ft inch inches cm metre metres meter meters steps step miles mile km laps reps sets flights stairs cups glasses coffees
+    discs disc vertebrae bones levels injections tests results nights questions question things ways
+    reasons more less fewer extra of other others different new old bulging herniated slipped""".split()
+)
+# Words right before the number that make it a counter: "day 5", "week 2", "level 30" (not "pain level 2").
+COUNTERS = frozenset(
+    """day days week weeks month months year years level dose page step chapter lesson number no
+    size under over above below than times x vitamin d d3 iu mg take took taking jan feb mar apr
+    jun jul aug sep sept oct nov dec january february march april june july august september october
+    november december aged age omega covid type stage grade phase version part section question item point
+    zone room bus route channel season episode track count timer alarm remind call in for by from before after
+    within top first last next every list name have has had got take took taking need needs bought ate drank walked ran
+    slept lost gained""".split()
+)
+# Words that put the message on another subject wherever they are.
+OTHER_SUBJECT = frozenset(
+    """vitamin d3 iu ng nmol mcg mg dose dosage supplement supplements tablet tablets pill pills
+    vit vitd d lab labs reading result results test tested blood old aged age birthday son daughter kid kids child
+    children baby cat cats dog dogs pet puppy kitten car husband wife mum mom dad he she his her they their pregnant weeks months years
+    days hours minutes oclock program programme protocol lesson""".split()
+)
+# Words that are no plural noun though they end in "s": "8 hurts a lot", "2 thanks".
+_NOT_PLURAL = frozenset("hurts pains aches thanks this was is as its yes always sometimes stays feels seems lots plus".split())
+# What says the number is a rating when the message has more to it than a few words.
+PAIN_CONTEXT = frozenset(
+    """pain pains painful back backs hurt hurts hurting sore ache aches aching stiff score rate rating rated
+    feel feels feeling today todays tonight""".split()
+)
+AT_A_SCORE = frozenset("is its im pain pains back backs sitting stays stayed still currently hovering around about was be put it now today".split())
+# What may follow a score written as a word: "seven today", "three, stiff", "nine cannot move".
+WORD_SCORE_FOLLOWERS = frozenset(
+    "pain today tonight now this again still atm rn tbh i lol maybe probably after since but out ish cannot cant".split()
+)
+RATING_LEAD = frozenset("to a at is its about around maybe like say prob probably reckon guess solid only just still".split())
+_ZERO = re.compile(r"^(?:(?:i have |i m |im |my back is |back is |totally |completely |basically )?"
+                   r"(?:no|zero) (?:back )?pain(?: at all)?|pain ?free|not in (?:any )?pain)(?P<rest>.*)$")
+# A number glued to letters is a name or a measure: "d3", "b12", "l4", "5th", "2x", "10k" (not "5ish").
+_GLUED = re.compile(r"[a-z]\d|\d(?!ish)[a-z]")
+_TIME = re.compile(r"\d\s*(?:am|pm|a\.m|p\.m|h|o ?clock)\b|\d[:.]\d\d")
 
 
 @dataclass(frozen=True)
@@ -50,32 +92,126 @@ class CheckinWords:
     note: str | None
 
 
+def _clean_note(tokens: list[str]) -> str | None:
+    text = " ".join(tokens).strip(" ,;:.!-\u2013\u2014")
+    return text if re.search(r"[a-z]", text) else None  # ":)" is no note
+
+
+def _score_of(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    return _NUMBER_WORDS.get(token)
+
+
+def _zero_checkin(folded: str) -> CheckinWords | None:
+    """ "no pain at all today", "pain free!": a 0, with what follows a separator as the note."""
+    match = _ZERO.match(folded.replace("-", " ", 1) if folded.startswith("pain-") else folded)
+    if match is None:
+        return None
+    rest = match["rest"].strip()
+    if re.search(r"\d", rest) or len(rest.split()) > 4 and not re.match(r"[,;:.!\-]", rest):
+        return None  # "no pain relief works for 3 hours"
+    if rest and not re.match(r"[,;:.!\-]", rest) and re.findall(r"[a-z]+", rest)[:1] != [] and (
+        re.findall(r"[a-z]+", rest)[0] not in {"today", "now", "this", "tonight", "at"}
+    ):
+        return None  # "no pain relief", "no pain no gain"
+    note = rest.lstrip(",;:.!- ")
+    if re.findall(r"[a-z]+", note)[:1] in (["today"], ["now"], ["this"], ["tonight"], ["at"], ["all"]):
+        note = ""
+    return CheckinWords(0, _clean_note([note]))
+
+
 def parse_checkin_words(text: str) -> CheckinWords | None:
     """The score and note of a check-in written in words, or None when it is not one."""
-    folded = " ".join(fold(text).split())
+    folded = " ".join(fold(text).replace("\u2019", "'").split())
     doubt = folded.endswith("?") and "?" not in folded.rstrip("?")
     if doubt:
         folded = folded.rstrip("?").rstrip()
-    if not folded or "?" in folded or len(re.findall(r"\d+", folded)) > 2:
+    if not folded or "?" in folded or _TIME.search(folded) or _GLUED.search(folded):
         return None
-    if re.search(r"\d\s*(?:am|pm|a\.m|p\.m|h)\b", folded):
-        return None  # "7 am": a time
-    folded = folded.replace("\u2019", "'")
-    match = _PATTERN.fullmatch(folded)
-    if match is None:
+    tokens = _TOKEN.findall(_SCALE.sub(r"\1", folded))
+    words = [t for t in tokens if t[0].isalpha()]
+    if words and words[0] in QUESTION_STARTS:
         return None
-    score_text = match["score"]
-    score = _NUMBER_WORDS.get(score_text, None)
-    if score is None:
-        score = int(score_text)
-    if not 0 <= score <= 10:
+    numbers = [i for i, t in enumerate(tokens) if t[0].isdigit()]
+    if not numbers:
+        candidates = [i for i, t in enumerate(tokens) if t in _NUMBER_WORDS and not _counted_one(tokens, i)]
+        if not candidates:
+            zero = _zero_checkin(folded)
+            return None if zero is None or doubt else zero
+    else:
+        candidates = numbers
+    if len(candidates) != 1:
         return None
-    head = (match["before"].replace(",", " ").replace(":", " ") + " " + match["after"]).split()
-    if len(head) > MAX_WORDS or any(word not in RATING_WORDS for word in head):
+    at = candidates[0]
+    score = _score_of(tokens[at])
+    if score is None or not 0 <= score <= 10:
         return None
-    if doubt and (match["after"].strip() or match["note"] or QUESTION_WORDS & set(head)):
+    before, after = [t for t in tokens[:at] if t not in {":", "="}], tokens[at + 1:]
+    if after[:1] == ["ish"]:  # "5ish"
+        after = after[1:]
+    if not numbers and after and after[0][0].isalpha() and after[0] not in WORD_SCORE_FOLLOWERS:
+        return None  # "the three closest questions", "one page": a count in words
+    if after and after[0].endswith("s") and len(after[0]) > 3 and after[0] not in _NOT_PLURAL:
+        return None  # "5 exercises", "3 cats": a count
+    if after and (after[0] in UNITS or after[0] in {"/", "+", "*", "x", "%"} or after[0][0].isdigit()):
         return None
-    note = (match["note"] or "").strip() or None
-    if note is not None and (re.search(r"\d", note) or note in {"pm", "am"}):
-        return None  # "7:30", "6, 7 or 8": a time or a range, not a score with a note
+    if before and len(before[-1]) == 1 and before[-1].isalpha() and before[-1] not in {"a", "i"}:
+        return None  # "omega 3", "l 4", "b 12": a name
+    if before and (before[-1] in COUNTERS or before[-1] in {"#", "x", "/", "+", "*"}):
+        if not (before[-1] in {"level", "no"} and "pain" in before):
+            return None
+    if {"since", "when", "until", "till"} & set(before):
+        return None  # "since i was 9": an age or a date
+    if before and before[-1] == "to" and (before[-2:-1] or [""])[0] not in {"up", "down", "back", "dropped", "went", "gone",
+                                                                            "climbed", "crept", "improved", "eased"}:
+        return None  # "count to 10", "from 8 to 3"
+    if before and before[-1] == "at" and (before[-2:-1] or [""])[0] not in AT_A_SCORE:
+        return None  # "at 7", "worse at 3", "started at 9": a time or an age, not "pain is at 6"
+    cut = next((i for i, t in enumerate(after) if t in _SEPARATORS), len(after))
+    head_words = [t for t in before + after[:cut] if t[0].isalpha()]
+    note_tokens = after[cut + 1:] if cut < len(after) else []
+    if len(head_words) > MAX_WORDS or len([t for t in note_tokens if t[0].isalpha()]) > MAX_NOTE_WORDS:
+        return None
+    anchored = (
+        len(head_words) <= 3 or not before or PAIN_CONTEXT & set(head_words)
+        or before[-1] in RATING_LEAD or cut == 0
+    )
+    if not anchored:
+        return None  # "give me 5 exercises": a number, but nothing says it rates pain
+    subject = set(head_words) & OTHER_SUBJECT
+    if subject or ("level" in head_words and "pain" not in head_words):
+        return None
+    if doubt and (after[:cut] or note_tokens or QUESTION_WORDS & set(head_words)):
+        return None
+    clauses = [after[:cut], note_tokens]
+    if any(clause and clause[0] in QUESTION_STARTS | {"i", "help"} and _asks(clause) for clause in clauses):
+        return None  # "my pain is 9, can i take tramadol": a question about the pain
+    if any(t[0].isdigit() for t in note_tokens):
+        return None  # "6, 7 or 8": a range, not a score with a note
+    trailing = [t for t in after[:cut] if t not in _SEPARATORS]
+    note = _clean_note(note_tokens)
+    if note is None and trailing and trailing[0] in {"after", "since", "from", "because", "cause", "cos", "but", "with"}:
+        note = _clean_note(trailing)  # "a 6 after gardening"
     return CheckinWords(score, note)
+
+
+def _asks(clause: list[str]) -> bool:
+    """Does this clause ask something: "can i take...", "what should i do", "i need help"?"""
+    words = [t for t in clause if t[0].isalpha()]
+    if words[:1] == ["i"]:
+        return words[1:2] in (["need"], ["want"], ["wonder"], ["wondered"])
+    if words[:1] == ["help"]:
+        return True
+    return len(words) >= 2
+
+
+def _counted_one(tokens: list[str], i: int) -> bool:
+    """ "one" that is no score: "the one", "one of", "one more", "which one"."""
+    if tokens[i] != "one":
+        return False
+    previous = tokens[i - 1] if i else ""
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    return previous in {"the", "which", "that", "this", "no", "any", "every", "each", "another", "some"} or (
+        following in {"of", "more", "day", "thing", "time", "week", "month", "year", "side", "leg", "bit"}
+    )
