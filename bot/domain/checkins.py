@@ -38,46 +38,59 @@ QUESTION_STARTS = frozenset(
 QUESTION_WORDS = QUESTION_STARTS | frozenset("ok okay bad good normal high low fine".split())
 # Words right after the number that make it a count or a measure, not a score.
 UNITS = frozenset(
-    """iu ius mg mcg ug ng nmol ml l kg kgs kilo kilos lb lbs pound pounds stone g gram grams k x
-    percent pct units unit tablet tablets pill pills capsule capsules drop drops dose doses softgels
-    day days week weeks wk wks month months mo mos year years yr yrs yo y hour hours hr hrs h min mins
-    minute minutes sec secs second seconds am pm oclock times time st nd rd th
-    jan january feb february mar march apr april may jun june jul july aug august sep sept september
-    oct october nov november dec december
-    kids kid children child sons son daughters daughter people person friends dogs cats
-    foot feet ft inch inches cm metre metres meter meters steps step miles mile km laps reps sets flights stairs cups glasses coffees
-    discs disc vertebrae bones levels injections tests results nights questions question things ways
-    reasons more less fewer extra of other others different new old bulging herniated slipped""".split()
+    """
+    iu ius mg mcg ug ng nmol ml l kg kgs kilo kilos lb lbs pound pounds stone g gram grams k x percent
+    pct units unit tablet tablets pill pills capsule capsules drop drops dose doses softgels day days
+    week weeks wk wks month months mo mos year years yr yrs yo y hour hours hr hrs h min mins minute
+    minutes sec secs second seconds am pm oclock times time st nd rd th jan january feb february mar
+    march apr april may jun june jul july aug august sep sept september oct october nov november dec
+    december kids kid children child sons son daughters daughter people person friends dogs cats foot
+    feet ft inch inches cm metre metres meter meters steps step miles mile km laps reps sets flights
+    stairs cups glasses coffees discs disc vertebrae bones levels injections tests results nights
+    questions question things ways reasons more less fewer extra of other others different new old
+    bulging herniated slipped
+    """.split()
 )
 # Words right before the number that make it a counter: "day 5", "week 2", "level 30" (not "pain level 2").
 COUNTERS = frozenset(
-    """day days week weeks month months year years level dose page step chapter lesson number no
-    size under over above below than times x vitamin d d3 iu mg take took taking jan feb mar apr
-    jun jul aug sep sept oct nov dec january february march april june july august september october
-    november december aged age omega covid type stage grade phase version part section question item point
-    zone room bus route channel season episode track count timer alarm remind call in for by from before after
-    within top first last next every list name have has had got take took taking need needs bought ate drank walked ran
-    slept lost gained""".split()
+    """
+    day days week weeks month months year years level dose page step chapter lesson number no size under
+    over above below than times x vitamin d d3 iu mg jan feb mar apr jun jul aug sep
+    sept oct nov dec january february march april june july august september october november december
+    aged age omega covid type stage grade phase version part section question item point zone room bus
+    route channel season episode track count timer alarm remind call in for by from before after within
+    top first last next every list name have has had got take took taking need needs bought ate drank
+    walked ran slept lost gained
+    """.split()
 )
 # Words that put the message on another subject wherever they are.
 OTHER_SUBJECT = frozenset(
-    """vitamin d3 iu ng nmol mcg mg dose dosage supplement supplements tablet tablets pill pills
-    vit vitd d lab labs reading result results test tested blood old aged age birthday son daughter kid kids child
-    children baby cat cats dog dogs pet puppy kitten car husband wife mum mom dad he she his her they their pregnant weeks months years
-    days hours minutes oclock program programme protocol lesson""".split()
+    """
+    vitamin d3 iu ng nmol mcg mg dose dosage supplement supplements tablet tablets pill pills vit vitd d
+    lab labs reading result results test tested blood old aged age birthday son daughter kid kids child
+    children baby cat cats dog dogs pet puppy kitten car husband wife mum mom dad he she his her they
+    their pregnant weeks months years days hours minutes oclock program programme protocol lesson
+    """.split()
 )
 # Words that are no plural noun though they end in "s": "8 hurts a lot", "2 thanks".
-_NOT_PLURAL = frozenset("hurts pains aches thanks this was is as its yes always sometimes stays feels seems lots plus".split())
+_NOT_PLURAL = frozenset(
+    "hurts pains aches thanks this was is as its yes always sometimes stays feels seems lots plus".split()
+)
 # What says the number is a rating when the message has more to it than a few words.
 PAIN_CONTEXT = frozenset(
-    """pain pains painful back backs hurt hurts hurting sore ache aches aching stiff score rate rating rated
-    feel feels feeling today todays tonight""".split()
+    """
+    pain pains painful back backs hurt hurts hurting sore ache aches aching stiff score rate rating
+    rated feel feels feeling today todays tonight
+    """.split()
 )
-AT_A_SCORE = frozenset("is its im pain pains back backs sitting stays stayed still currently hovering around about was be put it now today".split())
+AT_A_SCORE = frozenset(
+    "is its im pain pains back backs sitting stays stayed still currently hovering around about was be put it now today".split()
+)
 # What may follow a score written as a word: "seven today", "three, stiff", "nine cannot move".
 WORD_SCORE_FOLLOWERS = frozenset(
     "pain today tonight now this again still atm rn tbh i lol maybe probably after since but out ish cannot cant".split()
 )
+_RISEN = frozenset("up down back dropped went gone climbed crept improved eased".split())  # "down to 3"
 RATING_LEAD = frozenset("to a at is its about around maybe like say prob probably reckon guess solid only just still".split())
 _ZERO = re.compile(r"^(?:(?:i have |i m |im |my back is |back is |totally |completely |basically )?"
                    r"(?:no|zero) (?:back )?pain(?: at all)?|pain ?free|not in (?:any )?pain)(?P<rest>.*)$")
@@ -97,28 +110,36 @@ def _clean_note(tokens: list[str]) -> str | None:
     return text if re.search(r"[a-z]", text) else None  # ":)" is no note
 
 
-def _score_of(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    return _NUMBER_WORDS.get(token)
+_ZERO_FOLLOWERS = frozenset("today now this tonight at all".split())
 
 
 def _zero_checkin(folded: str) -> CheckinWords | None:
     """ "no pain at all today", "pain free!": a 0, with what follows a separator as the note."""
-    match = _ZERO.match(folded.replace("-", " ", 1) if folded.startswith("pain-") else folded)
+    match = _ZERO.match(folded.replace("pain-free", "pain free", 1))
     if match is None:
         return None
     rest = match["rest"].strip()
-    if re.search(r"\d", rest) or len(rest.split()) > 4 and not re.match(r"[,;:.!\-]", rest):
-        return None  # "no pain relief works for 3 hours"
-    if rest and not re.match(r"[,;:.!\-]", rest) and re.findall(r"[a-z]+", rest)[:1] != [] and (
-        re.findall(r"[a-z]+", rest)[0] not in {"today", "now", "this", "tonight", "at"}
-    ):
-        return None  # "no pain relief", "no pain no gain"
-    note = rest.lstrip(",;:.!- ")
-    if re.findall(r"[a-z]+", note)[:1] in (["today"], ["now"], ["this"], ["tonight"], ["at"], ["all"]):
-        note = ""
-    return CheckinWords(0, _clean_note([note]))
+    separated = re.match(r"[,;:.!\-]", rest) is not None
+    first = re.findall(r"[a-z]+", rest)[:1]
+    if re.search(r"\d", rest) or (first and not separated and first[0] not in _ZERO_FOLLOWERS):
+        return None  # "no pain relief works", "no pain no gain"
+    return CheckinWords(0, None if first and first[0] in _ZERO_FOLLOWERS else _clean_note([rest.lstrip(",;:.!- ")]))
+
+
+def _refused_around(before: list[str], after: list[str], in_words: bool) -> bool:
+    """Does the word right before or after the number make it something other than a score?"""
+    last, next_ = (before or [""])[-1], (after or [""])[0]
+    previous = (before[-2:-1] or [""])[0]
+    return bool(
+        (in_words and next_[:1].isalpha() and next_ not in WORD_SCORE_FOLLOWERS)  # "the three closest"
+        or (next_.endswith("s") and len(next_) > 3 and next_ not in _NOT_PLURAL)  # "5 exercises": a count
+        or next_ in UNITS or next_ in {"/", "+", "*", "x", "%"} or next_[:1].isdigit()
+        or (len(last) == 1 and last.isalpha() and last not in {"a", "i"})  # "omega 3", "l 4"
+        or ((last in COUNTERS or last in {"#", "x", "/", "+", "*"}) and not (last in {"level", "no"} and "pain" in before))
+        or {"since", "when", "until", "till"} & set(before)  # "since i was 9"
+        or (last == "to" and previous not in _RISEN)  # "count to 10", "from 8 to 3"
+        or (last == "at" and previous not in AT_A_SCORE)  # "at 7", "worse at 3": a time, not "pain is at 6"
+    )
 
 
 def parse_checkin_words(text: str) -> CheckinWords | None:
@@ -130,67 +151,39 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     if not folded or "?" in folded or _TIME.search(folded) or _GLUED.search(folded):
         return None
     tokens = _TOKEN.findall(_SCALE.sub(r"\1", folded))
-    words = [t for t in tokens if t[0].isalpha()]
-    if words and words[0] in QUESTION_STARTS:
+    if next((t for t in tokens if t[0].isalpha()), "") in QUESTION_STARTS:
         return None
-    numbers = [i for i, t in enumerate(tokens) if t[0].isdigit()]
-    if not numbers:
+    candidates = [i for i, t in enumerate(tokens) if t[0].isdigit()]
+    in_words = not candidates
+    if in_words:
         candidates = [i for i, t in enumerate(tokens) if t in _NUMBER_WORDS and not _counted_one(tokens, i)]
         if not candidates:
-            zero = _zero_checkin(folded)
-            return None if zero is None or doubt else zero
-    else:
-        candidates = numbers
+            return None if doubt else _zero_checkin(folded)
     if len(candidates) != 1:
         return None
     at = candidates[0]
-    score = _score_of(tokens[at])
-    if score is None or not 0 <= score <= 10:
-        return None
+    if not in_words and not tokens[at].isdigit():
+        return None  # "5.5", "7,5": no score on the 0-10 scale
+    score = int(tokens[at]) if not in_words else _NUMBER_WORDS[tokens[at]]
     before, after = [t for t in tokens[:at] if t not in {":", "="}], tokens[at + 1:]
     if after[:1] == ["ish"]:  # "5ish"
         after = after[1:]
-    if not numbers and after and after[0][0].isalpha() and after[0] not in WORD_SCORE_FOLLOWERS:
-        return None  # "the three closest questions", "one page": a count in words
-    if after and after[0].endswith("s") and len(after[0]) > 3 and after[0] not in _NOT_PLURAL:
-        return None  # "5 exercises", "3 cats": a count
-    if after and (after[0] in UNITS or after[0] in {"/", "+", "*", "x", "%"} or after[0][0].isdigit()):
+    if score > 10 or _refused_around(before, after, in_words):
         return None
-    if before and len(before[-1]) == 1 and before[-1].isalpha() and before[-1] not in {"a", "i"}:
-        return None  # "omega 3", "l 4", "b 12": a name
-    if before and (before[-1] in COUNTERS or before[-1] in {"#", "x", "/", "+", "*"}):
-        if not (before[-1] in {"level", "no"} and "pain" in before):
-            return None
-    if {"since", "when", "until", "till"} & set(before):
-        return None  # "since i was 9": an age or a date
-    if before and before[-1] == "to" and (before[-2:-1] or [""])[0] not in {"up", "down", "back", "dropped", "went", "gone",
-                                                                            "climbed", "crept", "improved", "eased"}:
-        return None  # "count to 10", "from 8 to 3"
-    if before and before[-1] == "at" and (before[-2:-1] or [""])[0] not in AT_A_SCORE:
-        return None  # "at 7", "worse at 3", "started at 9": a time or an age, not "pain is at 6"
     cut = next((i for i, t in enumerate(after) if t in _SEPARATORS), len(after))
-    head_words = [t for t in before + after[:cut] if t[0].isalpha()]
-    note_tokens = after[cut + 1:] if cut < len(after) else []
-    if len(head_words) > MAX_WORDS or len([t for t in note_tokens if t[0].isalpha()]) > MAX_NOTE_WORDS:
+    head, note_tokens = [t for t in before + after[:cut] if t[0].isalpha()], after[cut + 1:]
+    anchored = len(head) <= 3 or not before or PAIN_CONTEXT & set(head) or before[-1] in RATING_LEAD or cut == 0
+    if (
+        not anchored  # "give me 5 exercises": nothing says the number rates pain
+        or len(head) > MAX_WORDS or sum(t[0].isalpha() for t in note_tokens) > MAX_NOTE_WORDS
+        or set(head) & OTHER_SUBJECT or ("level" in head and "pain" not in head)
+        or (doubt and (after[:cut] or note_tokens or QUESTION_WORDS & set(head)))
+        or any(_asks(clause) for clause in (after[:cut], note_tokens))  # "9, can i take tramadol"
+        or any(t[0].isdigit() for t in note_tokens)  # "6, 7 or 8": a range
+    ):
         return None
-    anchored = (
-        len(head_words) <= 3 or not before or PAIN_CONTEXT & set(head_words)
-        or before[-1] in RATING_LEAD or cut == 0
-    )
-    if not anchored:
-        return None  # "give me 5 exercises": a number, but nothing says it rates pain
-    subject = set(head_words) & OTHER_SUBJECT
-    if subject or ("level" in head_words and "pain" not in head_words):
-        return None
-    if doubt and (after[:cut] or note_tokens or QUESTION_WORDS & set(head_words)):
-        return None
-    clauses = [after[:cut], note_tokens]
-    if any(clause and clause[0] in QUESTION_STARTS | {"i", "help"} and _asks(clause) for clause in clauses):
-        return None  # "my pain is 9, can i take tramadol": a question about the pain
-    if any(t[0].isdigit() for t in note_tokens):
-        return None  # "6, 7 or 8": a range, not a score with a note
-    trailing = [t for t in after[:cut] if t not in _SEPARATORS]
     note = _clean_note(note_tokens)
+    trailing = [t for t in after[:cut] if t not in _SEPARATORS]
     if note is None and trailing and trailing[0] in {"after", "since", "from", "because", "cause", "cos", "but", "with"}:
         note = _clean_note(trailing)  # "a 6 after gardening"
     return CheckinWords(score, note)
@@ -199,11 +192,11 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
 def _asks(clause: list[str]) -> bool:
     """Does this clause ask something: "can i take...", "what should i do", "i need help"?"""
     words = [t for t in clause if t[0].isalpha()]
-    if words[:1] == ["i"]:
+    if not words or words[0] not in QUESTION_STARTS | {"i", "help"}:
+        return False
+    if words[0] == "i":
         return words[1:2] in (["need"], ["want"], ["wonder"], ["wondered"])
-    if words[:1] == ["help"]:
-        return True
-    return len(words) >= 2
+    return words[0] == "help" or len(words) >= 2
 
 
 def _counted_one(tokens: list[str], i: int) -> bool:

@@ -133,7 +133,8 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
     ("about-the-bot", (
         re.compile(r"\bare you (?:a |an )?(?:real |actual |qualified |licensed |proper |certified )?"
                    r"(?:doctor|dr|physician|nurse|pharmacist|human|person|medical\w*|professional|expert|qualified)\b"),
-        _words(r"scam", r"scams", r"legit", r"legitimate", r"fake", r"trustworthy", r"trust (?:you|this|it|what you say)", r"medical advice",
+        _words(r"scam", r"scams", r"legit", r"legitimate", r"fake", r"trustworthy",
+               r"trust (?:you|this|it|what you say)", r"medical advice",
                r"talking to a (?:human|person|real person|bot|robot|machine)",
                r"(?:doctors?|physicians?|clinicians?|experts?) behind (?:this|you|it)",
                r"who (?:made|built|runs|owns|is behind) (?:you|this)", r"qualified", r"is this real"),
