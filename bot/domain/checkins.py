@@ -47,20 +47,20 @@ UNITS = frozenset(
     december kids kid children child sons son daughters daughter people person friends dogs cats foot
     feet ft inch inches cm metre metres meter meters steps step miles mile km laps reps sets flights
     stairs cups glasses coffees discs disc vertebrae bones levels injections tests results nights
-    questions question things ways reasons more less fewer extra of other others different new old
-    bulging herniated slipped
+    questions question thing things ways stars star reasons more less fewer extra of other others
+    different new old bulging herniated slipped
     """.split()
 )
 # Words right before the number that make it a counter: "day 5", "week 2", "level 30" (not "pain level 2").
 COUNTERS = frozenset(
     """
     day days week weeks month months year years level dose page step chapter lesson number no size under
-    over above below than times x vitamin d d3 iu mg jan feb mar apr jun jul aug sep
-    sept oct nov dec january february march april june july august september october november december
-    aged age omega covid type stage grade phase version part section question item point zone room bus
-    route channel season episode track count timer alarm remind call in for by from before after within
-    top first last next every list name have has had got take took taking need needs bought ate drank
-    walked ran slept lost gained
+    over above below than times x vitamin d d3 iu mg jan feb mar apr jun jul aug sep sept oct nov dec
+    january february march april june july august september october november december aged age omega
+    covid type stage grade phase version part section question item point zone room bus route channel
+    season episode track count timer alarm remind call in for by from before after within top first last
+    next every list name have has had got take took taking need needs bought ate drank walked ran slept
+    lost gained
     """.split()
 )
 # Words that put the message on another subject wherever they are.
@@ -69,7 +69,8 @@ OTHER_SUBJECT = frozenset(
     vitamin d3 iu ng nmol mcg mg dose dosage supplement supplements tablet tablets pill pills vit vitd d
     lab labs reading result results test tested blood old aged age birthday son daughter kid kids child
     children baby cat cats dog dogs pet puppy kitten car husband wife mum mom dad he she his her they
-    their pregnant weeks months years days hours minutes oclock program programme protocol lesson
+    their pregnant bot app mri scan scans xray ray ct imaging weeks months years days hours minutes
+    oclock program programme protocol lesson
     """.split()
 )
 # Words that are no plural noun though they end in "s": "8 hurts a lot", "2 thanks".
@@ -88,7 +89,7 @@ AT_A_SCORE = frozenset(
 )
 # What may follow a score written as a word: "seven today", "three, stiff", "nine cannot move".
 WORD_SCORE_FOLLOWERS = frozenset(
-    "pain today tonight now this again still atm rn tbh i lol maybe probably after since but out ish cannot cant".split()
+    "pain today tonight now this again still finally yay thank thanks atm rn tbh i lol maybe probably after since but out ish cannot cant".split()
 )
 _RISEN = frozenset("up down back dropped went gone climbed crept improved eased".split())  # "down to 3"
 RATING_LEAD = frozenset("to a at is its about around maybe like say prob probably reckon guess solid only just still".split())
@@ -168,7 +169,7 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     before, after = [t for t in tokens[:at] if t not in {":", "="}], tokens[at + 1:]
     if after[:1] == ["ish"]:  # "5ish"
         after = after[1:]
-    if score > 10 or _refused_around(before, after, in_words):
+    if score > 10 or _refused_around(before, after, in_words or score == 0):  # "0 energy": none
         return None
     cut = next((i for i, t in enumerate(after) if t in _SEPARATORS), len(after))
     head, note_tokens = [t for t in before + after[:cut] if t[0].isalpha()], after[cut + 1:]
