@@ -68,9 +68,10 @@ OTHER_SUBJECT = frozenset(
     """
     vitamin d3 iu ng nmol mcg mg dose dosage supplement supplements tablet tablets pill pills vit vitd d
     lab labs reading result results test tested blood old aged age birthday son daughter kid kids child
-    children baby cat cats dog dogs pet puppy kitten car husband wife mum mom dad he she his her they
-    their pregnant bot app mri scan scans xray ray ct imaging weeks months years days hours minutes
-    oclock program programme protocol lesson
+    children baby grandson granddaughter grandkid grandkids niece nephew toddler boy girl teen teenager
+    twins cat cats dog dogs pet puppy kitten car husband wife mum mom dad he she his her they their
+    pregnant bot app mri scan scans xray ray ct imaging weeks months years days hours minutes oclock
+    program programme protocol lesson
     """.split()
 )
 # Words that are no plural noun though they end in "s": "8 hurts a lot", "2 thanks".
@@ -89,7 +90,10 @@ AT_A_SCORE = frozenset(
 )
 # What may follow a score written as a word: "seven today", "three, stiff", "nine cannot move".
 WORD_SCORE_FOLLOWERS = frozenset(
-    "pain today tonight now this again still finally yay thank thanks atm rn tbh i lol maybe probably after since but out ish cannot cant".split()
+    """
+    pain today tonight now this again still finally yay thank thanks atm rn tbh i lol maybe probably
+    after since but out ish cannot cant
+    """.split()
 )
 _RISEN = frozenset("up down back dropped went gone climbed crept improved eased".split())  # "down to 3"
 RATING_LEAD = frozenset("to a at is its about around maybe like say prob probably reckon guess solid only just still".split())
