@@ -178,8 +178,9 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     cut = next((i for i, t in enumerate(after) if t in _SEPARATORS), len(after))
     head, note_tokens = [t for t in before + after[:cut] if t[0].isalpha()], after[cut + 1:]
     anchored = len(head) <= 3 or not before or PAIN_CONTEXT & set(head) or before[-1] in RATING_LEAD or cut == 0
+    subject = {w for w in head if w.startswith(("vit", "suppl", "tablet", "capsul", "dosag", "dosing"))}
     if (
-        not anchored  # "give me 5 exercises": nothing says the number rates pain
+        subject or not anchored  # "give me 5 exercises": nothing says the number rates pain
         or len(head) > MAX_WORDS or sum(t[0].isalpha() for t in note_tokens) > MAX_NOTE_WORDS
         or set(head) & OTHER_SUBJECT or ("level" in head and "pain" not in head)
         or (doubt and (after[:cut] or note_tokens or QUESTION_WORDS & set(head)))
