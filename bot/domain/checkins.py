@@ -110,8 +110,8 @@ class CheckinWords:
     note: str | None
 
 
-def _clean_note(tokens: list[str]) -> str | None:
-    text = " ".join(tokens).strip(" ,;:.!-\u2013\u2014")
+def _clean_note(typed: str) -> str | None:
+    text = typed.strip(" ,;:.!-\u2013\u2014")
     return text if re.search(r"[a-z]", text) else None  # ":)" is no note
 
 
@@ -128,7 +128,7 @@ def _zero_checkin(folded: str) -> CheckinWords | None:
     first = re.findall(r"[a-z]+", rest)[:1]
     if re.search(r"\d", rest) or (first and not separated and first[0] not in _ZERO_FOLLOWERS):
         return None  # "no pain relief works", "no pain no gain"
-    return CheckinWords(0, None if first and first[0] in _ZERO_FOLLOWERS else _clean_note([rest.lstrip(",;:.!- ")]))
+    return CheckinWords(0, None if first and first[0] in _ZERO_FOLLOWERS else _clean_note(rest))
 
 
 def _refused_around(before: list[str], after: list[str], in_words: bool) -> bool:
@@ -155,7 +155,9 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
         folded = folded.rstrip("?").rstrip()
     if not folded or "?" in folded or _TIME.search(folded) or _GLUED.search(folded):
         return None
-    tokens = _TOKEN.findall(_SCALE.sub(r"\1", folded))
+    scaled = _SCALE.sub(r"\1", folded)
+    found = list(_TOKEN.finditer(scaled))
+    tokens = [m.group() for m in found]
     if next((t for t in tokens if t[0].isalpha()), "") in QUESTION_STARTS:
         return None
     candidates = [i for i, t in enumerate(tokens) if t[0].isdigit()]
@@ -171,8 +173,9 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
         return None  # "5.5", "7,5": no score on the 0-10 scale
     score = int(tokens[at]) if not in_words else _NUMBER_WORDS[tokens[at]]
     before, after = [t for t in tokens[:at] if t not in {":", "="}], tokens[at + 1:]
+    start = at + 1
     if after[:1] == ["ish"]:  # "5ish"
-        after = after[1:]
+        after, start = after[1:], start + 1
     if score > 10 or _refused_around(before, after, in_words or score == 0):  # "0 energy": none
         return None
     cut = next((i for i, t in enumerate(after) if t in _SEPARATORS), len(after))
@@ -188,10 +191,10 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
         or any(t[0].isdigit() for t in note_tokens)  # "6, 7 or 8": a range
     ):
         return None
-    note = _clean_note(note_tokens)
-    trailing = [t for t in after[:cut] if t not in _SEPARATORS]
-    if note is None and trailing and trailing[0] in {"after", "since", "from", "because", "cause", "cos", "but", "with"}:
-        note = _clean_note(trailing)  # "a 6 after gardening"
+    # The note as typed (folded), not as tokens: "**stiff**" stays "**stiff**".
+    note = _clean_note(scaled[found[start + cut].end():]) if note_tokens else None
+    if note is None and after[:1] and after[0] in {"after", "since", "from", "because", "cause", "cos", "but", "with"}:
+        note = _clean_note(scaled[found[start].start():found[start + cut - 1].end()])  # "a 6 after gardening"
     return CheckinWords(score, note)
 
 

@@ -37,7 +37,10 @@ _PERSON = (r"(?:my|our|for (?:my|an?|the)) (?:\w+ ){0,3}(?:mum|mom|mother|dad|fa
            r"boyfriend|girlfriend|gran|granny|grandma|grandmother|grandad|grandpa|grandfather|nan|sister|brother|"
            r"friend|aunt|uncle|neighbou?r|patient|elderly|dog|cat|pet)")
 # Conditions the article never discusses: a question about one is for a clinician.
-_CONDITIONS = (r"arthritis", r"osteo ?arthritis", r"osteoporo\w*", r"osteopenia", r"osteomalacia", r"fibromyalgia",
+# ("arthritis" alone is no topic: "my scan shows arthritis but little pain" is the FAQ's; asked
+# as a diagnosis it is one, below.)
+_CONDITIONS = (r"osteo ?arthritis", r"rheumatoid arthritis", r"psoriatic arthritis", r"osteoporo\w*",
+                r"osteopenia", r"osteomalacia", r"fibromyalgia",
                r"scoliosis", r"kyphosis", r"lordosis", r"stenosis", r"spondyl\w*", r"ankylosing", r"gout", r"lupus",
                r"multiple sclerosis", r"ms", r"parkinsons?", r"dementia", r"alzheimers?", r"endometriosis",
                r"psoriasis", r"eczema", r"kidney stones?", r"shingles", r"polymyalgia", r"bursitis", r"tendinitis",
@@ -52,6 +55,10 @@ _FINDINGS = (r"herniat\w*", r"slipped discs?", r"bulg\w* discs?", r"disc bulges?
              r"osteophytes?", r"bone spurs?", r"facet (?:joint )?(?:arthropathy|hypertrophy|syndrome)", r"schmorl\w*",
              r"l[1-5] ?(?:l[1-5]|s1)", r"compression fracture")
 # Named by the FAQ (nerve-pain), so only "do i have sciatica?" is a diagnosis, not "does d help sciatica?".
+_DIAGNOSIS_SHAPE = (
+    r"\b(?:is (?:it|this|that|my \w+(?: \w+)?)|could (?:it|this|that|my \w+(?: \w+)?) be|sounds? like|do i have|"
+    r"have i got|i think i have) (?:a |an |just )?(?:sign of |symptom of )?(?:bad )?"
+)
 _ASKED_ONLY = (r"sciatica", r"pinched nerve", r"trapped nerve", r"disc problem", r"nerve damage", r"infection")
 
 
@@ -111,6 +118,7 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"heart (?:condition|disease|problems?|pills|medication|meds)", r"blood pressure",
                r"crohn\w*", r"c[oe]eliac", r"gastric bypass", r"lupus", r"rheumatoid", r"alcohol",
                r"beer", r"wine", r"booze", *_CONDITIONS),
+        re.compile(r"\b(?:help|helps|cure|cures|fix|treat|treats|good for|for my|with my|prevent|have)\b.*\barthritis\b"),
     )),
     ("diagnosis", (
         re.compile(r"\b(?:do|could|might|may|have) i (?:have|got)\b(?! to\b)"),
@@ -120,15 +128,16 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"fibromyalgia", r"stenosis", r"bow legs", r"bowed legs"),
         re.compile(r"\bcan you tell (?:me )?if i\b"),
         _words(*_FINDINGS, r"what(?:s| is) causing my \w+", r"what(?:s| is) wrong with my \w+"),
-        # "what does my MRI mean", "can you read my x-ray": a report about this person's body.
-        re.compile(r"\b(?:what do(?:es)?|can you|could you|please|help me) (?:\w+ )?(?:read|interpret|explain|"
-                   r"understand|look at|check|mean|say|show)\b.*\b(?:mri|x ?rays?|ct|scan|scans|radiolog\w*|"
-                   r"ultrasound|report)\b"),
+        # "what does my MRI mean", "can you read my x-ray": a report about this person's body (not "why
+        # does my scan look normal": the FAQ answers that).
+        re.compile(r"\b(?:read|interpret|explain|look at|check|go over|go through) (?:my|the|this|these|his|her) "
+                   r"(?:\w+ )?(?:mri|x ?rays?|ct|scans?|radiolog\w*|ultrasound|report|imaging)\b"),
         re.compile(r"\bwhat do(?:es)? (?:my|the|this|his|her) (?:\w+ )?(?:mri|x ?rays?|ct|scan|scans|radiology|"
                    r"ultrasound|report)(?: \w+)? (?:mean|say|show)\b"),
-        re.compile(r"\b(?:is (?:it|this|that|my \w+(?: \w+)?)|could (?:it|this|that|my \w+(?: \w+)?) be|"
-                   r"sounds? like|do i have|have i got|i think i have) (?:a |an |just )?(?:sign of |symptom of )?"
-                   r"(?:bad )?(?:" + "|".join(_CONDITIONS + _FINDINGS + _ASKED_ONLY) + r")\b"),
+        re.compile(_DIAGNOSIS_SHAPE + r"(?:" + "|".join(_CONDITIONS + _FINDINGS) + r"|arthritis)\b"),
+        # "is this sciatica?" is a diagnosis; "is this sciatica from low vitamin d?" is the FAQ's question.
+        re.compile(r"^(?!.*\b(?:vitamin|vit|d3|deficien\w*|low d)\b).*" + _DIAGNOSIS_SHAPE
+                   + r"(?:" + "|".join(_ASKED_ONLY) + r")\b"),
     )),
     ("about-the-bot", (
         re.compile(r"\bare you (?:a |an )?(?:real |actual |qualified |licensed |proper |certified )?"
