@@ -24,6 +24,8 @@ _DRUG_SUFFIX = (r"\w{2,}(?:pril|sartan|olol|statin|prazole|xaban|gatran|parin|di
                 r"|profen|coxib|fenac|semide|thiazide|dronate|triptan|setron|tretin|lukast|nidazole|azole|vir)")
 # Asking how much of something: a dose, an amount, a strength.
 _DOSE = r"(?:how much|how many|dose|doses|dosage|dosing|mg|mcg|milligrams?|grams?|iu|units|strength|amount)"
+# "my level is 12" (not "my 4 year old": a child, below)
+_OWN_RESULT = r"(?:my|i m|im|i am)(?: [a-z]+){0,4}? \d+(?:\.\d+)?\b(?! ?(?:years?|yrs?|y|yo|months?|weeks?)\b)"
 # Supplements the article names next to vitamin D (the nutrients entry answers which ones help,
 # but not how much of each), and supplements it never names at all.
 _NUTRIENTS = r"(?:magnesium|calcium|omega ?3s?|fish oils?|protein powders?|krill oil)"
@@ -76,6 +78,10 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
         # a dose for a body weight or an age: "i weigh 90 kg, how much", "i'm 72, what dose"
         re.compile(r"\b" + _DOSE + r"\b.*\b(?:\d+ ?(?:kg|kgs|kilos?|lbs?|pounds|stone)|(?:i am|im|i m) \d{2}|weigh\w*|my age)\b"),
         re.compile(r"\b(?:\d+ ?(?:kg|kgs|kilos?|lbs?|pounds|stone)|(?:i am|im|i m) \d{2}|i weigh)\b.*\b" + _DOSE + r"\b"),
+        # a dose for this person's own result: "my level is 12, how much should i take"
+        # (not "i take 10000 iu, is that too much": the FAQ's too-much entry answers that)
+        re.compile(r"^(?!.*\b(?:too much|too high|overdos\w*|toxic\w*)\b).*(?:\b" + _DOSE + r"\b.*\b" + _OWN_RESULT
+                   + r"|\b" + _OWN_RESULT + r".*\b" + _DOSE + r"\b)"),
     )),
     ("supplements", (
         re.compile(r"\b" + _DOSE + r"\b.*\b" + _NUTRIENTS + r"\b|\b" + _NUTRIENTS + r"\b.*\b" + _DOSE + r"\b"),
