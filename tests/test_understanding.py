@@ -100,6 +100,16 @@ async def test_sums_and_chatter_get_no_faq_answer(bot, content):
         "is this a scam?",
         "are you a real doctor?",
         "my back hurts so much I can't sleep, what can I do tonight?",
+        # issue 13 round 2: each class in general terms
+        "how much vitamin D should my 80 year old mum take?",
+        "I weigh 95 kg, what dose do I need",
+        "how much magnesium should I take?",
+        "is turmeric good for back pain",
+        "can I take D3 with lisinopril?",
+        "is my back pain arthritis?",
+        "what does my MRI mean?",
+        "do I have a herniated disc",
+        "am I talking to a human?",
     ],
 )
 async def test_what_the_article_cannot_answer_is_referred_with_the_disclaimer(bot, content, question):
@@ -155,6 +165,34 @@ async def test_a_check_in_in_words_later_is_confirmed_before_saving(bot):
     await fi.press("No")
     await fi.next_reply()
     assert await checkins(bot) == [(TODAY, 7, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "note"),
+    [("tbh a 6 after gardening", 6, "after gardening"), ("4 sir", 4, None), ("no pain at all today", 0, None)],
+)
+async def test_a_check_in_with_words_around_the_score_is_confirmed_and_saved(bot, text, score, note):
+    go = bot.user(2110, "Go")
+    await bot.enrol(go)
+    await go.command("/pain 5")  # today's check-in is done: a later one is confirmed first
+    await go.next_reply()
+    question = await ask(go, text)
+    assert go.buttons(question) == [f"Yes, save {score}/10", "No"]
+    assert await checkins(bot) == [(TODAY, 5, None)]
+    await go.press(f"Yes, save {score}/10")
+    assert f"{score}/10" in (await go.next_reply()).text
+    assert await eventually(lambda: _equals(checkins(bot), [(TODAY, score, note)]))
+
+
+@pytest.mark.parametrize("text", ["day 5", "is 6 ok?", "1000 iu", "my level is 30 ng/ml"])
+async def test_what_only_looks_like_a_check_in_is_not_offered_as_one(bot, text):
+    ha = bot.user(2111, "Ha")
+    await bot.enrol(ha)
+    await ha.command("/pain 5")
+    await ha.next_reply()
+    answer = await ask(ha, text)
+    assert not any(label.startswith("Yes, save") for label in ha.buttons(answer))
+    assert await checkins(bot) == [(TODAY, 5, None)]
 
 
 async def test_a_check_in_question_answered_twice_and_a_markup_note_raise_nothing(bot):

@@ -21,7 +21,8 @@ How a message is read (the FAQ's questions, examples and answers go through the 
    Coverage (0-1): the share of the message's weight (idf; a word the FAQ never uses weighs
    ``UNKNOWN_WORD_WEIGHT``) that the best entry's words explain. "bitcoin price" explains nothing.
 6. Decision, in order: a referral when the message asks what the article cannot answer
-   (bot/domain/referrals.py: pregnancy, children, other medicines, diagnoses, "are you a doctor");
+   (bot/domain/referrals.py: a dose for someone, pregnancy, children, other supplements and
+   medicines, other conditions, diagnoses, "are you a doctor");
    small talk when the whole message is a small-talk phrase; "unsure" for a sum ("7 times 8");
    an answer when the entry knows enough of the message's words (``ANSWER_THRESHOLD``), a logistic
    model of how far the best entry leads the next two (``CONFIDENCE_*``) says it is right with

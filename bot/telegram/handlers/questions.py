@@ -13,6 +13,8 @@ from bot.telegram.runtime import Context, query_of, reply, runtime, user_of
 FAQ_PREFIX = "faq:"
 
 REFERRAL_OPENERS = {
+    "dose-for-someone": "A dose for a particular person is for their own doctor or pharmacist to set.",
+    "supplements": "Other supplements, and how much of each to take, are outside what this program covers.",
     "pregnancy": "Pregnancy and breastfeeding are outside what this program covers.",
     "children": "Children's health is outside what this program covers.",
     "medicines": "Other medicines, and how they combine with vitamin D, are outside what this program covers.",
