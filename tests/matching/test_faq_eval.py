@@ -4,9 +4,9 @@ them (``.venv/bin/python tests/matching/run_eval.py -v`` also lists every miss).
 
 Targets (issue 13) on the held-out batches: top-1 >= 90%, confident wrong <= 2%, top-3 when unsure
 >= 97%, off-topic answered <= 3%, check-ins in words >= 95% with no false check-in. Out-of-scope
-medical questions must be referred (>= 90% here). Not met over batches 1-8 with v8 (see SCORES.md;
-batch 8 was seen as totals, so these are no blind figures): top-1 (80.1%), top-3 when unsure
-(95.1%), and one false check-in (batch 8). Their tests are expected failures until they pass, with
+medical questions must be referred (>= 90% here). Not met over batches 1-9 with v8 (see SCORES.md;
+batch 9, written blind, scored 71.5% top-1 and 3.1% confident wrong on its first run): top-1
+(78.5%), top-3 when unsure (95.5%), and one false check-in (batch 8). Their tests are expected failures until they pass, with
 floors on the batches already recorded below which the suite fails.
 
 A new blind batch: save it as heldout/batch<N>.yaml. It is picked up, printed apart as its first
@@ -21,7 +21,7 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.80  # the latest figures on the recorded batches, rounded the safe way: a regression fails
+TOP1_FLOOR = 0.78  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
 TOP3_WHEN_UNSURE_FLOOR = 0.95
