@@ -1,8 +1,9 @@
 """The database connection: one async engine per process, sessions from a factory, migrations.
 
 SQLite gets WAL and a busy timeout so the bot and a CLI command can share the file; foreign keys
-are switched on so `ON DELETE CASCADE` works there as on PostgreSQL. PostgreSQL connections are
-checked before use (`_check_on_checkout`), cheaply.
+are switched on so `ON DELETE CASCADE` works there as on PostgreSQL; each statement is one trip
+to aiosqlite's thread (`sqlite.py`). PostgreSQL connections are checked before use
+(`_check_on_checkout`), cheaply.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.storage.sqlite import use_one_trip_cursors
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x76697464_6D6967  # "vitd" "mig": not the polling lock's key
@@ -37,6 +40,7 @@ def create_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            use_one_trip_cursors(dbapi_connection.driver_connection)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
