@@ -22,6 +22,11 @@ _.process_result_value
 _sqlite_pragmas
 _application_name
 _lost
+_returned
+_alive
+# the cursor protocol SQLAlchemy's aiosqlite adapter calls (server-side cursors fetch piecemeal)
+_.fetchone
+_.fetchmany
 claimed_at
 _.claimed_at
 started_at

@@ -39,6 +39,17 @@ class Snapshot:
         )
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What a change of settings did, decided in its own transaction: the subscriber afterwards
+    (None: not enrolled), `applied` False when their step does not allow it yet (the snapshot is
+    then as it was), and `completed` when it finished enrolment."""
+
+    snapshot: Snapshot | None
+    applied: bool = True
+    completed: bool = False
+
+
 class SubscriptionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -93,29 +104,31 @@ class SubscriptionService:
             subscriber.updated_at = now
             return Snapshot.of(subscriber)
 
-    async def set_timezone(self, user_id: int, zone_key: str) -> Snapshot | None:
-        return await self._update(user_id, zone=zone_key)
+    async def set_timezone(self, user_id: int, zone_key: str) -> Settled:
+        return await self._update(user_id, Action.SET_TIMEZONE, zone=zone_key)
 
-    async def set_delivery_time(self, user_id: int, at: time) -> tuple[bool, Snapshot | None]:
-        """Returns (enrolment just completed, snapshot)."""
-        async with self.deps.sessions() as session:
-            before = await Subscribers(session).by_user(user_id)
-            completing = before is not None and before.status == Status.ENROLLING and before.awaiting == Step.TIME
-        return completing, await self._update(user_id, minute=at.hour * 60 + at.minute)
+    async def set_delivery_time(self, user_id: int, at: time) -> Settled:
+        return await self._update(user_id, Action.SET_TIME, minute=at.hour * 60 + at.minute)
 
-    async def ask(self, user_id: int, what: Step | None) -> None:
-        """Remember which typed answer we wait for (timezone or time) outside enrolment."""
+    async def ask(self, user_id: int, what: Step | None) -> bool:
+        """Remember which typed answer we wait for (timezone or time) outside enrolment; returns
+        whether the user is enrolled at all."""
         async with self.deps.sessions.begin() as session:
             subscriber = await Subscribers(session).by_user(user_id, lock=True)
             if subscriber is not None and subscriber.status != Status.ENROLLING:
                 subscriber.awaiting = what
+            return subscriber is not None
 
-    async def _update(self, user_id: int, *, zone: str | None = None, minute: int | None = None) -> Snapshot | None:
+    async def _update(self, user_id: int, action: Action, *, zone: str | None = None, minute: int | None = None) -> Settled:
+        # The step is checked in the same transaction as the change: one round of reads, and no
+        # window in which a /forget or a second press could slip between check and change.
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
             subscriber = await Subscribers(session).by_user(user_id, lock=True)
             if subscriber is None:
-                return None
+                return Settled(None)
+            if not may(subscriber.status, subscriber.awaiting, action):
+                return Settled(Snapshot.of(subscriber), applied=False)
             if zone is not None:
                 subscriber.timezone = zone
             if minute is not None:
@@ -128,14 +141,15 @@ class SubscriptionService:
                     subscriber.awaiting = None
                     subscriber.status = Status.ACTIVE
                     subscriber.next_delivery_at = now  # Day 1 as soon as enrolment completes
-                return Snapshot.of(subscriber)
+                    return Settled(Snapshot.of(subscriber), completed=True)
+                return Settled(Snapshot.of(subscriber))
             subscriber.awaiting = None
             if zone is not None:
                 await _restate_last_delivery(session, subscriber)
             if not await _in_flight(session, subscriber, now):
                 # From the next delivery on (an item under way is rescheduled by its confirm).
                 subscriber.next_delivery_at = await _reschedule(session, subscriber, now)
-            return Snapshot.of(subscriber)
+            return Settled(Snapshot.of(subscriber))
 
     async def pause(self, user_id: int) -> Snapshot | None:
         return await self._set_status(user_id, Status.PAUSED, Action.PAUSE)

@@ -122,16 +122,13 @@ async def consent_answer(update: Update, context: Context) -> None:
 
 async def _apply_timezone(update: Update, context: Context, zone_key: str) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(user_of(update).id)
-    if before is None:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+    settled = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
+    snapshot = settled.snapshot
+    if snapshot is None:
+        await reply(update, context, not_enrolled(rt.deps.content.program_length))
         return
-    if not may(before.status, before.awaiting, Action.SET_TIMEZONE):  # consent comes first
+    if not settled.applied:  # consent comes first
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
-        return
-    snapshot = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
-    if snapshot is None:  # /forget in between
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
@@ -145,20 +142,17 @@ async def _apply_timezone(update: Update, context: Context, zone_key: str) -> No
 
 async def _apply_time(update: Update, context: Context, at: time) -> None:
     rt = runtime(context)
-    before = await rt.subscriptions.get(user_of(update).id)
-    if before is None:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+    settled = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
+    snapshot = settled.snapshot
+    if snapshot is None:
+        await reply(update, context, not_enrolled(rt.deps.content.program_length))
         return
-    if not may(before.status, before.awaiting, Action.SET_TIME):
+    if not settled.applied:
         await reply(update, context, "Let's do the time zone first — then the time.")
-        step = enrolment_step(before.status, before.awaiting)
+        step = enrolment_step(snapshot.status, snapshot.awaiting)
         await ask_timezone(update, context) if step == Step.TIMEZONE else await ask_consent(update, context)
         return
-    completed, snapshot = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
-    if snapshot is None:  # /forget in between
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
-        return
-    if completed:
+    if settled.completed:
         await reply(
             update, context,
             f"You're all set! Each day of the program arrives at {describe_schedule(snapshot)}. "
@@ -176,10 +170,9 @@ async def _setting_command(update: Update, context: Context, what: Step, ask, ap
     if text:
         await apply(update, context, text)
         return
-    if await runtime(context).subscriptions.get(user_of(update).id) is None:
+    if not await runtime(context).subscriptions.ask(user_of(update).id, what):
         await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
         return
-    await runtime(context).subscriptions.ask(user_of(update).id, what)
     await ask(update, context)
 
 
