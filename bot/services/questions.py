@@ -53,7 +53,8 @@ class QuestionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.matcher = FaqMatcher(deps.content.faq, deps.content.smalltalk)
-        self.red_flags = RedFlagDetector(deps.content.safety.red_flags, deps.content.safety.red_flag_words)
+        safety = deps.content.safety
+        self.red_flags = RedFlagDetector(safety.red_flags, safety.red_flag_words, deps.content.sign_model)
         signs = RedFlag(id="signs-question", label="asks for the warning signs", level="prompt",
                         phrases=deps.content.safety.signs_questions)
         self.signs_questions = RedFlagDetector([signs] if signs.phrases else [], deps.content.safety.red_flag_words)
