@@ -22,6 +22,7 @@ import hashlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +40,15 @@ from bot.domain.signclass import NO_SIGN, SignClassifier, features, kept_sentenc
 REDFLAGS = ROOT / "tests" / "redflags"
 OUT = default_content_dir() / "redflag_classifier.json"
 TUNED_BATCHES = ("first", "dev")
-TARGET_EXTRA_ALARMS = 0.02  # of ordinary messages, out of fold, on top of the rules' own
+# Of ordinary messages, out of fold, on top of the rules' own: the sum must stay under the 5% every
+# batch is held to, and the rules alone already alarm on 4.7% of train_ordinary.yaml (3.5% with
+# batch 1 and dev), so the classifier gets none of that budget: its threshold is above every
+# ordinary message out of fold. Tried before, and too many: 2% (5.1-5.2% out of fold; 6.0% and
+# 8.3% on the seen batches 5 and 4), 1% and 0.5% (6.2% on batch 4).
+TARGET_EXTRA_ALARMS = 0.0
 MIN_COUNT = 2  # a word feature must occur in this many training messages
-L2 = 3e-3
-EMBEDDING_SCALE = 4.0
+L2 = 3e-4
+EMBEDDING_SCALE = 2.0
 STEPS = 300
 
 
@@ -68,9 +74,10 @@ def training_files() -> list[Path]:
     return sorted(REDFLAGS.glob("train_*.yaml")) + [REDFLAGS / f"eval_{name}.yaml" for name in TUNED_BATCHES]
 
 
-def digest() -> str:
-    """What the model was built from: the training files and the feature code."""
-    sha = hashlib.sha256()
+def digest(groups: Mapping[str, Sequence[str]]) -> str:
+    """What the model was built from: the training files, the feature code and the word groups
+    (safety.yaml's ``red_flag_words``, which the concept features read)."""
+    sha = hashlib.sha256(json.dumps(groups, sort_keys=True).encode())
     for path in [*training_files(), ROOT / "bot" / "domain" / "signclass.py"]:
         sha.update(path.name.encode() + b"\0" + path.read_bytes())
     return sha.hexdigest()
@@ -160,7 +167,8 @@ def out_of_fold(data: list[Example], folds: list[int], rules: RedFlagDetector, l
     outcomes: list[Outcome | None] = [None] * len(data)
     for fold in sorted(set(folds)):
         train = [ex for ex, f in zip(data, folds) if f != fold]
-        classifier = SignClassifier(fit(train, labels, embedder, rules, threshold=0.0), embedder, rules.concepts)
+        model = fit(train, labels, embedder, rules, threshold=0.0)
+        classifier = SignClassifier(model, embedder, rules.concepts, rules.sign_groups)
         for i, (ex, f) in enumerate(zip(data, folds)):
             if f != fold:
                 continue
@@ -210,7 +218,9 @@ def main() -> None:
     by_voice = out_of_fold(data, [voices.index(e.group) for e in data], rules, labels, embedder)
     tenfold = out_of_fold(data, [i % 10 for i in range(len(data))], rules, labels, embedder)
     threshold = calibrate(by_voice + tenfold)
-    print(f"threshold {threshold:.3f} (the classifier's own alarms <= {TARGET_EXTRA_ALARMS:.0%} of ordinary, out of fold)")
+    print(f"threshold {threshold:.3f} (the classifier's own alarms <= {TARGET_EXTRA_ALARMS:.1%} of ordinary, out of fold)")
+    for candidate in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        print(f"  at {candidate:.1f}: {figures(by_voice + tenfold, candidate, levels)}")
     print(f"leave one voice out: {figures(by_voice, threshold, levels)}")
     print(f"10-fold:             {figures(tenfold, threshold, levels)}")
     for voice in voices:
@@ -218,7 +228,7 @@ def main() -> None:
     if args.check:
         return
     model = fit(data, labels, embedder, rules, threshold)
-    payload = {"trained_on": digest(), **model.__dict__}
+    payload = {"trained_on": digest(content.safety.red_flag_words), **model.__dict__}
     rounded = json.loads(json.dumps(payload), parse_float=lambda s: round(float(s), 5))
     OUT.write_text(json.dumps(rounded, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size // 1024} KB, {len(model.vocabulary)} word features)")

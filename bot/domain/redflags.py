@@ -31,6 +31,7 @@ Emergency flags are tried before see-a-doctor ones, so the most urgent reply win
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,6 +76,7 @@ _UNCOUNTED = frozenset(
     monday tuesday wednesday thursday friday saturday sunday weekend also too again even then c
     degrees""".split()
 )
+_MODIFIER_GROUPS = frozenset({"{cant}", "{feel}", "{havent}", "{backpain}", "{hurt}", "{had}", "{longterm}", "{sudden}"})
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _JOINS = frozenset({"and", "so", "because", "cause", "then", "while", "since", "as", "plus"})
 _SUBJECTS = frozenset({"i", "im", "ive", "my", "it", "its", "the", "this", "he", "she", "we", "they", "your"})
@@ -205,7 +207,18 @@ class RedFlagDetector:
         self._matches = lru_cache(maxsize=8192)(self._matches_uncached)
         # What the phrases miss, the classifier may catch (rules first; see signclass.py).
         self._by_id = {flag.id: flag for flag in flags}
-        self._classifier = None if model is None else SignClassifier(model, embedder or shared_embedder(), self.concepts)
+        self._classifier = None if model is None else SignClassifier(
+            model, embedder or shared_embedder(), self.concepts, self.sign_groups
+        )
+
+    @property
+    def sign_groups(self) -> dict[str, frozenset[str]]:
+        """Per red flag, the word groups its phrases use ("{numb}", "{saddle}", ...), but for the
+        everyday modifiers that say nothing of which sign ("can't", "had", "years", "sudden")."""
+        return {
+            flag.id: frozenset(re.findall(r"\{\w+\}", " ".join(flag.phrases))) - _MODIFIER_GROUPS
+            for flag in self._by_id.values()
+        }
 
     def _index_concepts(self, groups: Mapping[str, Sequence[str]]) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
         """Every entry of every word group, by the id of its first word, for ``concepts``."""

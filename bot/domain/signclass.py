@@ -22,7 +22,7 @@ that it alarms on few ordinary messages (docs/SAFETY.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -117,8 +117,12 @@ class Verdict:
 
 
 class SignClassifier:
-    def __init__(self, model: SignModel, embedder: Embeds, concepts: Concepts) -> None:
+    def __init__(self, model: SignModel, embedder: Embeds, concepts: Concepts,
+                 needs: Mapping[str, frozenset[str]] | None = None) -> None:
         self._concepts = concepts
+        # A sign is only named when the text speaks of one of its word groups, not negated ("{saddle}"
+        # for numbness in the saddle area): an image still names the body part it is about.
+        self._needs = needs or {}
         self._labels = list(model.labels)
         self._index = {feature: i for i, feature in enumerate(model.vocabulary)}
         self._words = np.asarray(model.word_weights, dtype=np.float32)
@@ -149,5 +153,10 @@ class SignClassifier:
         texts = [[w for s in sentences for w in s], *sentences] if len(sentences) > 1 else sentences
         probabilities = self.scores(texts)[:, 1:]
         row, column = np.unravel_index(int(np.argmax(probabilities)), probabilities.shape)
-        best = float(probabilities[row, column])
-        return Verdict(self._labels[column + 1], best) if best >= self._threshold else None
+        best, flag_id = float(probabilities[row, column]), self._labels[column + 1]
+        if best < self._threshold:
+            return None
+        needed = self._needs.get(flag_id)
+        if needed and needed.isdisjoint(self._concepts(" ".join(texts[row]))):
+            return None
+        return Verdict(flag_id, best)

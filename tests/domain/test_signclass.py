@@ -87,3 +87,12 @@ def test_concepts_name_groups_anywhere_in_a_sentence_and_negated_ones_apart():
     assert "{numb}&{saddle}" in far
     assert "~{numb}" in detector.concepts("no numbness, just pain")
     assert "{numb}&{saddle}" in detector.concepts("no feeling down there")  # "no feeling" is the sign
+
+
+def test_a_sign_is_named_only_with_one_of_its_word_groups():
+    groups = {"saddle": ["bum", "groin"]}
+    needs = {"numb-sign": frozenset({"{saddle}"})}
+    detector = RedFlagDetector([NUMB], groups)
+    classifier = SignClassifier(TinyModel(), ZeroEmbedder(), detector.concepts, needs)
+    assert classifier.classify("my bum is numb") is not None
+    assert classifier.classify("my thumb is numb") is None  # no body area of the sign
