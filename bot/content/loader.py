@@ -7,6 +7,7 @@ parser can tell, the line, because the people who fix them edit text files, not 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -31,10 +32,12 @@ from bot.content.models import (
     RedFlag,
     Safety,
     Section,
+    SignModelData,
     SmallTalk,
 )
 
 log = logging.getLogger(__name__)
+SIGN_MODEL_FILE = "redflag_classifier.json"
 _SECTION_NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -438,6 +441,26 @@ class _Loader:
                     file.problem(f"red flag id '{flag_id}' is used twice", line)
         return safety
 
+    def sign_model(self, safety: Safety | None) -> SignModelData | None:
+        """The red-flag classifier's weights; optional (the phrases work alone), but they must
+        name the red flags of safety.yaml."""
+        file = self.file(SIGN_MODEL_FILE)
+        if not file.path.exists():
+            file.problem("no red-flag classifier: signs are found by the phrases alone "
+                         "(build it with scripts/train_redflags.py)", kind="warning")
+            return None
+        text = file.read_text()
+        try:
+            data = json.loads(text) if text is not None else None
+        except json.JSONDecodeError as error:
+            file.problem(f"not valid JSON: {error}")
+            return None
+        model = file.validate(SignModelData, data, (), "red-flag classifier") if data is not None else None
+        if model is not None and safety is not None and model.labels[1:] != [flag.id for flag in safety.red_flags]:
+            file.problem("its labels are not the red flags of safety.yaml: rebuild it with scripts/train_redflags.py")
+            return None
+        return model
+
     def articles(self) -> dict[str, Article]:
         folder = self.dir / "articles"
         articles: dict[str, Article] = {}
@@ -659,6 +682,7 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
     smalltalk = loader.smalltalk()
     bands = loader.bands()
     safety = loader.safety()
+    sign_model = loader.sign_model(safety)
     articles = loader.articles()
     if sections and days:
         _check_reading(loader, program_file, sections, days)
@@ -674,7 +698,7 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
             entry.model_copy(update={"answer": safety.warning_signs}) if entry.answer.strip() == WARNING_SIGNS else entry
             for entry in faq
         ]
-    _check_usable(loader, faq, smalltalk, safety)
+    _check_usable(loader, faq, smalltalk, safety, sign_model)
     if sections:
         _check_attribution(loader, program_file, sections, days, faq, bands, safety)
     problems = loader.problems
@@ -689,11 +713,13 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
         bands=bands,
         safety=safety,
         articles=articles,
+        sign_model=sign_model,
     )
     return content, problems
 
 
-def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTalk], safety: Safety | None) -> None:
+def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTalk], safety: Safety | None,
+                  sign_model: SignModelData | None) -> None:
     """Build the matchers as the bot will, so a malformed synonym group or a red-flag phrase of
     only small words fails `content check`, not the bot's start-up."""
     from bot.domain.matching import FaqMatcher
@@ -705,7 +731,7 @@ def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTal
         loader.faq_file.problem(str(exc))
     if safety is not None:
         try:
-            RedFlagDetector(safety.red_flags, safety.red_flag_words)
+            RedFlagDetector(safety.red_flags, safety.red_flag_words, sign_model)
             for phrase in safety.signs_questions:
                 RedFlagDetector([RedFlag(id="signs-questions", label="signs questions", level="prompt", phrases=[phrase])])
         except ValueError as exc:

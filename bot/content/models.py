@@ -113,6 +113,20 @@ class Article(_Strict):
     body: str = ""  # Markdown, may be empty
 
 
+class SignModelData(_Strict):
+    """The red-flag classifier's weights (content/redflag_classifier.json), built by
+    scripts/train_redflags.py from the training sets; see bot/domain/signclass.py."""
+
+    trained_on: str  # digest of the training files and the feature code it was built from
+    labels: list[str]  # "none", then red-flag ids
+    vocabulary: list[str]
+    word_weights: list[list[float]]
+    embedding_weights: list[list[float]]
+    bias: list[float]
+    embedding_scale: float
+    threshold: float = Field(gt=0, le=1)
+
+
 class Content(_Strict):
     sections: list[Section]
     days: list[ProgramDay]
@@ -122,6 +136,7 @@ class Content(_Strict):
     bands: list[Band]
     safety: Safety
     articles: dict[str, Article] = {}
+    sign_model: SignModelData | None = None  # without it, red flags are found by the phrases alone
 
     @property
     def program_length(self) -> int:

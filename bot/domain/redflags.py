@@ -31,6 +31,7 @@ Emergency flags are tried before see-a-doctor ones, so the most urgent reply win
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,7 +39,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.domain.embedding import shared_embedder
 from bot.domain.entries import RedFlag
+from bot.domain.sentences import QUESTION_OPENERS, SELF, is_number, is_other, sentence_tokens
+from bot.domain.signclass import Embeds, SignClassifier, SignModel
 from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
 _FUZZY_MIN_LEN = 5
@@ -64,22 +68,19 @@ _SAME = {
     "peed": "peed", "cannot": "cant", "couldnt": "cant", "weaker": "weak", "weaken": "weak", "fell": "fell",
     "fallen": "fell",
 }
-_CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
-_QUESTION_OPENERS = frozenset(
-    """what when how why which who where whats is are am can could should would will does do did
-    might may shall""".split()
+# Time and quantity words do not part a sign from its site: "fever 39.5 since two days and my
+# back hurts" is as close as "fever and my back hurts" (the window counts the other words).
+_UNCOUNTED = frozenset(
+    """since ago for day days week weeks hour hours minute minutes month yesterday today tonight
+    morning evening afternoon last past couple few one two three four five six seven eight nine ten
+    monday tuesday wednesday thursday friday saturday sunday weekend also too again even then c
+    degrees""".split()
 )
+_MODIFIER_GROUPS = frozenset({"{cant}", "{feel}", "{havent}", "{backpain}", "{hurt}", "{had}", "{longterm}", "{sudden}"})
+_CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _JOINS = frozenset({"and", "so", "because", "cause", "then", "while", "since", "as", "plus"})
 _SUBJECTS = frozenset({"i", "im", "ive", "my", "it", "its", "the", "this", "he", "she", "we", "they", "your"})
-_SELF = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself"})
 _CONDITIONALS = frozenset({"if", "whether", "incase", "suppose", "supposing", "imagine", "ever"})
-# A sign that is someone else's ("my mum had cancer") is not the subscriber's red flag.
-_OTHERS = frozenset(
-    """mum mom mother mam dad father friend friends sister brother wife husband partner son
-    daughter kid kids child children aunt uncle grandma grandmother nan granny grandpa grandfather
-    family colleague coworker neighbour neighbor boss cousin baby dog cat he she someone somebody
-    people""".split()
-)  # not "they": "they found a tumour" is usually the doctors, about the subscriber
 
 
 def _norm(word: str) -> str:
@@ -154,12 +155,16 @@ class _Message:
     positions: list[int]  # indexes into raw of the content words
     matches: list[frozenset[int]]  # per content word: the vocabulary ids it stands for
     sentence: list[int]  # per content word: which sentence it is in
+    rank: list[int]  # per content word: how many counted words (not time or numbers) up to it
     present: frozenset[int]
     occurrences: dict[tuple[int, ...], list[tuple[int, int, frozenset[int]]]]
 
 
 class RedFlagDetector:
-    def __init__(self, flags: Sequence[RedFlag], groups: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(
+        self, flags: Sequence[RedFlag], groups: Mapping[str, Sequence[str]] | None = None,
+        model: SignModel | None = None, embedder: Embeds | None = None,
+    ) -> None:
         self._vocabulary: dict[str, int] = {}  # stem -> id
         self._fuzzy_keys: dict[str, int] = {}  # stems and written words -> id
         self._strict: set[int] = set()  # ids that only match exactly
@@ -192,6 +197,7 @@ class RedFlagDetector:
                     if len(left_slot) * len(right_slot) <= 64:
                         for before, after in itertools.product(left_slot, right_slot):
                             self._compounds[before[-1] + after[0]] = (before[-1], after[0])
+        self._concepts = self._index_concepts(groups)
         # Typos are looked up against stems and against the phrase words as written, since a
         # typo often defeats the stemmer ("numbnes" is not stemmed to "numb").
         self._by_initial: dict[str, list[str]] = {}
@@ -199,6 +205,58 @@ class RedFlagDetector:
             if len(key) >= _FUZZY_MIN_LEN and key.isalpha() and not _is_negation(key):
                 self._by_initial.setdefault(key[0], []).append(key)
         self._matches = lru_cache(maxsize=8192)(self._matches_uncached)
+        # What the phrases miss, the classifier may catch (rules first; see signclass.py).
+        self._by_id = {flag.id: flag for flag in flags}
+        self._classifier = None if model is None else SignClassifier(
+            model, embedder or shared_embedder(), self.concepts, self.sign_groups
+        )
+
+    @property
+    def sign_groups(self) -> dict[str, frozenset[str]]:
+        """Per red flag, the word groups its phrases use ("{numb}", "{saddle}", ...), but for the
+        everyday modifiers that say nothing of which sign ("can't", "had", "years", "sudden")."""
+        return {
+            flag.id: frozenset(re.findall(r"\{\w+\}", " ".join(flag.phrases))) - _MODIFIER_GROUPS
+            for flag in self._by_id.values()
+        }
+
+    def _index_concepts(self, groups: Mapping[str, Sequence[str]]) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
+        """Every entry of every word group, by the id of its first word, for ``concepts``."""
+        index: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+        for name, entries in groups.items():
+            for entry in entries:
+                words = [w for w in tokens(entry) if w[0].isalnum() and w not in _SMALL_WORDS]
+                if words:
+                    ids = tuple(self._word_id(w) for w in words)
+                    index.setdefault(ids[0], []).append((name, ids))
+        return index
+
+    def concepts(self, text: str) -> list[str]:
+        """The word groups ``text`` speaks of, wherever they stand: "{numb}", a pair met in one
+        sentence ("{numb}&{saddle}"), and "~{numb}" when negated. Features for the classifier,
+        which sees concepts the phrases' window, order or wording would miss."""
+        message = self._read(text)
+        found: list[tuple[str, int]] = []  # (group, content-word index)
+        used: set[int] = set()  # raw indexes of every group entry found ("no" of "no feeling")
+        for k, here in enumerate(message.matches):
+            for word_id in here:
+                for name, alt in self._concepts.get(word_id, ()):
+                    places = [o[2] for o in self._occurrences(alt, message) if o[0] == k] if len(alt) > 1 else [{k}]
+                    if places:
+                        found.append((name, k))
+                        used.update(message.positions[i] for i in places[0])
+        by_sentence: dict[int, set[str]] = {}
+        negated: set[str] = set()
+        for name, k in found:
+            if _negated(message.raw, message.positions[k], used):
+                negated.add(f"~{{{name}}}")
+            else:
+                by_sentence.setdefault(message.sentence[k], set()).add(f"{{{name}}}")
+        features = sorted(negated)
+        for names in by_sentence.values():
+            ordered = sorted(names)
+            features += ordered + [f"{a}&{b}" for a, b in itertools.combinations(ordered, 2)]
+        return list(dict.fromkeys(features))
 
     def _word_id(self, word: str) -> int:
         word_stem = _norm(word)
@@ -231,7 +289,11 @@ class RedFlagDetector:
     def detect(self, text: str) -> RedFlag | None:
         """The most urgent flag reported in ``text`` (not negated, not hypothetical), or None."""
         found = self._find(text)
-        return next((f.flag for f in found if not f.hypothetical), None)
+        flag = next((f.flag for f in found if not f.hypothetical), None)
+        if flag is None and not found and self._classifier is not None:
+            verdict = self._classifier.classify(text)
+            flag = None if verdict is None else self._by_id.get(verdict.flag_id)
+        return flag
 
     def mention(self, text: str) -> RedFlag | None:
         """A flag only asked about ("what if I can't pee?"): worth the list of warning signs."""
@@ -242,7 +304,7 @@ class RedFlagDetector:
 
     def _read(self, text: str) -> _Message:
         raw: list[str] = []
-        for token in tokens(text):
+        for token in sentence_tokens(text):
             raw.extend(self._compounds.get(token, (token,)))
         raw = self._drop_idioms(raw)
         positions, sentence, number = [], [], 0
@@ -253,7 +315,8 @@ class RedFlagDetector:
                 positions.append(i)
                 sentence.append(number)
         matches = [self._matches(raw[i]) for i in positions]
-        return _Message(raw, positions, matches, sentence, frozenset().union(*matches), {})
+        rank = list(itertools.accumulate(int(not (raw[i] in _UNCOUNTED or is_number(raw[i]))) for i in positions))
+        return _Message(raw, positions, matches, sentence, rank, frozenset().union(*matches), {})
 
     def _drop_idioms(self, raw: list[str]) -> list[str]:
         if not self._not_a_sign:
@@ -318,7 +381,7 @@ class RedFlagDetector:
         for combination in itertools.islice(itertools.product(*per_slot), _MAX_COMBINATIONS):
             first = min(o[0] for o in combination)
             last = max(o[1] for o in combination)
-            if last - first >= width:
+            if message.rank[last] - message.rank[first] >= width:
                 continue
             used = [o[2] for o in combination]
             matched_indexes = frozenset().union(*used)
@@ -360,9 +423,9 @@ def _someone_else(raw: list[str], at: int) -> bool:
     for i in range(at - 1, -1, -1):
         if raw[i] in CLAUSE_BREAKS:
             return False
-        if raw[i] in _OTHERS or raw[i][:-1] in _OTHERS and raw[i][-1] == "s":  # "my dog's legs"
+        if is_other(raw[i]):  # "my dog's legs" too
             return True
-        if raw[i] in _SELF:  # "my partner noticed I'm limping"
+        if raw[i] in SELF:  # "my partner noticed I'm limping"
             return False
     return False
 
@@ -386,7 +449,7 @@ def _hypothetical(raw: list[str], at: int) -> bool:
     if sentence[:2] == ["what", "if"] or clause[:2] == ["what", "if"] or clause[:2] == ["in", "case"]:
         return True
     conditional = any(w in _CONDITIONALS for w in clause)
-    if conditional and (question or opener in _QUESTION_OPENERS):
+    if conditional and (question or opener in QUESTION_OPENERS):
         return True
     # "Could vitamin D deficiency cause incontinence?": the clause itself is the question.
-    return question and clause_opener in _QUESTION_OPENERS and (clause_start == start or opener in _QUESTION_OPENERS)
+    return question and clause_opener in QUESTION_OPENERS and (clause_start == start or opener in QUESTION_OPENERS)

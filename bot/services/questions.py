@@ -49,7 +49,7 @@ def readers_of(content: Content) -> Readers:
                     phrases=content.safety.signs_questions)
     readers = (
         FaqMatcher(content.faq, content.smalltalk),
-        RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words),
+        RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words, content.sign_model),
         RedFlagDetector([signs] if signs.phrases else [], content.safety.red_flag_words),
     )
     if len(_readers) >= 4:  # tests load a few contents of their own; keep the latest

@@ -1,4 +1,5 @@
-"""The red-flag detector against the evaluation sets, with the real content.
+"""The red-flag detector (phrases, then the classifier) against the evaluation sets, with the
+real content.
 
 Each YAML batch holds sign phrasings (with the level of reply they need) and ordinary back-pain
 messages (negated and hypothetical forms included). A sign counts as found only when the detector
@@ -8,13 +9,20 @@ to see the report; it is also in the failure message.
 ``eval_first.yaml`` was written before the detector was tuned; ``eval_heldout.yaml`` after that
 tuning; ``eval_third.yaml`` after a second, structural round (word groups) made once the held-out
 misses were known; ``eval_fourth.yaml`` before the third round (concepts) changed anything;
-``eval_fifth.yaml`` after it; ``eval_sixth.yaml`` after round 4.
-``eval_dev.yaml`` is the third round's own tuning set. Nothing a later batch misses is ever copied
-into the phrases or word groups (docs/SAFETY.md).
+``eval_fifth.yaml`` after it; ``eval_sixth.yaml`` after round 4. ``eval_dev.yaml`` is the third
+round's own tuning set. ``train_*.yaml`` are round 5's training sets for the classifier (tuning
+data, not evaluated here). Nothing a later batch misses is ever copied into the phrases, the word
+groups or the training sets (docs/SAFETY.md).
+
+A new batch is picked up by its name alone: drop ``eval_<name>.yaml`` (the format of
+eval_sixth.yaml) here and it runs as "blind"; after its first run, record that score in
+FIRST_SCORES, and move the name to SEEN once a change is made knowing its misses.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,36 +30,39 @@ import yaml
 
 from bot.domain.redflags import RedFlagDetector
 
+HERE = Path(__file__).parent
 MAX_FALSE_ALARMS = 0.05
-# name -> (at least this many signs, at least this many ordinary messages)
-BATCHES = {
-    "first": (150, 150), "dev": (100, 100), "heldout": (60, 60), "third": (60, 60), "fourth": (80, 80), "fifth": (80, 80),
-    "sixth": (80, 80),
-}
-# Tuned on (the phrases and word groups were fitted to them): they must stay at 98% or more.
+BATCHES = sorted(path.stem.removeprefix("eval_") for path in HERE.glob("eval_*.yaml"))
+# name -> (at least this many signs, at least this many ordinary messages); 50 and 50 for a new one
+SIZES = {"first": (150, 150), "dev": (100, 100), "heldout": (60, 60), "third": (60, 60), "fourth": (80, 80),
+         "fifth": (80, 80), "sixth": (80, 80)}
+DEFAULT_SIZE = (50, 50)
+# Tuned on (the phrases, word groups and classifier were fitted to them): they must stay at 98%.
 TUNED = {"first", "dev"}
 MIN_TUNED_RECALL = 0.98
-# The blind batches measure how well the detector carries over to wordings nobody tuned on. Each
-# one's first score (signs found on its first run, before anything was changed knowing its misses;
-# docs/SAFETY.md) is its floor: a change may not make a batch worse than it was found.
-# Batches whose misses nobody has seen while changing the detector: their figures are a blind
-# measure. The others' misses were known when a later round was made ("seen").
-BLIND = {"sixth"}
+# Batches whose misses were known when a later round was made: their figures are no longer a
+# blind measure. Every other batch (not tuned, not seen) is blind.
+SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
+# Each held-out batch's first score (signs found on its first run, before anything was changed
+# knowing its misses; docs/SAFETY.md) is its floor: a change may not make it worse than it was found.
 FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83)}
+
+
+def status(name: str) -> str:
+    return "tuned" if name in TUNED else "seen" if name in SEEN else "blind"
 
 
 def min_recall(name: str) -> float:
     if name in TUNED:
         return MIN_TUNED_RECALL
+    if name not in FIRST_SCORES:
+        return 0.0  # a new blind batch: its first run is its first score
     found, signs = FIRST_SCORES[name]
     return found / signs
 
 
 def _batch(name: str) -> dict:
-    path = Path(__file__).with_name(f"eval_{name}.yaml")
-    if not path.exists():
-        pytest.skip(f"{path.name} not written yet")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.safe_load((HERE / f"eval_{name}.yaml").read_text(encoding="utf-8"))
 
 
 def score(detector: RedFlagDetector, data: dict, min_recall: float) -> tuple[float, float, str]:
@@ -80,13 +91,14 @@ def score(detector: RedFlagDetector, data: dict, min_recall: float) -> tuple[flo
 
 @pytest.fixture(scope="module")
 def detector(content):
-    return RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words)
+    assert content.sign_model is not None, "content/redflag_classifier.json is missing"
+    return RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words, content.sign_model)
 
 
 @pytest.mark.parametrize("name", sorted(BATCHES))
 def test_batch_is_big_and_varied_enough(name):
     data = _batch(name)
-    min_signs, min_ordinary = BATCHES[name]
+    min_signs, min_ordinary = SIZES.get(name, DEFAULT_SIZE)
     assert len(data["signs"]) >= min_signs and len(data["ordinary"]) >= min_ordinary
     assert {sign["level"] for sign in data["signs"]} == {"emergency", "prompt"}
     texts = [s["text"].lower() for s in data["signs"]] + [t.lower() for t in data["ordinary"]]
@@ -105,12 +117,19 @@ def test_recall_and_false_alarms(detector, name):
 KNOWN_REPEATS = {"what are deep stabilizing muscles?"}
 
 
+def _texts(data: dict) -> list[str]:
+    ordinary = [o if isinstance(o, str) else o["text"] for o in data.get("ordinary", [])]
+    return [s["text"] for s in data.get("signs", [])] + ordinary
+
+
 def test_no_two_batches_share_a_message():
+    """Nor a training set with a batch: a held-out message copied into training would be a leak."""
     seen: dict[str, str] = {}
     again = []
-    for name in BATCHES:
-        data = _batch(name)
-        for text in [s["text"] for s in data["signs"]] + data["ordinary"]:
+    files = sorted(HERE.glob("eval_*.yaml")) + sorted(HERE.glob("train_*.yaml"))
+    for path in files:
+        name = path.stem
+        for text in _texts(yaml.safe_load(path.read_text(encoding="utf-8"))):
             if text.lower() in seen and text.lower() not in KNOWN_REPEATS:
                 again.append(f"{name} repeats {seen[text.lower()]}: {text!r}")
             seen.setdefault(text.lower(), name)
@@ -120,15 +139,66 @@ def test_no_two_batches_share_a_message():
 def test_summary_of_every_batch(detector, capsys):
     """One table of every batch's figures, for the log (the thresholds are held above)."""
     lines = [f"{'batch':<8} {'status':<8} {'recall':>16} {'false alarms':>16} {'floor':>7}"]
+    new = [name for name in BATCHES if name not in TUNED | SEEN and name not in FIRST_SCORES]
     for name in BATCHES:
         data = _batch(name)
         recall, false_rate, _ = score(detector, data, min_recall(name))
         signs, ordinary = len(data["signs"]), len(data["ordinary"])
         lines.append(
-            f"{name:<8} {'tuned' if name in TUNED else 'blind' if name in BLIND else 'seen':<8}"
+            f"{name:<8} {status(name):<8}"
             f" {recall:>7.1%} ({round(recall * signs):>3}/{signs:>3})"
             f" {false_rate:>6.1%} ({round(false_rate * ordinary):>2}/{ordinary:>3})"
             f" {min_recall(name):>7.1%}"
         )
+    lines += [f"{name}: a new blind batch; record its first score in FIRST_SCORES ({__name__})" for name in new]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+def test_training_sets_name_real_flags_at_their_level(content):
+    levels = {flag.id: flag.level for flag in content.safety.red_flags}
+    for path in HERE.glob("train_*.yaml"):
+        for sign in yaml.safe_load(path.read_text(encoding="utf-8")).get("signs", []):
+            assert levels.get(sign["flag"]) == sign["level"], (path.name, sign)
+
+
+def test_the_classifier_was_built_from_the_current_training_sets(content):
+    """content/redflag_classifier.json records a digest of what it was trained on (training sets,
+    feature code, word groups)."""
+    script = HERE.parent.parent / "scripts" / "train_redflags.py"
+    spec = importlib.util.spec_from_file_location("train_redflags", script)
+    assert spec is not None and spec.loader is not None
+    train = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = train  # its dataclasses look their module up
+    spec.loader.exec_module(train)
+    assert content.sign_model is not None
+    wanted = train.digest(content.safety.red_flag_words)
+    assert content.sign_model.trained_on == wanted, "run: .venv/bin/python scripts/train_redflags.py"
+
+
+# Alarms the phrases raised on the FAQ matcher's messages before round 5 (recorded, not patched:
+# they are evaluation messages). The first is a fall word used of a thing; the second is arguably
+# right (someone on chemotherapy with back pain should see a doctor promptly).
+KNOWN_FAQ_ALARMS = {"my bike chain keeps slipping", "is vitamin d ok with my chemotherapy"}
+
+
+def test_no_alarm_on_the_faq_matchers_evaluation_messages(detector):
+    """Questions about vitamin D and back pain (tests/matching), none of them a sign: no alarm but
+    the two known ones, and none at all from the classifier."""
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    matching = HERE.parent / "matching"
+    messages = [m for path in [matching / "dev.yaml", *sorted((matching / "heldout").glob("*.yaml"))]
+                for m in strings(yaml.safe_load(path.read_text(encoding="utf-8")))]
+    alarms = [f"{flag.id}: {m!r}" for m in messages
+              if m.lower() not in KNOWN_FAQ_ALARMS and (flag := detector.detect(m)) is not None]
+    print(f"\nFAQ matcher's messages: {len(alarms)} alarms in {len(messages)} (and {len(KNOWN_FAQ_ALARMS)} known)")
+    assert len(messages) > 1500 and alarms == []

@@ -1,0 +1,162 @@
+"""A light classifier for red-flag signs the phrases miss: images, comparisons, unlisted words.
+
+The rules (``bot.domain.redflags``) come first; this only looks at a message they found nothing in.
+It is a softmax regression over 13 classes (no sign, or one of the 12 red flags) with two kinds of
+features of the same text:
+
+- words: the shared pipeline's stems (``bot.domain.text``) and pairs of neighbouring stems, so
+  "no feeling", "can't go" and "won't come" are features of their own;
+- concepts: the rules' word groups present anywhere in a sentence, alone and in pairs
+  ("{numb}&{saddle}"), negated or not, so a sign spread over a long sentence still counts;
+- meaning: the WordLlama sentence vector of the text (``bot.domain.embedding``), so "cardboard",
+  "block of wood" and "switched off" land near the numbness they describe.
+
+Before it reads a message it drops what the rules also ignore: a question about a sign ("what if
+my leg goes weak?") and a clause about someone else ("my dad had prostate cancer"). It scores the
+whole message and each sentence and keeps the highest, so one sign in a long message still counts.
+
+The weights are content (``content/redflag_classifier.json``), built from the training sets by
+``scripts/train_redflags.py``, which also calibrates the threshold on out-of-fold predictions so
+that it alarms on few ordinary messages (docs/SAFETY.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from bot.domain.sentences import QUESTION_OPENERS, SELF, is_other, sentence_tokens
+from bot.domain.text import CLAUSE_BREAKS, stem
+
+NO_SIGN = "none"
+_SENTENCE_ENDS = frozenset(".!?")
+_STOP = frozenset("a an the of to and or in on at for with is are was were be been am it its this that".split())
+_CONDITIONS = frozenset({"if", "incase", "suppose", "whether"})
+
+
+class Embeds(Protocol):
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SignModel(Protocol):
+    """What the classifier needs of the stored weights (content/redflag_classifier.json)."""
+
+    @property
+    def labels(self) -> list[str]: ...  # "none", then red-flag ids
+    @property
+    def vocabulary(self) -> list[str]: ...  # word features, in the order of ``word_weights``' rows
+    @property
+    def word_weights(self) -> list[list[float]]: ...
+    @property
+    def embedding_weights(self) -> list[list[float]]: ...  # one row per embedding dimension
+    @property
+    def bias(self) -> list[float]: ...
+    @property
+    def embedding_scale(self) -> float: ...
+    @property
+    def threshold(self) -> float: ...  # alarm when the probability of some sign is at least this
+
+
+def kept_sentences(text: str) -> list[list[str]]:
+    """The folded tokens of each sentence the classifier may read: not a question about a sign,
+    and without the clauses that are about someone else."""
+    out: list[list[str]] = []
+    sentence: list[str] = []
+    for token in [*sentence_tokens(text), "."]:
+        if token not in _SENTENCE_ENDS:
+            sentence.append(token)
+            continue
+        words = [w for w in sentence if w not in CLAUSE_BREAKS]
+        asked = token == "?" and words[:1] and (words[0] in QUESTION_OPENERS or words[0] in _CONDITIONS)
+        if words and not asked and words[:2] != ["what", "if"] and words[0] not in _CONDITIONS:
+            kept = _own_clauses(sentence)
+            if kept:
+                out.append(kept)
+        sentence = []
+    return out
+
+
+def _own_clauses(sentence: list[str]) -> list[str]:
+    """The words of the clauses that are the writer's: a clause naming someone else (my mum, a
+    friend, he, she) with no "I"/"me" after it is dropped."""
+    kept: list[str] = []
+    clause: list[str] = []
+    for token in [*sentence, ","]:
+        if token not in CLAUSE_BREAKS:
+            clause.append(token)
+            continue
+        other = False
+        for i, word in enumerate(clause):
+            if is_other(word):
+                other = True
+            elif word in SELF and not (word == "my" and i + 1 < len(clause) and is_other(clause[i + 1])):
+                other = False
+        if not other:
+            kept.extend(clause)
+        clause = []
+    return kept
+
+
+Concepts = Callable[[str], list[str]]
+
+
+def features(words: Sequence[str], concepts: Concepts) -> list[str]:
+    """Stems, pairs of neighbouring stems (small words dropped, negations kept), and the rules'
+    word groups found in the text (``RedFlagDetector.concepts``)."""
+    stems = [stem(w) for w in words if w not in _STOP and w[0].isalnum()]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])] + concepts(" ".join(words))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    flag_id: str
+    probability: float
+
+
+class SignClassifier:
+    def __init__(self, model: SignModel, embedder: Embeds, concepts: Concepts,
+                 needs: Mapping[str, frozenset[str]] | None = None) -> None:
+        self._concepts = concepts
+        # A sign is only named when the text speaks of one of its word groups, not negated ("{saddle}"
+        # for numbness in the saddle area): an image still names the body part it is about.
+        self._needs = needs or {}
+        self._labels = list(model.labels)
+        self._index = {feature: i for i, feature in enumerate(model.vocabulary)}
+        self._words = np.asarray(model.word_weights, dtype=np.float32)
+        self._meaning = np.asarray(model.embedding_weights, dtype=np.float32) * model.embedding_scale
+        self._bias = np.asarray(model.bias, dtype=np.float32)
+        self._threshold = model.threshold
+        self._embedder = embedder
+        if self._words.shape != (len(self._index), len(self._labels)) or self._labels[0] != NO_SIGN:
+            raise ValueError("the red-flag classifier's weights do not fit its labels and vocabulary")
+
+    def scores(self, texts: list[list[str]]) -> np.ndarray:
+        """Class probabilities of each text (folded tokens), one row per text."""
+        vectors = self._embedder.embed([" ".join(t) for t in texts])
+        logits = vectors @ self._meaning + self._bias
+        for row, text in enumerate(texts):
+            ids = {self._index[f] for f in features(text, self._concepts) if f in self._index}
+            if ids:
+                logits[row] += self._words[sorted(ids)].sum(axis=0)
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def classify(self, text: str) -> Verdict | None:
+        """The most likely sign of ``text``, if its probability reaches the threshold."""
+        sentences = kept_sentences(text)
+        if not sentences:
+            return None
+        texts = [[w for s in sentences for w in s], *sentences] if len(sentences) > 1 else sentences
+        probabilities = self.scores(texts)[:, 1:]
+        row, column = np.unravel_index(int(np.argmax(probabilities)), probabilities.shape)
+        best, flag_id = float(probabilities[row, column]), self._labels[column + 1]
+        if best < self._threshold:
+            return None
+        needed = self._needs.get(flag_id)
+        if needed and needed.isdisjoint(self._concepts(" ".join(texts[row]))):
+            return None
+        return Verdict(flag_id, best)

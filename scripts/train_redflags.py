@@ -1,0 +1,238 @@
+"""Build content/redflag_classifier.json, the red-flag sign classifier's weights (numpy only).
+
+    .venv/bin/python scripts/train_redflags.py          # cross-validate, calibrate, write the model
+    .venv/bin/python scripts/train_redflags.py --check  # only cross-validate and print the figures
+
+Trained on the tuning sets only: tests/redflags/train_*.yaml (written for it) and the two batches
+the rules were tuned on (eval_first, eval_dev). The held-out batches are never read here.
+
+1. Out-of-fold figures, two ways: leave one voice out (each voice of the training sets in turn,
+   plus eval_first and eval_dev as two more "voices") and 10-fold. In each fold the vocabulary
+   and the weights come from the other folds only, and the rules run first, as in the bot.
+2. The threshold is the lowest probability at which the classifier, out of fold, alarms on at most
+   ``TARGET_EXTRA_ALARMS`` of the ordinary messages the rules leave alone.
+3. The final weights are fitted on everything and written with a digest of the training files, so
+   a test can tell when the model is older than its data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.content.loader import default_content_dir, load_content  # noqa: E402
+from bot.domain.embedding import shared_embedder  # noqa: E402
+from bot.domain.redflags import RedFlagDetector  # noqa: E402
+from bot.domain.signclass import NO_SIGN, SignClassifier, features, kept_sentences  # noqa: E402
+
+REDFLAGS = ROOT / "tests" / "redflags"
+OUT = default_content_dir() / "redflag_classifier.json"
+TUNED_BATCHES = ("first", "dev")
+# Of ordinary messages, out of fold, on top of the rules' own: the sum must stay under the 5% every
+# batch is held to, and the rules alone already alarm on 4.7% of train_ordinary.yaml (3.5% with
+# batch 1 and dev), so the classifier gets none of that budget: its threshold is above every
+# ordinary message out of fold. Tried before, and too many: 2% (5.1-5.2% out of fold; 6.0% and
+# 8.3% on the seen batches 5 and 4), 1% and 0.5% (6.2% on batch 4).
+TARGET_EXTRA_ALARMS = 0.0
+MIN_COUNT = 2  # a word feature must occur in this many training messages
+L2 = 3e-4
+EMBEDDING_SCALE = 2.0
+STEPS = 300
+
+
+@dataclass
+class Example:
+    text: str
+    label: str  # NO_SIGN or a red-flag id
+    group: str  # the voice, or the batch it comes from
+
+
+@dataclass
+class Model:
+    labels: list[str]
+    vocabulary: list[str]
+    word_weights: list[list[float]]
+    embedding_weights: list[list[float]]
+    bias: list[float]
+    embedding_scale: float
+    threshold: float
+
+
+def training_files() -> list[Path]:
+    return sorted(REDFLAGS.glob("train_*.yaml")) + [REDFLAGS / f"eval_{name}.yaml" for name in TUNED_BATCHES]
+
+
+def digest(groups: Mapping[str, Sequence[str]]) -> str:
+    """What the model was built from: the training files, the feature code and the word groups
+    (safety.yaml's ``red_flag_words``, which the concept features read)."""
+    sha = hashlib.sha256(json.dumps(groups, sort_keys=True).encode())
+    for path in [*training_files(), ROOT / "bot" / "domain" / "signclass.py"]:
+        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()
+
+
+def examples(rules: RedFlagDetector) -> list[Example]:
+    out = []
+    for path in training_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        batch = path.stem.removeprefix("eval_")
+        for sign in data.get("signs", []):
+            flag_id = sign.get("flag")
+            if flag_id is None:  # the tuned batches name only the level: the rules name the sign
+                found = rules.detect(sign["text"])
+                if found is None or found.level != sign["level"]:
+                    continue
+                flag_id = found.id
+            out.append(Example(sign["text"], flag_id, sign.get("voice", batch)))
+        for item in data.get("ordinary", []):
+            text, voice = (item, batch) if isinstance(item, str) else (item["text"], item["voice"])
+            out.append(Example(text, NO_SIGN, voice))
+    return out
+
+
+class CachedEmbedder:
+    def __init__(self) -> None:
+        self._embedder = shared_embedder()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self._embedder.embed(missing)))
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 256), np.float32)
+
+
+_FEATURES: dict[tuple[str, ...], set[str]] = {}
+
+
+def _features(words: tuple[str, ...], rules: RedFlagDetector) -> set[str]:
+    if words not in _FEATURES:
+        _FEATURES[words] = set(features(words, rules.concepts))
+    return _FEATURES[words]
+
+
+def fit(train: list[Example], labels: list[str], embedder: CachedEmbedder, rules: RedFlagDetector,
+        threshold: float = 1.0) -> Model:
+    """Softmax regression with L2, full batch, Adam."""
+    words = [[w for s in kept_sentences(e.text) for w in s] for e in train]
+    present = [_features(tuple(w), rules) for w in words]
+    counts = Counter(f for fs in present for f in fs)
+    vocabulary = sorted(f for f, c in counts.items() if c >= MIN_COUNT)
+    index = {f: i for i, f in enumerate(vocabulary)}
+    x = np.zeros((len(train), len(vocabulary)), np.float32)
+    for row, fs in enumerate(present):
+        x[row, [index[f] for f in fs if f in index]] = 1.0
+    e = embedder.embed([" ".join(w) for w in words]) * EMBEDDING_SCALE
+    xe = np.hstack([x, e, np.ones((len(train), 1), np.float32)])
+    y = np.zeros((len(train), len(labels)), np.float32)
+    y[np.arange(len(train)), [labels.index(ex.label) for ex in train]] = 1.0
+    w = np.zeros((xe.shape[1], len(labels)), np.float32)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for step in range(1, STEPS + 1):
+        logits = xe @ w
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = xe.T @ (p - y) / len(train) + L2 * w
+        grad[-1] -= L2 * w[-1]  # no penalty on the bias
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad * grad
+        w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    n = len(vocabulary)
+    return Model(labels, vocabulary, w[:n].tolist(), w[n:-1].tolist(), w[-1].tolist(), EMBEDDING_SCALE, threshold)
+
+
+@dataclass
+class Outcome:
+    example: Example
+    rules: str | None  # flag id the rules found
+    probability: float  # the classifier's best sign probability (0 when the rules found one)
+    guess: str  # the classifier's best sign
+
+
+def out_of_fold(data: list[Example], folds: list[int], rules: RedFlagDetector, labels: list[str],
+                embedder: CachedEmbedder) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(data)
+    for fold in sorted(set(folds)):
+        train = [ex for ex, f in zip(data, folds) if f != fold]
+        model = fit(train, labels, embedder, rules, threshold=0.0)
+        classifier = SignClassifier(model, embedder, rules.concepts, rules.sign_groups)
+        for i, (ex, f) in enumerate(zip(data, folds)):
+            if f != fold:
+                continue
+            found = rules.detect(ex.text)
+            verdict = classifier.classify(ex.text) if found is None else None
+            outcomes[i] = Outcome(ex, found.id if found else None, verdict.probability if verdict else 0.0,
+                                  verdict.flag_id if verdict else NO_SIGN)
+    return [o for o in outcomes if o is not None]
+
+
+def calibrate(outcomes: list[Outcome]) -> float:
+    ordinary = sorted((o.probability for o in outcomes if o.example.label == NO_SIGN and o.rules is None), reverse=True)
+    total = sum(1 for o in outcomes if o.example.label == NO_SIGN)
+    allowed = int(TARGET_EXTRA_ALARMS * total)
+    return float(ordinary[allowed]) + 1e-6 if allowed < len(ordinary) else 0.5
+
+
+def figures(outcomes: list[Outcome], threshold: float, levels: dict[str, str]) -> str:
+    signs = [o for o in outcomes if o.example.label != NO_SIGN]
+    ordinary = [o for o in outcomes if o.example.label == NO_SIGN]
+
+    def answer(o: Outcome) -> str | None:
+        return o.rules or (o.guess if o.probability >= threshold else None)
+
+    by_rules = sum(1 for o in signs if o.rules and levels[o.rules] == levels[o.example.label])
+    found = sum(1 for o in signs if answer(o) and levels[answer(o) or ""] == levels[o.example.label])
+    rule_alarms = sum(1 for o in ordinary if o.rules)
+    alarms = sum(1 for o in ordinary if answer(o))
+    return (f"signs at their level: rules {by_rules / len(signs):.1%}, rules + classifier {found / len(signs):.1%}"
+            f" ({found}/{len(signs)}); false alarms: rules {rule_alarms / len(ordinary):.1%},"
+            f" rules + classifier {alarms / len(ordinary):.1%} ({alarms}/{len(ordinary)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--check", action="store_true", help="cross-validate only; write nothing")
+    args = parser.parse_args()
+    content = load_content(default_content_dir())
+    rules = RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words)
+    levels = {flag.id: flag.level for flag in content.safety.red_flags}
+    labels = [NO_SIGN, *levels]
+    embedder = CachedEmbedder()
+    data = examples(rules)
+    print(f"{len(data)} training messages: {sum(e.label != NO_SIGN for e in data)} signs, "
+          f"{sum(e.label == NO_SIGN for e in data)} ordinary")
+    voices = sorted({e.group for e in data})
+    by_voice = out_of_fold(data, [voices.index(e.group) for e in data], rules, labels, embedder)
+    tenfold = out_of_fold(data, [i % 10 for i in range(len(data))], rules, labels, embedder)
+    threshold = calibrate(by_voice + tenfold)
+    print(f"threshold {threshold:.3f} (the classifier's own alarms <= {TARGET_EXTRA_ALARMS:.1%} of ordinary, out of fold)")
+    for candidate in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        print(f"  at {candidate:.1f}: {figures(by_voice + tenfold, candidate, levels)}")
+    print(f"leave one voice out: {figures(by_voice, threshold, levels)}")
+    print(f"10-fold:             {figures(tenfold, threshold, levels)}")
+    for voice in voices:
+        print(f"  {voice:<10} {figures([o for o in by_voice if o.example.group == voice], threshold, levels)}")
+    if args.check:
+        return
+    model = fit(data, labels, embedder, rules, threshold)
+    payload = {"trained_on": digest(content.safety.red_flag_words), **model.__dict__}
+    rounded = json.loads(json.dumps(payload), parse_float=lambda s: round(float(s), 5))
+    OUT.write_text(json.dumps(rounded, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size // 1024} KB, {len(model.vocabulary)} word features)")
+
+
+if __name__ == "__main__":
+    main()
