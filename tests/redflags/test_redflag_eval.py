@@ -45,7 +45,7 @@ MIN_TUNED_RECALL = 0.98
 SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
 # Each held-out batch's first score (signs found on its first run, before anything was changed
 # knowing its misses; docs/SAFETY.md) is its floor: a change may not make it worse than it was found.
-FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83)}
+FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160)}
 
 
 def status(name: str) -> str:
@@ -178,8 +178,16 @@ def test_the_classifier_was_built_from_the_current_training_sets(content):
 
 # Alarms the phrases raised on the FAQ matcher's messages before round 5 (recorded, not patched:
 # they are evaluation messages). The first is a fall word used of a thing; the second is arguably
-# right (someone on chemotherapy with back pain should see a doctor promptly).
-KNOWN_FAQ_ALARMS = {"my bike chain keeps slipping", "is vitamin d ok with my chemotherapy"}
+# right (someone on chemotherapy with back pain should see a doctor promptly). Merged with the FAQ's
+# round 2 and its blind batch 9, three more: two arguably right again (chemotherapy; methotrexate,
+# which weakens the immune system), and one false alarm of batch 9 ("wiped out" read as a fall).
+KNOWN_FAQ_ALARMS = {
+    "my bike chain keeps slipping",
+    "is vitamin d ok with my chemotherapy",
+    "can i take vitamin d after my chemo",
+    "is d3 safe alongside methotrexate",
+    "i'm wiped out by mid-afternoon most days and the back stiffens up. anything to do with vitamin d?",
+}
 
 
 def test_no_alarm_on_the_faq_matchers_evaluation_messages(detector):
