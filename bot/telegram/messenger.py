@@ -16,6 +16,7 @@ from telegram.ext import ExtBot
 from bot.content.render import render
 from bot.metrics import count_send
 from bot.services.ports import Keyboard, SendOutcome
+from bot.telegram.ratelimit import MIN_IN_FLIGHT, BulkRateLimiter
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = '{"is_disabled": true}'
@@ -88,6 +89,10 @@ class TelegramMessenger:
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | None = None, bulk: bool = False
     ) -> SendOutcome:
         return await self._attempt(chat_id, markdown, keyboard, bulk)
+
+    def bulk_in_flight(self) -> int:
+        limiter = self.bot.rate_limiter
+        return limiter.window.bulk_in_flight() if isinstance(limiter, BulkRateLimiter) else MIN_IN_FLIGHT
 
     async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
