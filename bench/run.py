@@ -342,11 +342,16 @@ async def drip(api: FakeApi, url: str, due: int, profile: Path | None, engine_na
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         during = await api.acall("probe_stop")
         during["bot"] = percentiles(in_bot)
-    return {"sent": sent, "elapsed": elapsed, "cpu": cpu, "idle": idle, "during": during, "statements": statements, "claims": claims}
+        window = bot.application.bot.rate_limiter.window
+        sizing = {"in_flight": window.bulk_in_flight(), "round_trip": window.round_trip}
+    return {
+        "sent": sent, "elapsed": elapsed, "cpu": cpu, "idle": idle, "during": during, "statements": statements,
+        "claims": claims, "sizing": sizing,
+    }
 
 
 def time_claims(delivery) -> list[float]:
-    """Seconds each claim batch took: the sweep sends nothing while it claims. (The engine's
+    """Seconds each claim batch took (the next batch is claimed while one is sent). (The engine's
     private `_claim`; if the engine changes, the figure is simply not shown.)"""
     spent: list[float] = []
     claim = getattr(delivery, "_claim", None)
@@ -412,7 +417,8 @@ def figure_drip(report: Report, api: FakeApi, url: str, engine_name: str, sizes:
     claims = result["claims"]
     report.note(
         f"sending stood still {len(gaps)} times for over 20 ms, {sum(gaps):.1f} s in all; "
-        f"{len(claims)} claim batches took {sum(claims):.1f} s (the sweep sends nothing while it claims)"
+        f"{len(claims)} claim batches took {sum(claims):.1f} s, each while the one before was sent; "
+        f"sends in flight at the end {result['sizing']['in_flight']} (round trip {1000 * result['sizing']['round_trip']:.1f} ms)"
     )
     for label, stats, goal in (("idle", result["idle"], None), ("during (b)", result["during"], 0.150)):
         value = f"p50 {1000 * stats['p50']:.0f} / p95 {1000 * stats['p95']:.0f} / p99 {1000 * stats['p99']:.0f} ms (n={stats['n']})"

@@ -43,12 +43,16 @@ class _DayTexts:
 _day_texts = _DayTexts()
 
 
+# Tuples: one immutable keyboard, which the messenger turns into Telegram's markup once.
+_PAIN_KEYBOARD: Keyboard = (
+    tuple((str(n), f"pain:{n}") for n in range(0, 6)),
+    tuple((str(n), f"pain:{n}") for n in range(6, 11)),
+)
+
+
 def pain_keyboard() -> Keyboard:
     """0-10 under each day's message; pressing a number is a check-in, like /pain."""
-    return [
-        [(str(n), f"pain:{n}") for n in range(0, 6)],
-        [(str(n), f"pain:{n}") for n in range(6, 11)],
-    ]
+    return _PAIN_KEYBOARD
 
 
 async def build_item(

@@ -26,7 +26,10 @@ GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no righ
 def inline_keyboard(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
-    return _markup(tuple(tuple((label, data) for label, data in row) for row in keyboard))
+    try:
+        return _markup(keyboard)  # a keyboard of tuples is its own key
+    except TypeError:  # lists are not hashable
+        return _markup(tuple(tuple((label, data) for label, data in row) for row in keyboard))
 
 
 @lru_cache(maxsize=256)
@@ -65,20 +68,23 @@ _render_shared = lru_cache(maxsize=256)(render)
 class MessengerBot(ExtBot):
     """The application's `telegram.Bot`, with one more method: `send_text`."""
 
-    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> Message:
-        """`sendMessage`, answered with a `Message` of what the bot uses: id, date and chat.
-        `send_message` parses the whole answer back into objects, entities and keyboard included,
-        which was an eighth of the drip's CPU (PERFORMANCE.md). Errors are PTB's, as ever. The
-        keyboard arrives as JSON, so PTB's arbitrary callback data (unused here) does not apply."""
-        result = await self._post(
+    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> dict:
+        """`sendMessage`, answered with Telegram's JSON result as it came. `send_message` parses
+        the whole answer back into objects, entities and keyboard included, which was an eighth
+        of the drip's CPU (PERFORMANCE.md); a bulk send needs the message id only, a reply a
+        `Message` of id, date and chat (`_message`). Errors are PTB's, as ever. The keyboard
+        arrives as JSON, so PTB's arbitrary callback data (unused here) does not apply."""
+        return await self._post(
             "sendMessage", {"chat_id": chat_id, "text": text},
             api_kwargs=self._merge_api_rl_kwargs(api_kwargs, rate_limit_args),
         )
-        chat = result["chat"]
-        date = datetime.fromtimestamp(result["date"], tz=UTC)
-        message = Message(result["message_id"], date, Chat(chat["id"], chat["type"]))
-        message.set_bot(self)
-        return message
+
+
+def _message(bot: ExtBot[Any], result: dict) -> Message:
+    chat = result["chat"]
+    message = Message(result["message_id"], datetime.fromtimestamp(result["date"], tz=UTC), Chat(chat["id"], chat["type"]))
+    message.set_bot(bot)
+    return message
 
 
 class TelegramMessenger:
@@ -96,7 +102,7 @@ class TelegramMessenger:
 
     async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
-            message = await self.send(chat_id, markdown, keyboard=keyboard, bulk=bulk)
+            answer = await self._send(chat_id, markdown, keyboard, bulk, None)
         except Forbidden as exc:
             return SendOutcome("blocked", error=exc.message[:255])
         except BadRequest as exc:
@@ -106,7 +112,7 @@ class TelegramMessenger:
             return SendOutcome("failed", error=exc.message[:255], retry=True)
         except TelegramError as exc:
             return SendOutcome("failed", error=f"{type(exc).__name__}: {exc.message}"[:255], retry=True)
-        return SendOutcome("sent", message_id=message.message_id)
+        return SendOutcome("sent", message_id=answer["message_id"] if isinstance(answer, dict) else answer.message_id)
 
     async def send(
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | InlineKeyboardMarkup | None = None,
@@ -114,17 +120,21 @@ class TelegramMessenger:
     ) -> Message:
         """Send Markdown as one or more messages; raises Telegram's errors. The keyboard goes on
         the last piece, where the subscriber's thumb is."""
+        answer = await self._send(chat_id, markdown, keyboard, bulk, reply_markup)
+        return _message(self.bot, answer) if isinstance(answer, dict) else answer
+
+    async def _send(self, chat_id: int, markdown: str, keyboard, bulk: bool, reply_markup) -> Message | dict:
         markup = reply_markup if reply_markup is not None else (
             keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
         )
         return await _counted(bulk, self._send_pieces(chat_id, _render_shared(markdown), markup, bulk))
 
-    async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
+    async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message | dict:
         # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per
         # text, not converted from objects on every send (PERFORMANCE.md).
         markup_json = _reply_markup_json(markup)
         send = self.bot.send_text if isinstance(self.bot, MessengerBot) else self.bot.send_message
-        message: Message | None = None
+        message: Message | dict | None = None
         for index, piece in enumerate(pieces):
             message = await send(
                 chat_id, piece.text, api_kwargs=_extra(piece, markup_json if index == len(pieces) - 1 else None),

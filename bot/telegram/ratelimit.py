@@ -36,10 +36,13 @@ BULK_BURST = 0.05  # bulk sends allowed back to back, as a share of the rate (50
 MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscriber is told to retry
 # Bulk sends under way: the rate times a send's round trip, times 1.5 for its ups and downs
 # (Little's law), within these bounds. 16 keep a local Bot API at 1,000/s busy; ~150 Telegram at
-# 100 ms. More only queue here and make every turn of the event loop longer (replies wait).
+# 100 ms. More add nothing but a queue at the server (and in the event loop), and a reply waits
+# behind all of it: so the round trip is the shortest of the last second or two, the time a send
+# takes with no queue (as TCP BBR sizes what it has in flight), not an average, which would grow
+# with every send added and feed itself.
 IN_FLIGHT_SPARE = 1.5
-MIN_IN_FLIGHT, MAX_IN_FLIGHT = 8, 200
-ROUND_TRIP_WEIGHT = 0.05  # of each new answer time in the running average
+MIN_IN_FLIGHT, MAX_IN_FLIGHT = 16, 200
+ROUND_TRIP_PERIOD = 1.0  # seconds
 
 
 class Slot:
@@ -74,7 +77,9 @@ class SlidingWindow:
         self._lock = asyncio.Lock()
         self._urgent = 0  # replies waiting for a slot
         self._next_bulk = -math.inf  # the earliest a bulk send may go (they are paced, see acquire)
-        self.round_trip = 0.02  # seconds from taking a slot to the answer, a running average
+        # The shortest answer time (from taking a slot) in this period and in the one before.
+        self._shortest = [math.inf, math.inf]
+        self._period_ends = -math.inf
         self.set_rate(rate)
 
     def set_rate(self, rate: float) -> None:
@@ -110,7 +115,18 @@ class SlidingWindow:
         self._in_flight -= 1
         now = self._clock()
         self._answered.append(now)
-        self.round_trip += (now - slot.taken_at - self.round_trip) * ROUND_TRIP_WEIGHT
+        took = now - slot.taken_at
+        if now >= self._period_ends:
+            self._shortest = [took, self._shortest[0]]
+            self._period_ends = now + ROUND_TRIP_PERIOD
+        elif took < self._shortest[0]:
+            self._shortest[0] = took
+
+    @property
+    def round_trip(self) -> float:
+        """Seconds a send takes to be answered when nothing queues (0 before the first answer)."""
+        shortest = min(self._shortest)
+        return 0.0 if shortest == math.inf else shortest
 
     def bulk_in_flight(self) -> int:
         """Bulk sends worth having under way at this rate (see IN_FLIGHT_SPARE)."""
