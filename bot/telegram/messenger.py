@@ -102,7 +102,8 @@ class TelegramMessenger:
 
     async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
-            answer = await self._send(chat_id, markdown, keyboard, bulk, None)
+            # Straight to the answer's JSON: a bulk send needs the message id, not a `Message`.
+            answer = await _counted(bulk, self._post_pieces(chat_id, _render_shared(markdown), inline_keyboard(keyboard), bulk))
         except Forbidden as exc:
             return SendOutcome("blocked", error=exc.message[:255])
         except BadRequest as exc:
@@ -120,16 +121,16 @@ class TelegramMessenger:
     ) -> Message:
         """Send Markdown as one or more messages; raises Telegram's errors. The keyboard goes on
         the last piece, where the subscriber's thumb is."""
-        answer = await self._send(chat_id, markdown, keyboard, bulk, reply_markup)
-        return _message(self.bot, answer) if isinstance(answer, dict) else answer
-
-    async def _send(self, chat_id: int, markdown: str, keyboard, bulk: bool, reply_markup) -> Message | dict:
         markup = reply_markup if reply_markup is not None else (
             keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
         )
         return await _counted(bulk, self._send_pieces(chat_id, _render_shared(markdown), markup, bulk))
 
-    async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message | dict:
+    async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
+        answer = await self._post_pieces(chat_id, pieces, markup, bulk)
+        return _message(self.bot, answer) if isinstance(answer, dict) else answer
+
+    async def _post_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message | dict:
         # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per
         # text, not converted from objects on every send (PERFORMANCE.md).
         markup_json = _reply_markup_json(markup)
