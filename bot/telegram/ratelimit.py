@@ -40,8 +40,11 @@ MAX_REPLY_RETRY_AFTER = 5.0  # a reply worth sending late; past this the subscri
 # behind all of it: so the round trip is the shortest of the last second or two, the time a send
 # takes with no queue (as TCP BBR sizes what it has in flight), not an average, which would grow
 # with every send added and feed itself.
+# At least 16 ms of sending at the rate (16 at 1,000/s; 2 at 30/s, where more would let one
+# broadcast queue a dozen sends ahead of another's), at most what a connection pool holds.
 IN_FLIGHT_SPARE = 1.5
-MIN_IN_FLIGHT, MAX_IN_FLIGHT = 16, 200
+MIN_IN_FLIGHT_SECONDS = 0.016
+MIN_IN_FLIGHT, MAX_IN_FLIGHT = 2, 200
 ROUND_TRIP_PERIOD = 1.0  # seconds
 
 
@@ -131,7 +134,8 @@ class SlidingWindow:
     def bulk_in_flight(self) -> int:
         """Bulk sends worth having under way at this rate (see IN_FLIGHT_SPARE)."""
         wanted = math.ceil(self.rate * self.round_trip * IN_FLIGHT_SPARE)
-        return min(MAX_IN_FLIGHT, max(MIN_IN_FLIGHT, wanted))
+        floor = max(MIN_IN_FLIGHT, math.ceil(self.rate * MIN_IN_FLIGHT_SECONDS))
+        return min(MAX_IN_FLIGHT, max(floor, wanted))
 
     async def acquire(self, *, urgent: bool = False) -> Slot:
         """Wait for a slot; pass it to `release` once the send is answered."""
