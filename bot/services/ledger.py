@@ -79,7 +79,6 @@ CONFIRM_PATIENCE = 30.0  # seconds a confirm keeps retrying: longer than a datab
 CONFIRM_EVERY = 0.02
 BATCH_SECONDS = 0.5  # of sending at the configured rate per claim: at most two claims a second
 MIN_BATCH = 50
-DEFAULT_IN_FLIGHT = 16  # sends in flight when the Messenger cannot say what its rate needs
 YIELD_EVERY = 32  # sends started between two turns given to the event loop (replies go first)
 
 
@@ -343,7 +342,7 @@ class Ledger:
         return sent
 
     def _bulk_in_flight(self) -> int:
-        return self.messenger.bulk_in_flight() if self.messenger is not None else DEFAULT_IN_FLIGHT
+        return self.messenger.bulk_in_flight() if self.messenger is not None else 1  # (nothing to send with)
 
     async def _send(self, claim: Claim, bulk: bool) -> SendOutcome:
         if claim.build_error is not None:
@@ -381,11 +380,8 @@ class Ledger:
 
     # ---- confirm ------------------------------------------------------------------------
 
-    async def confirm(self, claim: Claim, outcome: SendOutcome, record: Record) -> None:
-        """Record this outcome (with whatever else arrived meanwhile); returns once it is written."""
-        await self._confirm_soon(claim, outcome, record)
-
     def _confirm_soon(self, claim: Claim, outcome: SendOutcome, record: Record) -> asyncio.Future:
+        """Queue this outcome for the writer; the future is done once it is written."""
         pending = _Pending(claim, outcome, record)
         self._queue.append(pending)
         if self._writer is None or self._writer.done():
