@@ -133,7 +133,7 @@ async def test_a_send_a_little_late_keeps_the_beat(clock):
 
 async def test_sends_in_flight_are_the_rate_times_the_shortest_round_trip(clock):
     window = SlidingWindow(1000, margin=0.0, clock=clock)
-    assert window.bulk_in_flight() == 16  # nothing answered yet: 16 ms of sending at the rate
+    assert window.bulk_in_flight() == 8  # nothing answered yet: 8 ms of sending at the rate
     for took in (0.200, 0.040, 0.300):  # queueing made two of them slow; 40 ms is the round trip
         slot = await window.acquire(urgent=True)
         clock.now += took
@@ -145,7 +145,7 @@ async def test_sends_in_flight_are_the_rate_times_the_shortest_round_trip(clock)
     clock.now += 0.001
     window.release(slot)
     assert window.round_trip == pytest.approx(0.001)
-    assert window.bulk_in_flight() == 16
+    assert window.bulk_in_flight() == 8
     window.set_rate(30)
     assert window.bulk_in_flight() == MIN_IN_FLIGHT  # 2 at 30/s: broadcasts take turns
     window.set_rate(1_000_000)  # 1,500 would only queue: bounded
