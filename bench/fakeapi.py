@@ -77,10 +77,14 @@ class Prober:
         self.user = FakeUser(server, user_id, "Probe", clock=server.clock)
         self.pause = pause
         self.latencies: list[float] = []
+        self.stopped = False
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
-        while True:
+        # Also a flag, not only the cancel: Python 3.11's wait_for can swallow a cancellation
+        # that lands as the reply arrives, and the probe then ran on (once a PostgreSQL drip's
+        # bench hung in probe_stop).
+        while not self.stopped:
             self.user.mark_read()
             started = time.perf_counter()
             await self.user.command(os.environ.get("BENCH_PROBE_COMMAND", "/pain 5"))
@@ -89,6 +93,7 @@ class Prober:
             await asyncio.sleep(self.pause)
 
     async def stop(self) -> list[float]:
+        self.stopped = True
         self.task.cancel()
         try:
             await self.task

@@ -243,6 +243,7 @@ def profiled(folder: Path | None, name: str):
         (folder / f"{name}.txt").write_text(flat)
         (folder / f"{name}.tree.txt").write_text(ConsoleRenderer(show_all=False).render(session))
         (folder / f"{name}.libraries.txt").write_text(by_library(session))
+        session.save(str(folder / f"{name}.pyisession"))  # `pyinstrument --load` reads it again
 
 
 def by_library(session) -> str:
@@ -336,17 +337,41 @@ async def drip(api: FakeApi, url: str, due: int, profile: Path | None, engine_na
         await api.acall("probe_start", (PROBE_ID, 0.05))
         engine = bot.application.bot_data["engine"]
         claims = time_claims(bot.runtime.delivery)
-        with count_statements(engine) as statements, profiled(profile, f"drip-{engine_name}"):
+        with count_statements(engine) as statements, profiled(profile, f"drip-{engine_name}"), loop_lag() as lag:
             started, cpu = time.perf_counter(), time.process_time()
             sent = await bot.sweep()
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         during = await api.acall("probe_stop")
         during["bot"] = percentiles(in_bot)
-    return {"sent": sent, "elapsed": elapsed, "cpu": cpu, "idle": idle, "during": during, "statements": statements, "claims": claims}
+        window = bot.application.bot.rate_limiter.window
+        sizing = {"in_flight": window.bulk_in_flight(), "round_trip": window.round_trip}
+    return {
+        "sent": sent, "elapsed": elapsed, "cpu": cpu, "idle": idle, "during": during, "statements": statements,
+        "claims": claims, "sizing": sizing, "lag": percentiles(lag),
+    }
+
+
+@contextmanager
+def loop_lag():
+    """How late the event loop wakes a task that sleeps 5 ms, again and again: each await of a
+    reply's handler waits about this long (a long synchronous stretch shows as a long lag)."""
+    lags: list[float] = []
+
+    async def watch() -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append(time.perf_counter() - started - 0.005)
+
+    task = asyncio.get_running_loop().create_task(watch())
+    try:
+        yield lags
+    finally:
+        task.cancel()
 
 
 def time_claims(delivery) -> list[float]:
-    """Seconds each claim batch took: the sweep sends nothing while it claims. (The engine's
+    """Seconds each claim batch took (the next batch is claimed while one is sent). (The engine's
     private `_claim`; if the engine changes, the figure is simply not shown.)"""
     spent: list[float] = []
     claim = getattr(delivery, "_claim", None)
@@ -409,10 +434,12 @@ def figure_drip(report: Report, api: FakeApi, url: str, engine_name: str, sizes:
     )
     kinds = sorted(per["kinds"].items(), key=lambda item: -item[1])[:4]
     report.note("statements: " + ", ".join(f"{count} x {kind}" for kind, count in kinds))
-    claims = result["claims"]
+    claims, lag = result["claims"], result["lag"]
+    report.note(f"event loop lag: p50 {1000 * lag['p50']:.1f} / p95 {1000 * lag['p95']:.1f} / p99 {1000 * lag['p99']:.1f} ms")
     report.note(
         f"sending stood still {len(gaps)} times for over 20 ms, {sum(gaps):.1f} s in all; "
-        f"{len(claims)} claim batches took {sum(claims):.1f} s (the sweep sends nothing while it claims)"
+        f"{len(claims)} claim batches took {sum(claims):.1f} s, each while the one before was sent; "
+        f"sends in flight at the end {result['sizing']['in_flight']} (round trip {1000 * result['sizing']['round_trip']:.1f} ms)"
     )
     for label, stats, goal in (("idle", result["idle"], None), ("during (b)", result["during"], 0.150)):
         value = f"p50 {1000 * stats['p50']:.0f} / p95 {1000 * stats['p95']:.0f} / p99 {1000 * stats['p99']:.0f} ms (n={stats['n']})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.ratelimit import SlidingWindow
+from bot.telegram.ratelimit import MAX_IN_FLIGHT, MIN_IN_FLIGHT, ROUND_TRIP_PERIOD, SlidingWindow
 
 
 class Clock:
@@ -118,3 +118,35 @@ async def test_replies_are_not_paced(clock):
     for _ in range(5):
         await window.acquire(urgent=True)  # a reply takes any free slot at once
     assert window._next_bulk - clock.now == pytest.approx(0.1)  # and leaves the bulk pace alone
+
+
+async def test_a_send_a_little_late_keeps_the_beat(clock):
+    # The event loop woke the sender 5 ms late: the next send is still due on the beat, so the
+    # lateness does not add up send after send (at 30/s it cost most of a message a second).
+    window = SlidingWindow(10, margin=0.0, clock=clock)
+    window.release(await window.acquire())
+    beat = window._next_bulk
+    clock.now = beat + 0.005
+    window.release(await window.acquire())
+    assert window._next_bulk == pytest.approx(beat + 0.1)
+
+
+async def test_sends_in_flight_are_the_rate_times_the_shortest_round_trip(clock):
+    window = SlidingWindow(1000, margin=0.0, clock=clock)
+    assert window.bulk_in_flight() == 8  # nothing answered yet: 8 ms of sending at the rate
+    for took in (0.200, 0.040, 0.300):  # queueing made two of them slow; 40 ms is the round trip
+        slot = await window.acquire(urgent=True)
+        clock.now += took
+        window.release(slot)
+    assert window.round_trip == pytest.approx(0.040)
+    assert 60 <= window.bulk_in_flight() <= 61  # 1,000/s x 40 ms x 1.5, rounded up
+    clock.now += 2 * ROUND_TRIP_PERIOD + 0.01  # two periods later the slow past is forgotten
+    slot = await window.acquire(urgent=True)
+    clock.now += 0.001
+    window.release(slot)
+    assert window.round_trip == pytest.approx(0.001)
+    assert window.bulk_in_flight() == 8
+    window.set_rate(30)
+    assert window.bulk_in_flight() == MIN_IN_FLIGHT  # 2 at 30/s: broadcasts take turns
+    window.set_rate(1_000_000)  # 1,500 would only queue: bounded
+    assert window.bulk_in_flight() == MAX_IN_FLIGHT

@@ -9,11 +9,11 @@ the one policy and parked after its last round. A crash or a restart resumes whe
 the claims of a process that is gone are released at once (see the ledger), or when their lease
 ends.
 
-The lease is `DELIVERY_LEASE_SECONDS` (default 300). A batch is sized to take about a quarter of
-the lease at the configured rate, and a send not started by half the lease is released instead
-(another process may own the row soon). Each broadcast sends a bounded number of messages at a
-time, so two broadcasts at once take turns in the shared rate limiter instead of one queueing its
-whole batch ahead of the other.
+The lease is `DELIVERY_LEASE_SECONDS` (default 300). A batch is half a second of sending at the
+configured rate (never more than a quarter of the lease's worth), and a send not started by half
+the lease is released instead (another process may own the row soon). Each broadcast has only as
+many sends under way as the rate needs (the ledger's `stream`), so two broadcasts at once take
+turns in the shared rate limiter instead of one queueing its whole batch ahead of the other.
 
 Recipients are fixed at start; one who unsubscribes or is known to have blocked the bot before
 their turn is not messaged (`skipped`, or `blocked`).
@@ -25,7 +25,7 @@ import asyncio
 import csv
 import io
 import logging
-import math
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +37,7 @@ from bot.content.models import Article
 from bot.content.program import article_markdown, article_message
 from bot.domain.items import Item
 from bot.services.context import Deps
-from bot.services.ledger import Claim, Ledger, Status, Verdict
+from bot.services.ledger import Claim, Ledger, Status, Verdict, batch_size
 from bot.services.ports import Keyboard, Messenger
 from bot.storage.db import rowcount
 from bot.storage.models import Broadcast, Delivery, Subscriber
@@ -45,7 +45,6 @@ from bot.storage.models import Broadcast, Delivery, Subscriber
 log = logging.getLogger(__name__)
 
 AUDIENCE_STATUSES = ("active", "completed")
-BATCH = 200
 POLL = 1.0  # seconds: how often a running pass looks for broadcasts started meanwhile
 
 
@@ -82,13 +81,8 @@ class BroadcastService:
         self.messenger = messenger
         self.ledger = ledger or Ledger(deps, messenger)
         self._lock = asyncio.Lock()
-        rate = deps.settings.send_rate_limit
         self.lease = timedelta(seconds=lease_seconds(deps.settings))
-        # A batch takes about a quarter of the lease at full rate; alone in the limiter, that is.
-        self.batch = max(1, min(BATCH, int(rate * self.lease.total_seconds() / 4)))
-        # Enough to keep the rate busy, few enough to take turns with other bulk senders (and a
-        # bigger HTTP connection pool only costs more time per request).
-        self.concurrency = min(100, max(4, math.ceil(rate / 4)))
+        self.batch = batch_size(deps.settings.send_rate_limit, self.lease)
 
     async def audience_size(self) -> int:
         async with self.deps.sessions() as session:
@@ -206,12 +200,11 @@ class BroadcastService:
             return
         markdown = broadcast.markdown
         text, keyboard = article_message(markdown)  # the URL as a "Read the article" button
+        await self.ledger.stream(self._batches(broadcast_id, text, keyboard), self._record, bulk=True)
+
+    async def _batches(self, broadcast_id: int, text: str, keyboard: Keyboard | None) -> AsyncGenerator[list[Claim], None]:
         while batch := await self._claim(broadcast_id, text, keyboard):
-            # A chunk at a time, so that two broadcasts take turns in the limiter; each answer is
-            # confirmed as it arrives, not when the chunk is done.
-            for start in range(0, len(batch), self.concurrency):
-                chunk = batch[start:start + self.concurrency]
-                await self.ledger.deliver(chunk, self._record, bulk=True, concurrency=self.concurrency)
+            yield batch
 
     async def _claim(self, broadcast_id: int, markdown: str, keyboard: Keyboard | None = None) -> list[Claim]:
         if not self.ledger.may_claim:

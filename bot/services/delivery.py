@@ -5,13 +5,16 @@ One delivery goes through the shared ledger engine (`bot.services.ledger`):
 1. **claim** — in one transaction per batch: lock the due subscriber rows (`FOR UPDATE SKIP
    LOCKED`, so several processes never take the same row), write each ledger row `(subscriber,
    item)` as `claimed` by this process with a lease, and push `next_delivery_at` to the end of the
-   lease (that is what stops another sweep from taking it). The messages are built after that
-   transaction, one by one: an item that cannot be built fails alone, it never rolls back the batch.
+   lease (that is what stops another sweep from taking it). A batch is half a second of sending
+   at the configured rate, and the next one is claimed while this one is sent. The messages are
+   built after that transaction (each day's text once per content version and check-in note): an
+   item that cannot be built fails alone, it never rolls back the batch.
 2. **send** — through the Messenger (bulk sends share the rate limit; Day 1 and a resume are
    replies and do not wait behind them), retried by the ledger's one policy.
-3. **confirm** — as soon as the answer arrives: mark the ledger row `sent`, advance the program
-   and compute the next slot. A failure schedules another round after the policy's pause; after
-   its last round the item is parked, with its reason, for operators to see.
+3. **confirm** — as soon as the answer arrives (with the others of the same few milliseconds):
+   mark the ledger row `sent`, advance the program and compute the next slot. A failure schedules
+   another round after the policy's pause; after its last round the item is parked, with its
+   reason, for operators to see.
 
 A claim whose outcome is unknown (the process died between claim and confirm) stays `claimed`
 until its process is known to be gone — at the next start on SQLite, when its heartbeat stops on
@@ -26,18 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from bot.config import Settings
 from bot.domain.calendar import local_date
 from bot.domain.items import COMPLETION, RETEST, Item
 from bot.services.context import Deps
-from bot.services.ledger import Claim, Ledger, Status, Verdict
-from bot.services.messages import build_item
+from bot.services.ledger import Claim, Ledger, Status, Verdict, batch_size
+from bot.services.messages import build_item, prefetch_checkins
 from bot.services.ports import Messenger, SendOutcome
 from bot.services.schedule import next_item, next_slot, retest_at
 from bot.storage.models import Delivery, Subscriber
@@ -46,8 +49,7 @@ from bot.storage.repositories import Results, Subscribers
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=Settings.model_fields["delivery_lease_seconds"].default)  # the default lease
-BATCH = 200
-CONCURRENCY = 64  # sends in flight: covers Telegram's latency at high rates
+YIELD_EVERY = 64  # messages built between two turns given to the event loop
 
 
 class DeliveryService:
@@ -57,6 +59,7 @@ class DeliveryService:
         self.ledger = ledger or Ledger(deps, messenger)
         self.lease = self.ledger.lease
         self._build = build  # what one item says (tests give a builder that fails for one subscriber)
+        self.batch = batch_size(deps.settings.send_rate_limit, self.lease)
         self._sweep_lock = asyncio.Lock()
         # Claims in this process one at a time: SQLite has no row locks (SKIP LOCKED is for
         # other processes on PostgreSQL), and a sweep and a deliver_now must not both claim.
@@ -65,11 +68,21 @@ class DeliveryService:
     async def sweep(self) -> int:
         """Deliver everything due now, a batch at a time; returns how many items were sent."""
         async with self._sweep_lock:  # one sweep at a time per process; others skip-lock across processes
-            sent, more = 0, True
-            while more and not self.ledger.stopping:  # a batch that was not full was the last one due
-                claims, more = await self._claim(limit=BATCH)
-                sent += await self.ledger.deliver(claims, self._record, bulk=True, concurrency=CONCURRENCY)
-            return sent
+            return await self.ledger.stream(self._batches(), self._record, bulk=True)
+
+    async def _batches(self) -> AsyncGenerator[list[Claim], None]:
+        """The due items, claimed a batch ahead: the next batch is claimed while this one is
+        sent, so the sending never waits for a claim."""
+        claiming: asyncio.Task | None = asyncio.create_task(self._claim(limit=self.batch))
+        try:
+            while claiming is not None:
+                claims, more = await claiming
+                # A batch that was not full was the last one due.
+                claiming = asyncio.create_task(self._claim(limit=self.batch)) if more and self.ledger.may_claim else None
+                yield claims
+        finally:
+            if claiming is not None:
+                claiming.cancel()
 
     async def deliver_now(self, subscriber_id: int) -> bool:
         """Deliver a subscriber's due item at once (Day 1 after enrolment, a resume): a reply to
@@ -89,6 +102,7 @@ class DeliveryService:
 
     async def _claim_locked(self, limit: int, only_id: int | None) -> tuple[list[tuple[Claim, Subscriber]], bool]:
         now = self.deps.clock.now()
+        lease_end = now + self.lease
         claimed: list[tuple[Claim, Subscriber]] = []
         async with self.deps.sessions.begin() as session:
             due: dict[int, tuple[Subscriber, str]] = {}
@@ -101,26 +115,39 @@ class DeliveryService:
                     due[subscriber.id] = (subscriber, item)
             if not due:
                 return [], len(rows_due) == limit
-            rows = await _ledger_rows(session, [(s.id, item) for s, item in due.values()])
-            for subscriber, item in due.values():
+            pairs = [(s.id, item) for s, item in due.values()]
+            rows = await _ledger_rows(session, pairs)
+            new: list[dict] = []
+            for subscriber, item in list(due.values()):
                 row = rows.get((subscriber.id, item))
-                if row is not None and row.status == Status.SENT:
+                if row is None:
+                    new.append(dict(
+                        subscriber_id=subscriber.id, item=item, status=Status.CLAIMED, attempts=1,
+                        claimed_at=now, lease_until=lease_end, claimed_by=self.ledger.owner,
+                    ))
+                elif row.status == Status.SENT:
                     # The ledger says it arrived: advance instead of sending it again.
                     await self._advance(session, subscriber, item, row.sent_at or now)
-                    continue
-                if row is None:
-                    row = Delivery(subscriber_id=subscriber.id, item=item, attempts=0)
-                    session.add(row)
-                    rows[(subscriber.id, item)] = row
-                self.ledger.claim_row(row, now)
-                subscriber.next_delivery_at = now + self.lease
-            await session.flush()  # one batched INSERT for the new ledger rows, with their ids
-            deadline = self.ledger.deadline()
-            for subscriber, item in due.values():
-                row = rows[(subscriber.id, item)]
-                if row.status == Status.CLAIMED:
-                    claim = Claim(row.id, subscriber.id, subscriber.chat_id, item, row.attempts, deadline)
-                    claimed.append((claim, subscriber))
+                    del due[subscriber.id]
+                else:
+                    self.ledger.claim_row(row, now)
+            # The writes go back to back, nothing computed between them: on SQLite the write lock
+            # is held from the first to the commit, and a reply's check-in waits for it.
+            await session.flush()
+            if new:  # one executemany, no RETURNING (SQLite would insert row by row for the ids)
+                await session.execute(insert(Delivery), new)
+            ids: dict[tuple[int, str], int] = {}
+            if due:
+                await session.execute(
+                    update(Subscriber).where(Subscriber.id.in_(due)).values(next_delivery_at=lease_end)
+                    .execution_options(synchronize_session=False)
+                )
+                ids = await _ledger_ids(session, [pair for pair in pairs if pair[0] in due])
+        deadline = self.ledger.deadline()
+        for subscriber, item in due.values():
+            attempts = rows[(subscriber.id, item)].attempts if (subscriber.id, item) in rows else 1
+            claim = Claim(ids[(subscriber.id, item)], subscriber.id, subscriber.chat_id, item, attempts, deadline)
+            claimed.append((claim, subscriber))
         if claimed:
             log.info("claimed %d deliveries", len(claimed))
         return claimed, len(rows_due) == limit
@@ -133,7 +160,9 @@ class DeliveryService:
         now = self.deps.clock.now()
         out: list[Claim] = []
         async with self.deps.sessions() as session:
-            for claim, subscriber in claimed:
+            days = [claim.subscriber_id for claim, _ in claimed if _is_program_day(claim.item)]
+            await prefetch_checkins(session, self.deps.content, days)
+            for n, (claim, subscriber) in enumerate(claimed, 1):
                 try:
                     markdown, keyboard = await self._build(session, self.deps.content, subscriber, claim.item, now)
                 except Exception as exc:
@@ -142,6 +171,8 @@ class DeliveryService:
                     out.append(replace(claim, build_error=f"build failed: {type(exc).__name__}: {exc}"))
                 else:
                     out.append(replace(claim, markdown=markdown, keyboard=keyboard))
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a turn for the event loop: replies wait less
         return out
 
     # ---- 3. confirm ----------------------------------------------------------------------
@@ -196,3 +227,19 @@ async def _ledger_rows(session, wanted: list[tuple[int, str]]) -> dict[tuple[int
     )
     pairs = set(wanted)
     return {(r.subscriber_id, r.item): r for r in (await session.execute(query)).scalars() if (r.subscriber_id, r.item) in pairs}
+
+
+async def _ledger_ids(session, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The ids of these (subscriber, item) ledger rows, in one query."""
+    query = select(Delivery.id, Delivery.subscriber_id, Delivery.item).where(
+        Delivery.subscriber_id.in_({s for s, _ in pairs}), Delivery.item.in_({i for _, i in pairs})
+    )
+    return {(s, i): id_ for id_, s, i in (await session.execute(query)).all()}
+
+
+def _is_program_day(key: str) -> bool:
+    """Whether a claimed item is a program day; an unreadable key is not (its build fails alone)."""
+    try:
+        return Item.parse(key).program_day is not None
+    except ValueError:
+        return False

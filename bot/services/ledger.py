@@ -2,14 +2,18 @@
 
 - **Claim** (the caller's query, in one transaction per batch): ledger rows become `claimed`, with
   a lease and `claimed_by` = this process's worker id.
-- **Send**: through the Messenger, at most `concurrency` at a time, retried in this process by
-  `POLICY` (tenacity) while the message surely did not arrive. No request is started once the
-  process is stopping or half the lease has passed; such a claim is released, not lost. A request
-  under way is never cut off (that would only make its outcome unknown).
-- **Confirm**: each outcome is written as soon as its response arrives. Outcomes that arrive
-  while a write is under way share the next transaction, so none waits for a later one and the
-  database sees one write per burst, not per message. A write is retried (tenacity) for
-  `CONFIRM_PATIENCE` seconds, so a database restart of a few seconds causes no duplicate.
+- **Send**: through the Messenger, claims streaming in batch after batch (`stream`: the next
+  batch is claimed while this one is sent, so sending never stands still at a claim or a batch's
+  tail), with as many sends in flight as the rate needs (rate x round trip x 1.5, the
+  Messenger's `bulk_in_flight`), retried in this process by `POLICY` (tenacity) while the message
+  surely did not arrive. No request is started once the process is stopping or half the lease has
+  passed; such a claim is released, not lost. A request under way is never cut off (that would
+  only make its outcome unknown).
+- **Confirm**: each outcome is queued for writing the moment its response arrives, and written
+  within `CONFIRM_EVERY` (20 ms) plus one write: answers that arrive meanwhile share that
+  transaction, so at 1,000 messages a second the database sees at most ~50 commits a second and
+  a received answer is on disk a few tens of milliseconds later. A write is retried (tenacity)
+  for `CONFIRM_PATIENCE` seconds, so a database restart of a few seconds causes no duplicate.
 
 What a send's outcome means (`Verdict`):
 
@@ -39,9 +43,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -69,6 +74,12 @@ from bot.storage.models import Delivery, Subscriber, Worker
 log = logging.getLogger(__name__)
 
 CONFIRM_PATIENCE = 30.0  # seconds a confirm keeps retrying: longer than a database restart
+# Seconds between the starts of two confirm writes: at most 50 commits a second, however many
+# answers arrive, and an answer waits at most this long (plus the write under way) to be recorded.
+CONFIRM_EVERY = 0.02
+BATCH_SECONDS = 0.5  # of sending at the configured rate per claim: at most two claims a second
+MIN_BATCH = 50
+YIELD_EVERY = 32  # sends started between two turns given to the event loop (replies go first)
 
 
 class Status(StrEnum):
@@ -93,6 +104,12 @@ class Verdict(StrEnum):
 # Errors after which the request had left and its answer was lost: the message may have arrived.
 _ANSWER_LOST = ("ReadError", "RemoteProtocolError", "ServerDisconnected", "ClientPayloadError",
                 "Connection reset", "ConnectionResetError", "ReadTimeout")
+
+
+def batch_size(rate: float, lease: timedelta) -> int:
+    """Claims per batch: half a second of sending at `rate`, and at most a quarter of the lease's
+    worth, so that a batch (and the one claimed ahead of it) is sent well inside its lease."""
+    return max(1, min(max(MIN_BATCH, math.ceil(rate * BATCH_SECONDS)), math.floor(rate * lease.total_seconds() / 4)))
 
 
 def classify(outcome: SendOutcome) -> Verdict:
@@ -212,6 +229,29 @@ class _Pending:
     done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
+class _Gate:
+    """Sends under way, against a limit that may change from one send to the next."""
+
+    def __init__(self) -> None:
+        self.busy = 0
+        self._freed: asyncio.Future | None = None
+
+    async def enter(self, limit: int) -> None:
+        while self.busy >= limit:
+            self._freed = asyncio.get_running_loop().create_future()
+            await self._freed
+        self.busy += 1
+
+    def leave(self) -> None:
+        self.busy -= 1
+        if self._freed is not None and not self._freed.done():
+            self._freed.set_result(None)
+
+
+async def _once(claims: Sequence[Claim]) -> AsyncGenerator[Sequence[Claim], None]:
+    yield claims
+
+
 class Ledger:
     def __init__(
         self, deps: Deps, messenger: Messenger | None = None, owner: str | None = None,
@@ -227,9 +267,9 @@ class Ledger:
         # heartbeat gets through, because once it is old the others take its claims over.
         self.may_send: Callable[[], bool] = may_send or (lambda: True)
         self._stop_event = asyncio.Event()
-        self._write_lock = asyncio.Lock()
-        self._queue: list[_Pending] = []
-        self._in_flight: set[asyncio.Task] = set()
+        self._queue: list[_Pending] = []  # outcomes received, not yet written
+        self._writer: asyncio.Task | None = None
+        self._last_write = -CONFIRM_EVERY
 
     # ---- claim helpers ------------------------------------------------------------------
 
@@ -253,19 +293,59 @@ class Ledger:
     async def deliver(self, claims: Sequence[Claim], record: Record, *, bulk: bool, concurrency: int) -> int:
         """Send every claim (at most `concurrency` at once) and confirm each as it is answered;
         returns how many were sent."""
-        gate = asyncio.Semaphore(concurrency)
+        return await self.stream(_once(claims), record, bulk=bulk, in_flight=lambda: concurrency)
 
-        async def one(claim: Claim) -> bool:
-            async with gate:
-                outcome = await self._send(claim, bulk)
+    async def stream(
+        self, batches: AsyncGenerator[Sequence[Claim], None], record: Record, *, bulk: bool,
+        in_flight: Callable[[], int] | None = None,
+    ) -> int:
+        """Send the claims of each batch as `batches` yields them, with `in_flight()` sends under
+        way (by default what the Messenger says the rate needs): the next batch is taken while
+        this one's last sends are answered, so the sending never pauses between batches. Each
+        outcome is queued for its confirm the moment it arrives; returns how many were sent,
+        once every outcome is recorded."""
+        limit = in_flight or self._bulk_in_flight
+        gate = _Gate()
+        tasks: set[asyncio.Task] = set()
+        confirms: list[tuple[Claim, bool, asyncio.Future]] = []
+
+        async def one(claim: Claim) -> None:
             try:
-                await self.confirm(claim, outcome, record)
+                outcome = await self._send(claim, bulk)
+            finally:
+                gate.leave()
+            confirms.append((claim, outcome.ok, self._confirm_soon(claim, outcome, record)))
+
+        try:
+            started = 0
+            async with contextlib.aclosing(batches):
+                async for batch in batches:
+                    for claim in batch:
+                        await gate.enter(limit())
+                        task = asyncio.create_task(one(claim))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                        started += 1
+                        if started % YIELD_EVERY == 0:
+                            await asyncio.sleep(0)  # a turn for the event loop: replies wait less
+            if tasks:
+                await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+        sent = 0
+        for claim, ok, recorded in confirms:
+            try:
+                await recorded
             except Exception:
                 log.exception("could not record %s for subscriber %d", claim.item, claim.subscriber_id)
-                return False
-            return outcome.ok
+                continue
+            sent += ok
+        return sent
 
-        return sum(await asyncio.gather(*(one(c) for c in claims)))
+    def _bulk_in_flight(self) -> int:
+        return self.messenger.bulk_in_flight() if self.messenger is not None else 1  # (nothing to send with)
 
     async def _send(self, claim: Claim, bulk: bool) -> SendOutcome:
         if claim.build_error is not None:
@@ -280,18 +360,21 @@ class Ledger:
                 return SendOutcome("failed", error="released: not started")
             return await messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
 
-        task = asyncio.current_task()
-        assert task is not None, "a send runs in a task"
-        self._in_flight.add(task)
         try:
             # No timeout around a request under way: cutting it off would only turn an answer that
             # is coming into an unknown outcome. Telegram requests time out on their own.
-            return await self.policy.retrying(claim.deadline, lambda: self.stopping, self._pause)(attempt)
+            first = await attempt()
+            if classify(first) not in (Verdict.RETRY, Verdict.UNKNOWN):
+                return first  # the usual case: no retry machinery for a send that needs none
+            replayed = [first]
+
+            async def again() -> SendOutcome:  # the policy sees the first outcome, not a second send
+                return replayed.pop() if replayed else await attempt()
+
+            return await self.policy.retrying(claim.deadline, lambda: self.stopping, self._pause)(again)
         except Exception as exc:  # one subscriber's failure never stops the others
             log.exception("delivery of %s to subscriber %d failed", claim.item, claim.subscriber_id)
             return SendOutcome("failed", error=f"{type(exc).__name__}: {exc}"[:255])
-        finally:
-            self._in_flight.discard(task)
 
     async def _pause(self, seconds: float) -> None:
         """The retry policy's wait, cut short when the process starts stopping."""
@@ -300,25 +383,35 @@ class Ledger:
 
     # ---- confirm ------------------------------------------------------------------------
 
-    async def confirm(self, claim: Claim, outcome: SendOutcome, record: Record) -> None:
-        """Write this outcome now; outcomes queued meanwhile go in the same transaction."""
+    def _confirm_soon(self, claim: Claim, outcome: SendOutcome, record: Record) -> asyncio.Future:
+        """Queue this outcome for the writer; the future is done once it is written."""
         pending = _Pending(claim, outcome, record)
         self._queue.append(pending)
-        async with self._write_lock:
-            if not pending.done.done():
-                batch, self._queue = self._queue, []
-                try:
-                    await _database_retrying()(self._write, batch)
-                except BaseException as exc:
-                    error = exc if isinstance(exc, Exception) else RuntimeError("confirm interrupted")
-                    for other in batch:
-                        if other is not pending and not other.done.done():
-                            other.done.set_exception(error)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        return pending.done
+
+    async def _write_queued(self) -> None:
+        """One writer: what arrived since the last write goes in the next, at most one write
+        start per CONFIRM_EVERY (an answer arriving when none was written lately goes at once)."""
+        while self._queue:
+            if (wait := self._last_write + CONFIRM_EVERY - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            batch, self._queue = self._queue, []
+            self._last_write = time.monotonic()
+            try:
+                await _database_retrying()(self._write, batch)
+            except BaseException as exc:
+                error = exc if isinstance(exc, Exception) else RuntimeError("confirm interrupted")
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_exception(error)
+                if not isinstance(exc, Exception):
                     raise
-                for other in batch:
-                    if not other.done.done():
-                        other.done.set_result(None)
-        await pending.done
+            else:
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_result(None)
 
     async def _write(self, batch: list[_Pending]) -> None:
         now = self.deps.clock.now()

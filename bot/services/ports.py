@@ -37,3 +37,8 @@ class Messenger(Protocol):
         `bulk` sends (drip, broadcasts) share the configured rate limit; replies to a
         subscriber's own command do not wait behind them.
         """
+
+    def bulk_in_flight(self) -> int:
+        """How many bulk sends should be under way to keep the rate busy: the rate times the
+        time a send takes to be answered, with room to spare (Little's law). More would only
+        queue in the rate limiter and lengthen every turn of the event loop."""

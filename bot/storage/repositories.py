@@ -69,6 +69,17 @@ class CheckIns:
         query = select(CheckIn).where(CheckIn.subscriber_id == subscriber_id).order_by(CheckIn.local_date)
         return (await self.session.execute(query)).scalars().all()
 
+    async def scores_of(self, subscriber_ids: Sequence[int]) -> dict[int, list[tuple[date, int]]]:
+        """Each subscriber's (local date, score) in date order, for many subscribers in one query."""
+        query = (
+            select(CheckIn.subscriber_id, CheckIn.local_date, CheckIn.score)
+            .where(CheckIn.subscriber_id.in_(subscriber_ids)).order_by(CheckIn.subscriber_id, CheckIn.local_date)
+        )
+        scores: dict[int, list[tuple[date, int]]] = {}
+        for subscriber_id, local_day, score in (await self.session.execute(query)).all():
+            scores.setdefault(subscriber_id, []).append((local_day, score))
+        return scores
+
     async def on(self, subscriber_id: int, local_date: date) -> CheckIn | None:
         query = select(CheckIn).where(CheckIn.subscriber_id == subscriber_id, CheckIn.local_date == local_date)
         return (await self.session.execute(query)).scalar_one_or_none()

@@ -7,6 +7,7 @@ menu; the sweep runs once at start-up and then every `sweep_interval` seconds.
 
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
 from typing import Any
@@ -101,6 +102,10 @@ def build_application(
         settle = HEARTBEAT_EVERY.total_seconds() + 1 if live > 1 else 0
         if broadcast_interval is not None:
             jobs.run_repeating(run_broadcasts, interval=broadcast_interval, first=settle + 1, job_kwargs={"max_instances": 1})
+        # What start-up built (content, the FAQ matcher's model, the libraries) lives as long as
+        # the process: out of the collector's sight, so that a full collection does not walk it
+        # again and again (300 ms pauses of the event loop in the middle of a drip).
+        gc.freeze()
         if sweep_interval is not None:
             # A restart resumes at once: APScheduler never runs a repeating job whose first run is
             # "now" (it skips to the next interval), so the start-up sweep is a job of its own.

@@ -16,6 +16,7 @@ from telegram.ext import ExtBot
 from bot.content.render import render, render_caption, render_plain
 from bot.metrics import count_send
 from bot.services.ports import Keyboard, SendOutcome
+from bot.telegram.ratelimit import MIN_IN_FLIGHT, BulkRateLimiter
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = '{"is_disabled": true}'
@@ -25,7 +26,10 @@ GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no righ
 def inline_keyboard(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
-    return _markup(tuple(tuple((label, data) for label, data in row) for row in keyboard))
+    try:
+        return _markup(keyboard)  # a keyboard of tuples is its own key
+    except TypeError:  # lists are not hashable
+        return _markup(tuple(tuple((label, data) for label, data in row) for row in keyboard))
 
 
 @lru_cache(maxsize=256)
@@ -64,20 +68,23 @@ _render_shared = lru_cache(maxsize=256)(render)
 class MessengerBot(ExtBot):
     """The application's `telegram.Bot`, with one more method: `send_text`."""
 
-    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> Message:
-        """`sendMessage`, answered with a `Message` of what the bot uses: id, date and chat.
-        `send_message` parses the whole answer back into objects, entities and keyboard included,
-        which was an eighth of the drip's CPU (PERFORMANCE.md). Errors are PTB's, as ever. The
-        keyboard arrives as JSON, so PTB's arbitrary callback data (unused here) does not apply."""
-        result = await self._post(
+    async def send_text(self, chat_id: int, text: str, *, api_kwargs: dict, rate_limit_args: dict | None = None) -> dict:
+        """`sendMessage`, answered with Telegram's JSON result as it came. `send_message` parses
+        the whole answer back into objects, entities and keyboard included, which was an eighth
+        of the drip's CPU (PERFORMANCE.md); a bulk send needs the message id only, a reply a
+        `Message` of id, date and chat (`_message`). Errors are PTB's, as ever. The keyboard
+        arrives as JSON, so PTB's arbitrary callback data (unused here) does not apply."""
+        return await self._post(
             "sendMessage", {"chat_id": chat_id, "text": text},
             api_kwargs=self._merge_api_rl_kwargs(api_kwargs, rate_limit_args),
         )
-        chat = result["chat"]
-        date = datetime.fromtimestamp(result["date"], tz=UTC)
-        message = Message(result["message_id"], date, Chat(chat["id"], chat["type"]))
-        message.set_bot(self)
-        return message
+
+
+def _message(bot: ExtBot[Any], result: dict) -> Message:
+    chat = result["chat"]
+    message = Message(result["message_id"], datetime.fromtimestamp(result["date"], tz=UTC), Chat(chat["id"], chat["type"]))
+    message.set_bot(bot)
+    return message
 
 
 class TelegramMessenger:
@@ -93,9 +100,14 @@ class TelegramMessenger:
     ) -> SendOutcome:
         return await self._attempt(chat_id, markdown, keyboard, bulk)
 
+    def bulk_in_flight(self) -> int:
+        limiter = self.bot.rate_limiter
+        return limiter.window.bulk_in_flight() if isinstance(limiter, BulkRateLimiter) else MIN_IN_FLIGHT
+
     async def _attempt(self, chat_id: int, markdown: str, keyboard: Keyboard | None, bulk: bool) -> SendOutcome:
         try:
-            message = await self.send(chat_id, markdown, keyboard=keyboard, bulk=bulk)
+            # Straight to the answer's JSON: a bulk send needs the message id, not a `Message`.
+            answer = await _counted(bulk, self._post_pieces(chat_id, _render_shared(markdown), inline_keyboard(keyboard), bulk))
         except Forbidden as exc:
             return SendOutcome("blocked", error=exc.message[:255])
         except BadRequest as exc:
@@ -105,7 +117,7 @@ class TelegramMessenger:
             return SendOutcome("failed", error=exc.message[:255], retry=True)
         except TelegramError as exc:
             return SendOutcome("failed", error=f"{type(exc).__name__}: {exc.message}"[:255], retry=True)
-        return SendOutcome("sent", message_id=message.message_id)
+        return SendOutcome("sent", message_id=answer["message_id"] if isinstance(answer, dict) else answer.message_id)
 
     async def send(
         self, chat_id: int, markdown: str, *, keyboard: Keyboard | InlineKeyboardMarkup | None = None,
@@ -154,11 +166,15 @@ class TelegramMessenger:
             pass
 
     async def _send_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message:
+        answer = await self._post_pieces(chat_id, pieces, markup, bulk)
+        return _message(self.bot, answer) if isinstance(answer, dict) else answer
+
+    async def _post_pieces(self, chat_id: int, pieces, markup, bulk: bool) -> Message | dict:
         # Entities, keyboard and preview go as ready JSON (PTB's api_kwargs): rendered once per
         # text, not converted from objects on every send (PERFORMANCE.md).
         markup_json = _reply_markup_json(markup)
         send = self.bot.send_text if isinstance(self.bot, MessengerBot) else self.bot.send_message
-        message: Message | None = None
+        message: Message | dict | None = None
         for index, piece in enumerate(pieces):
             message = await send(
                 chat_id, piece.text, api_kwargs=_extra(piece, markup_json if index == len(pieces) - 1 else None),

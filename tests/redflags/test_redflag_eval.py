@@ -45,7 +45,9 @@ MIN_TUNED_RECALL = 0.98
 SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
 # Each held-out batch's first score (signs found on its first run, before anything was changed
 # knowing its misses; docs/SAFETY.md) is its floor: a change may not make it worse than it was found.
-FIRST_SCORES = {"heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160)}
+FIRST_SCORES = {
+    "heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160),
+}
 
 
 def status(name: str) -> str:
