@@ -27,6 +27,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 DEFAULT_TEST_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 # pytest-xdist workers for the parallel pass; `-n N` on the command line (or TEST_WORKERS) wins.
 TEST_WORKERS = os.environ.get("TEST_WORKERS", "2")  # 4 cost 58% more CPU than 2, and more time, on 2 cores
+SERIAL_WORKERS = "2"  # the serial tests side by side, without the parallel pass's load
 SUMMARY = re.compile(r"\b(passed|failed|errors?|skipped|deselected|no tests ran)\b.* in [0-9.]+s")
 
 
@@ -84,7 +85,9 @@ def take_option(args: list[str], short: str, long: str) -> tuple[list[str], str 
 
 def run_tests(args: list[str], env: dict[str, str]) -> int:
     """Two pytest passes: every test not marked `serial` on pytest-xdist workers, then the
-    `serial` ones (processes racing a kill, a browser) alone. A `-m` given applies to both.
+    `serial` ones (processes racing a kill or a deadline) apart from that load: two at a time, as
+    they mostly wait on their bots (4:03 one by one, 2:27 two at a time, on 2 idle cores). A `-m`
+    given applies to both.
     Prints each pass's summary at the end; fails if either pass failed."""
     kept, expression = take_option(args, "-m", "--markexpr")
     kept, workers = take_option(kept, "-n", "--numprocesses")
@@ -95,7 +98,7 @@ def run_tests(args: list[str], env: dict[str, str]) -> int:
         kept.append("--color=yes")  # pytest's output is piped through here
     passes = [
         ("parallel", ["-n", workers or TEST_WORKERS, "-m", f"{scope}not serial", *kept]),
-        ("serial", ["-p", "no:xdist", "-m", f"{scope}serial", *kept]),
+        ("serial", [*(["-p", "no:xdist"] if workers == "0" else ["-n", SERIAL_WORKERS]), "-m", f"{scope}serial", *kept]),
     ]
     results = []
     for name, pass_args in passes:
