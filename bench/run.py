@@ -335,7 +335,7 @@ async def drip(api: FakeApi, url: str, due: int, profile: Path | None, engine_na
         idle["bot"] = percentiles(in_bot)
         in_bot.clear()
         await api.acall("probe_start", (PROBE_ID, 0.05))
-        engine = bot.application.bot_data["engine"]
+        engine = bot.application.bot_data.engine
         claims = time_claims(bot.runtime.delivery)
         with count_statements(engine) as statements, profiled(profile, f"drip-{engine_name}"), loop_lag() as lag:
             started, cpu = time.perf_counter(), time.process_time()
@@ -478,7 +478,7 @@ def figure_limit(report: Report, api: FakeApi, url: str, sizes: Sizes) -> None:
 
 async def enrolment(api: FakeApi, url: str, count: int, first: int, profile: Path | None, engine_name: str) -> float:
     async with running(api, url) as bot:
-        engine = bot.application.bot_data["engine"]
+        engine = bot.application.bot_data.engine
         with count_statements(engine) as statements, profiled(profile, f"enrolment-{engine_name}"):
             cpu = time.process_time()
             elapsed = await api.acall("enrol", (first, count, 100))
@@ -543,7 +543,7 @@ async def sweep_cost(api: FakeApi, url: str) -> tuple[float, int, list[str]]:
         bot.application.bot.rate_limiter.window.set_rate(1_000_000)  # the bot's cost, not the limit's
         for job in bot.application.job_queue.jobs():
             job.schedule_removal()  # the heartbeat would put the configured rate back
-        engine = bot.application.bot_data["engine"]
+        engine = bot.application.bot_data.engine
         event.listen(engine.sync_engine, "before_cursor_execute", capture)
         started = time.perf_counter()
         sent = await bot.sweep()

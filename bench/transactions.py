@@ -39,7 +39,7 @@ async def walk(url: str) -> list[tuple[str, int, int, int]]:
             database_url=url, send_rate_limit=1000, log_level="WARNING",
         )
         async with running_bot(settings, load_content(default_content_dir()), clock, server) as bot:
-            engine = bot.application.bot_data["engine"]
+            engine = bot.application.bot_data.engine
             counts = {"statements": 0, "commits": 0}
             event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: counts.__setitem__("statements", counts["statements"] + 1))
             event.listen(engine.sync_engine, "commit", lambda *a: counts.__setitem__("commits", counts["commits"] + 1))
