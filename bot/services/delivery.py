@@ -76,7 +76,13 @@ class DeliveryService:
         claiming: asyncio.Task | None = asyncio.create_task(self._claim(limit=self.batch))
         try:
             while claiming is not None:
-                claims, more = await claiming
+                try:
+                    claims, more = await claiming
+                except Exception:
+                    # The database went away (a restart): this sweep ends here, and the batch
+                    # being sent still finishes and is confirmed; the next sweep claims again.
+                    log.warning("could not claim the next batch; this sweep stops", exc_info=True)
+                    return
                 # A batch that was not full was the last one due.
                 claiming = asyncio.create_task(self._claim(limit=self.batch)) if more and self.ledger.may_claim else None
                 yield claims
@@ -157,6 +163,15 @@ class DeliveryService:
         fails alone, and never stops the others."""
         if not claimed:
             return []
+        try:
+            return await self._built_each(claimed)
+        except Exception as exc:
+            # The database went away after the claim committed: each claim fails as one send
+            # would (retried with backoff), instead of sitting claimed until its lease ends.
+            log.warning("could not build a claimed batch of %d", len(claimed), exc_info=True)
+            return [replace(claim, build_error=f"build failed: {type(exc).__name__}: {exc}") for claim, _ in claimed]
+
+    async def _built_each(self, claimed: list[tuple[Claim, Subscriber]]) -> list[Claim]:
         now = self.deps.clock.now()
         out: list[Claim] = []
         async with self.deps.sessions() as session:
