@@ -23,6 +23,7 @@ from bot.services.workers import WorkerRegistry
 from bot.storage.leadership import PollingLeadership
 from bot.telegram.messenger import MessengerBot, TelegramMessenger
 from bot.telegram.notices import GroupNotices
+from bot.telegram.texts import not_enrolled
 
 
 @dataclass
@@ -115,6 +116,11 @@ def query_of(update: Update) -> CallbackQuery:
 
 def runtime(context: Context) -> Runtime:
     return context.bot_data.runtime
+
+
+async def reply_not_enrolled(update: Update, context: Context) -> None:
+    """What every command that needs an enrolment says without one."""
+    await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
 
 
 async def reply(update: Update, context: Context, markdown: str, keyboard: Keyboard | None = None, **kwargs):

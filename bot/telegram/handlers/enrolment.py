@@ -16,8 +16,17 @@ from bot.domain.parsing import ParseError, parse_delivery_time
 from bot.domain.state import Action, StartOutcome, Status, Step, enrolment_step, may
 from bot.domain.timezones import ABBREVIATIONS, COMMON_ZONES, ZoneOptions, parse_place, timezone_at, zone_for_key
 from bot.services.subscriptions import Snapshot
-from bot.telegram.runtime import Context, chat_of, message_of, query_of, remove_buttons, reply, runtime, user_of
-from bot.telegram.texts import not_enrolled
+from bot.telegram.runtime import (
+    Context,
+    chat_of,
+    message_of,
+    query_of,
+    remove_buttons,
+    reply,
+    reply_not_enrolled,
+    runtime,
+    user_of,
+)
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 
@@ -113,7 +122,7 @@ async def consent_answer(update: Update, context: Context) -> None:
     if not agreed:
         await reply(update, context, "No problem — nothing about you has been kept. Send /start whenever you'd like to join.")
     elif snapshot is None:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
     elif snapshot.awaiting == Step.TIMEZONE:
         # The warning signs once, right after consent, with the first setup question.
         signs = runtime(context).deps.content.safety.warning_signs
@@ -125,7 +134,7 @@ async def _apply_timezone(update: Update, context: Context, zone_key: str) -> No
     settled = await rt.subscriptions.set_timezone(user_of(update).id, zone_key)
     snapshot = settled.snapshot
     if snapshot is None:
-        await reply(update, context, not_enrolled(rt.deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     if not settled.applied:  # consent comes first
         await reply(update, context, "Please accept the disclaimer above first (or send /start to see it again).")
@@ -145,7 +154,7 @@ async def _apply_time(update: Update, context: Context, at: time) -> None:
     settled = await rt.subscriptions.set_delivery_time(user_of(update).id, at)
     snapshot = settled.snapshot
     if snapshot is None:
-        await reply(update, context, not_enrolled(rt.deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     if not settled.applied:
         await reply(update, context, "Let's do the time zone first — then the time.")
@@ -171,7 +180,7 @@ async def _setting_command(update: Update, context: Context, what: Step, ask, ap
         await apply(update, context, text)
         return
     if not await runtime(context).subscriptions.ask(user_of(update).id, what):
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     await ask(update, context)
 
@@ -255,13 +264,13 @@ async def pause(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
     elif not may(before.status, before.awaiting, Action.PAUSE):  # said as it is, not as if it had just happened
         await reply(update, context, _cannot(before, "pause"))
     else:
         snapshot = await rt.subscriptions.pause(user_of(update).id)
         if snapshot is None:  # /forget in between
-            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+            await reply_not_enrolled(update, context)
             return
         await reply(
             update,
@@ -275,13 +284,13 @@ async def resume(update: Update, context: Context) -> None:
     rt = runtime(context)
     before = await rt.subscriptions.get(user_of(update).id)
     if before is None:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
     elif not may(before.status, before.awaiting, Action.RESUME):
         await reply(update, context, _cannot(before, "resume"))
     else:
         snapshot = await rt.subscriptions.resume(user_of(update).id)
         if snapshot is None:  # /forget in between
-            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+            await reply_not_enrolled(update, context)
             return
         next_day = min(snapshot.program_day + 1, rt.deps.content.program_length)
         await reply(update, context, f"Welcome back! The program continues with Day {next_day}.")

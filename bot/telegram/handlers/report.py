@@ -14,8 +14,7 @@ from bot.domain.report import parse_report_name
 from bot.services.export import ALL_DATA, ExportService
 from bot.services.report import NothingToReport, ReportService, UnprintableName
 from bot.services.tracking import NotEnrolled
-from bot.telegram.runtime import Context, chat_of, message_of, query_of, reply, runtime, user_of
-from bot.telegram.texts import not_enrolled
+from bot.telegram.runtime import Context, chat_of, message_of, query_of, reply, reply_not_enrolled, runtime, user_of
 
 WITHOUT_NAME = "report:noname"
 EXPORT_CAPTIONS = {
@@ -53,7 +52,7 @@ async def _send_report(update: Update, context: Context, *, name: str | None, wi
     try:
         report = await ReportService(rt.deps).make(user_of(update).id, name=name, without_name=without_name)
     except NotEnrolled:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     except NothingToReport:
         await reply(update, context, EMPTY_TEXT)

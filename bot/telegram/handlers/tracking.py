@@ -29,8 +29,7 @@ from bot.services.chart import CHARTS
 from bot.services.messages import pain_keyboard
 from bot.services.progress_data import band_shades, progress_inputs
 from bot.services.tracking import NotEnrolled
-from bot.telegram.runtime import Context, chat_of, query_of, remove_buttons, reply, runtime, user_of
-from bot.telegram.texts import not_enrolled
+from bot.telegram.runtime import Context, chat_of, query_of, remove_buttons, reply, reply_not_enrolled, runtime, user_of
 
 PAIN_QUESTION = (
     "How is your back today, from 0 (no pain) to 10 (worst)? Tap a number, or type it with a "
@@ -90,7 +89,7 @@ async def record_pain(
     try:
         recorded = await rt.tracking.record_pain(user_of(update).id, score, note, on)
     except NotEnrolled:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     when = short_date(recorded.local_date)
     day = "today's" if on is None else f"{when}'s"
@@ -164,7 +163,7 @@ async def level_command(update: Update, context: Context) -> None:
         try:
             remembered = await rt.tracking.level_unit(user_of(update).id)
         except NotEnrolled:
-            await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+            await reply_not_enrolled(update, context)
             return
         if remembered == NMOL_L or (remembered == NG_ML and parsed.value <= ASK_UNIT_ABOVE):
             reading = confirm_unit(parsed, remembered)
@@ -242,7 +241,7 @@ async def _record_level(
     try:
         recorded = await rt.tracking.record_level(user_of(update).id, reading, remember_unit=remember_unit)
     except NotEnrolled:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     unit = reading.original_unit
     shown = f"{reading.original_value:g} {unit}"
@@ -291,7 +290,7 @@ async def _send_history(update: Update, context: Context, page: int) -> None:
     try:
         history = await rt.tracking.history(user_of(update).id, page)
     except NotEnrolled:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     if not history.checkins and not history.results:
         await reply(update, context, EMPTY_TEXT)
@@ -323,7 +322,7 @@ async def progress_command(update: Update, context: Context) -> None:
     rt = runtime(context)
     inputs = await progress_inputs(rt.deps.sessions, user_of(update).id)
     if inputs is None:
-        await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
+        await reply_not_enrolled(update, context)
         return
     pain, levels, unit, started, zone = inputs.pain, inputs.levels, inputs.unit, inputs.started, inputs.zone
     if not pain and not levels:
