@@ -45,11 +45,12 @@ class Runtime:
     ) -> Runtime:
         # One engine: the drip and broadcasts share its confirms.
         ledger = Ledger(deps, messenger, worker_id, may_send=may_send)
+        delivery = DeliveryService(deps, messenger, ledger)
         return cls(
             deps=deps,
             messenger=messenger,
-            subscriptions=SubscriptionService(deps),
-            delivery=DeliveryService(deps, messenger, ledger),
+            subscriptions=SubscriptionService(deps, claim_in=delivery.claim_in),
+            delivery=delivery,
             tracking=TrackingService(deps),
             questions=QuestionService(deps),
             broadcasts=BroadcastService(deps, messenger, ledger),

@@ -167,7 +167,10 @@ async def _apply_time(update: Update, context: Context, at: time) -> None:
             f"You're all set! Each day of the program arrives at {describe_schedule(snapshot)}. "
             "Here is Day 1:",
         )
-        await rt.delivery.deliver_now(snapshot.id)
+        if settled.day_one is not None:  # claimed with the enrolment's last step
+            await rt.delivery.deliver_claimed(settled.day_one)
+        else:
+            await rt.delivery.deliver_now(snapshot.id)
     else:
         await reply(update, context, f"Done: your daily message now arrives at {describe_schedule(snapshot)}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
