@@ -109,3 +109,16 @@ async def test_another_process_never_takes_a_claimed_day_one(bot):
         row = (await session.execute(select(Delivery).where(Delivery.item == "day:1"))).scalar_one()
     assert row.status == Status.SENT and row.attempts == 2
     assert (await stored(bot, 2004)).program_day == 1
+
+
+async def test_day_one_still_goes_when_the_all_set_reply_fails(bot):
+    """The reply before Day 1 fails (Telegram answers 502 once): Day 1, claimed with the step, is
+    still sent now, not left claimed until its lease ends."""
+    eve = bot.user(2005, "Eve")
+    await enrolled_until_time(bot, eve)
+    bot.server.fail_next("sendMessage", 502, "Bad Gateway", chat_id=eve.id)
+    await eve.press("08:00")
+    day1 = await eve.next_reply()
+    assert day1.text.startswith("Day 1 of 30")
+    await confirmed_day(bot, 2005, 1)
+    assert (await ledger(bot, 2005))["day:1"].status == Status.SENT
