@@ -44,7 +44,7 @@ from bot.services.messages import build_item, prefetch_checkins
 from bot.services.ports import Messenger, SendOutcome
 from bot.services.schedule import next_item, next_slot, retest_at
 from bot.storage.models import Delivery, Subscriber
-from bot.storage.repositories import Results, Subscribers
+from bot.storage.repositories import Deliveries, Results, Subscribers
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,39 @@ class DeliveryService:
         their own action, so it does not queue behind bulk sends."""
         claims, _ = await self._claim(limit=1, only_id=subscriber_id)
         return await self.ledger.deliver(claims, self._record, bulk=False, concurrency=1) == 1
+
+    async def claim_in(self, session, subscriber: Subscriber, now: datetime) -> Claim | None:
+        """Claim the subscriber's next item inside the caller's transaction (the one that completes
+        their enrolment: Day 1), with its message built, so that the step and the claim are one
+        commit and the send needs no other session. The subscriber row is the caller's, locked.
+        None when this process may not claim now or the ledger already has the item: the caller
+        then makes the subscriber due (`next_delivery_at = now`) and `deliver_now` decides, as
+        for any other item. Reads come before the one write (SQLite's write lock is short)."""
+        item = next_item(subscriber, self.deps.content.program_length)
+        if item is None or not self.ledger.may_claim or not _is_program_day(item):
+            return None
+        await prefetch_checkins(session, self.deps.content, [subscriber.id])
+        try:
+            markdown, keyboard = await self._build(session, self.deps.content, subscriber, item, now)
+        except Exception:  # noqa: BLE001 - the general path builds it again and fails it alone
+            log.exception("could not build %s for subscriber %d", item, subscriber.id)
+            return None
+        lease_end = now + self.lease
+        delivery_id = await Deliveries(session).insert_new(dict(
+            subscriber_id=subscriber.id, item=item, status=Status.CLAIMED, attempts=1,
+            claimed_at=now, lease_until=lease_end, claimed_by=self.ledger.owner,
+        ))
+        if delivery_id is None:
+            return None
+        subscriber.next_delivery_at = lease_end  # what stops any sweep from taking it meanwhile
+        return Claim(
+            delivery_id, subscriber.id, subscriber.chat_id, item, 1, self.ledger.deadline(),
+            markdown=markdown, keyboard=keyboard,
+        )
+
+    async def deliver_claimed(self, claim: Claim) -> bool:
+        """Send a claim made by `claim_in` (a reply: no queue behind bulk sends) and confirm it."""
+        return await self.ledger.deliver([claim], self._record, bulk=False, concurrency=1) == 1
 
     # ---- 1. claim ------------------------------------------------------------------------
 
@@ -154,8 +187,8 @@ class DeliveryService:
             attempts = rows[(subscriber.id, item)].attempts if (subscriber.id, item) in rows else 1
             claim = Claim(ids[(subscriber.id, item)], subscriber.id, subscriber.chat_id, item, attempts, deadline)
             claimed.append((claim, subscriber))
-        if claimed:
-            log.info("claimed %d deliveries", len(claimed))
+        if claimed:  # (one subscriber's own item, e.g. after /resume, is not news for the log)
+            log.log(logging.DEBUG if only_id is not None else logging.INFO, "claimed %d deliveries", len(claimed))
         return claimed, len(rows_due) == limit
 
     async def _built(self, claimed: list[tuple[Claim, Subscriber]]) -> list[Claim]:

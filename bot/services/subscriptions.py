@@ -4,15 +4,18 @@ the Telegram layer only has to choose the words."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.calendar import local_date
 from bot.domain.state import Action, StartOutcome, Status, Step, may, start_outcome
 from bot.services.context import Deps
+from bot.services.ledger import Claim
 from bot.services.schedule import next_slot, resume_at, retest_at
 from bot.storage.models import Delivery, Subscriber
 from bot.storage.repositories import Results, Subscribers
@@ -48,11 +51,18 @@ class Settled:
     snapshot: Snapshot | None
     applied: bool = True
     completed: bool = False
+    day_one: Claim | None = None  # claimed in the same transaction: the caller sends it
+
+
+# Claims the subscriber's first item inside the transaction that completes their enrolment
+# (`DeliveryService.claim_in`); None when it cannot, and then Day 1 goes the general way.
+ClaimIn = Callable[[AsyncSession, Subscriber, datetime], Awaitable[Claim | None]]
 
 
 class SubscriptionService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, claim_in: ClaimIn | None = None) -> None:
         self.deps = deps
+        self.claim_in = claim_in
 
     async def get(self, user_id: int) -> Snapshot | None:
         async with self.deps.sessions() as session:
@@ -140,8 +150,11 @@ class SubscriptionService:
                 elif subscriber.awaiting == Step.TIME and minute is not None:
                     subscriber.awaiting = None
                     subscriber.status = Status.ACTIVE
-                    subscriber.next_delivery_at = now  # Day 1 as soon as enrolment completes
-                    return Settled(Snapshot.of(subscriber), completed=True)
+                    # Day 1 as soon as enrolment completes: claimed in this transaction, or due now.
+                    day_one = await self.claim_in(session, subscriber, now) if self.claim_in else None
+                    if day_one is None:
+                        subscriber.next_delivery_at = now
+                    return Settled(Snapshot.of(subscriber), completed=True, day_one=day_one)
                 return Settled(Snapshot.of(subscriber))
             subscriber.awaiting = None
             if zone is not None:

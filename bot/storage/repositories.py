@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -59,6 +61,23 @@ class Subscribers:
 
     async def delete(self, subscriber_id: int) -> None:
         await self.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+
+
+class Deliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert_new(self, values: dict[str, Any]) -> int | None:
+        """Insert a ledger row unless its (subscriber, item) is already there; returns the new
+        row's id, or None when one existed (left as it was). One statement on both engines."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        query = (
+            insert(Delivery).values(**values)
+            .on_conflict_do_nothing(index_elements=[Delivery.subscriber_id, Delivery.item])
+            .returning(Delivery.id)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
 
 
 class CheckIns:
@@ -139,4 +158,4 @@ async def rows_of_subscriber(session: AsyncSession, subscriber_id: int) -> dict[
     return out
 
 
-__all__ = ["Subscribers", "CheckIns", "Results", "rows_of_subscriber"]
+__all__ = ["Subscribers", "Deliveries", "CheckIns", "Results", "rows_of_subscriber"]

@@ -80,6 +80,13 @@ class MessengerBot(ExtBot):
         )
 
 
+    async def remove_inline_keyboard(self, chat_id: int, message_id: int) -> object:
+        """`editMessageReplyMarkup` without a keyboard, answered with Telegram's JSON as it came:
+        PTB's `edit_message_reply_markup` parses the whole edited message back (its text,
+        entities and keyboard), which nobody reads. Errors are PTB's, as ever."""
+        return await self._post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
+
+
 def _message(bot: ExtBot[Any], result: dict) -> Message:
     chat = result["chat"]
     message = Message(result["message_id"], datetime.fromtimestamp(result["date"], tz=UTC), Chat(chat["id"], chat["type"]))
@@ -130,6 +137,17 @@ class TelegramMessenger:
         )
         return await _counted(bulk, self._send_pieces(chat_id, _render_shared(markdown), markup, bulk))
 
+    async def reply(
+        self, chat_id: int, markdown: str, *, keyboard: Keyboard | InlineKeyboardMarkup | None = None,
+        reply_markup=None,
+    ) -> None:
+        """`send` for a handler's reply, which never reads the message back: no `Message` is made
+        of the answer (a handful per update, PERFORMANCE.md). Raises Telegram's errors."""
+        markup = reply_markup if reply_markup is not None else (
+            keyboard if isinstance(keyboard, InlineKeyboardMarkup) else inline_keyboard(keyboard)
+        )
+        await _counted(False, self._post_pieces(chat_id, _render_shared(markdown), markup, False))
+
     async def send_plain(self, chat_id: int, text: str) -> Message:
         """Text exactly as it is, with no Markdown read in it (the operators' /stats)."""
         return await _counted(False, self._send_pieces(chat_id, render_plain(text), None, False))
@@ -160,8 +178,12 @@ class TelegramMessenger:
     async def remove_buttons(self, query: CallbackQuery) -> None:
         """Take the buttons off the message a press came from. A stale or forged press may point at
         a message without buttons (or one too old to edit): Telegram's refusal changes nothing then."""
+        message = query.message
         try:
-            await _counted(False, query.edit_message_reply_markup(None))
+            if isinstance(self.bot, MessengerBot) and isinstance(message, Message):
+                await _counted(False, self.bot.remove_inline_keyboard(message.chat.id, message.message_id))
+            else:  # an inline-mode message, or one too old to be shown: PTB's own way
+                await _counted(False, query.edit_message_reply_markup(None))
         except BadRequest:
             pass
 

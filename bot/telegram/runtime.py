@@ -45,11 +45,12 @@ class Runtime:
     ) -> Runtime:
         # One engine: the drip and broadcasts share its confirms.
         ledger = Ledger(deps, messenger, worker_id, may_send=may_send)
+        delivery = DeliveryService(deps, messenger, ledger)
         return cls(
             deps=deps,
             messenger=messenger,
-            subscriptions=SubscriptionService(deps),
-            delivery=DeliveryService(deps, messenger, ledger),
+            subscriptions=SubscriptionService(deps, claim_in=delivery.claim_in),
+            delivery=delivery,
             tracking=TrackingService(deps),
             questions=QuestionService(deps),
             broadcasts=BroadcastService(deps, messenger, ledger),
@@ -123,9 +124,9 @@ async def reply_not_enrolled(update: Update, context: Context) -> None:
     await reply(update, context, not_enrolled(runtime(context).deps.content.program_length))
 
 
-async def reply(update: Update, context: Context, markdown: str, keyboard: Keyboard | None = None, **kwargs):
+async def reply(update: Update, context: Context, markdown: str, keyboard: Keyboard | None = None, **kwargs) -> None:
     """Answer the subscriber in the chat they wrote from (never rate-limited behind bulk sends)."""
-    return await runtime(context).messenger.send(chat_of(update).id, markdown, keyboard=keyboard, **kwargs)
+    await runtime(context).messenger.reply(chat_of(update).id, markdown, keyboard=keyboard, **kwargs)
 
 
 async def remove_buttons(context: Context, query: CallbackQuery) -> None:

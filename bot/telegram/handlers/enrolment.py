@@ -162,12 +162,19 @@ async def _apply_time(update: Update, context: Context, at: time) -> None:
         await ask_timezone(update, context) if step == Step.TIMEZONE else await ask_consent(update, context)
         return
     if settled.completed:
-        await reply(
-            update, context,
-            f"You're all set! Each day of the program arrives at {describe_schedule(snapshot)}. "
-            "Here is Day 1:",
-        )
-        await rt.delivery.deliver_now(snapshot.id)
+        try:
+            await reply(
+                update, context,
+                f"You're all set! Each day of the program arrives at {describe_schedule(snapshot)}. "
+                "Here is Day 1:",
+            )
+        finally:
+            # Claimed with the enrolment's last step: sent (or released) even if the reply above
+            # failed, rather than left claimed until its lease ends.
+            if settled.day_one is not None:
+                await rt.delivery.deliver_claimed(settled.day_one)
+        if settled.day_one is None:
+            await rt.delivery.deliver_now(snapshot.id)
     else:
         await reply(update, context, f"Done: your daily message now arrives at {describe_schedule(snapshot)}.")
         await rt.delivery.deliver_now(snapshot.id)  # today's day, if the new time has passed
