@@ -180,8 +180,8 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"acupunct\w*", r"injections?", r"epidural", r"heat (?:pad|pack)s?", r"heating pad",
                r"ice ?packs?", r"ice or heat", r"heat or ice", r"tens machine", r"massage",
                r"tonight", r"right now", r"cant sleep", r"cannot sleep", r"prescribe",
-               # things bought for a back: not the article's program
-               r"mattress(?:es)?", r"pillows?", r"(?:back )?braces?", r"(?:back |support |lumbar )belts?",
+               # devices worn for a back (a mattress or a pillow is no medical question: "I'm not sure")
+               r"(?:back )?braces?", r"(?:back |support |lumbar )belts?",
                r"insoles?", r"orthotics?", r"corsets?", r"inversion table",
                r"dry needling", r"cupping", r"traction", r"spinal decompression", r"ablation", r"nerve blocks?",
                r"kinesio\w*", r"infrared", r"sauna", r"cryotherapy", r"cold plunge", r"ice baths?", r"shockwave",
