@@ -12,8 +12,9 @@ How a message is read (the FAQ's questions, examples and answers go through the 
 4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py), its tokens
    weighted by 1 + idf over the FAQ's entries so the words every question shares ("vitamin",
    "back", "pain") do not drown the ones that tell entries apart. Per entry: the probability from a
-   softmax classifier trained on the example vectors at start-up, the cosine of the closest
-   example, the mean of the three closest, and the cosine of the entry's centroid.
+   softmax classifier trained at start-up on the example vectors and word features (each stem and
+   each pair of neighbouring stems, ``word_features``), the cosine of the closest example, the mean
+   of the three closest, and the cosine of the entry's centroid.
 5. Words: BM25 (the ``bm25s`` library) over one document per example question, plus one for the
    answer and one for the keywords; an entry scores its best examples plus a share of its answer's
    and keywords' scores. An entry's score adds the meaning scores (``*_SHARE``) and

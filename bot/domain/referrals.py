@@ -63,7 +63,8 @@ _OTHER_RESULTS = (r"ferritin", r"ha?emoglobin", r"hba1c", r"a1c", r"tsh", r"t4",
                   r"crp", r"esr", r"psa", r"white (?:blood )?cells?", r"platelets?", r"liver function",
                   r"egfr", r"creatinine", r"b12 levels?", r"iron levels?")
 # What people hope vitamin D does beyond the back, which the article never discusses.
-_OTHER_BENEFITS = (r"colds", r"a cold", r"common cold", r"flu", r"influenza", r"hair loss", r"hair", r"balding", r"acne", r"migraines?",
+_OTHER_BENEFITS = (r"colds", r"a cold", r"common cold", r"flu", r"influenza", r"hair loss", r"hair", r"balding",
+                   r"acne", r"migraines?",
                    r"headaches?", r"weight loss", r"lose weight", r"losing weight", r"insomnia", r"libido",
                    r"erectile", r"eyesight", r"teeth", r"allerg\w*", r"hay fever", r"wrinkles?")
 # What an imaging report or a disc problem is called: reading one is a clinician's job.

@@ -5,10 +5,12 @@
 fold's examples are taken out of the FAQ and asked), fits the logistic confidence model
 (``CONFIDENCE_*`` in bot/domain/matching.py) on whether the best entry was right, and prints its
 constants with the figures of each answer threshold: each set's figures come from a model fitted
-on the other sets, so they are not flattered by the fit. Pick the highest top-1 with at most 1.5%
-confident wrong answers (over all sets, and over the development sets alone) and 2% off-topic answered. (Holding top-3 when unsure >= 97% here too
-needs 0.95, which gave back more top-1 on held-out messages than v4 had: see SCORES.md.) Never
-point it at a held-out batch: those measure the result.
+on the other sets, so they are not flattered by the fit. The development sets are dev.yaml and each
+independent writer's tests/matching/dev_writer_*.yaml. Pick the highest top-1 with at most 1.5%
+confident wrong answers (over all sets, and over the development sets alone) and 2% off-topic
+answered. (Holding top-3 when unsure >= 97% here too needs 0.95, which gave back more top-1 on
+held-out messages than v4 had: see SCORES.md.) Never point it at a held-out batch: those measure
+the result.
 """
 
 import itertools
