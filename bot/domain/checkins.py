@@ -97,7 +97,8 @@ WORD_SCORE_FOLLOWERS = frozenset(
 )
 _RISEN = frozenset("up down back dropped went gone climbed crept improved eased".split())  # "down to 3"
 RATING_LEAD = frozenset("to a at is its about around maybe like say prob probably reckon guess solid only just still".split())
-_ZERO = re.compile(r"^(?:(?:i have |i m |im |my back is |back is |totally |completely |basically )?"
+_ZERO = re.compile(r"^(?:(?:nothing(?: at all)?(?: today| this morning| tonight)?[,;:.!-]+ )?"
+                   r"(?:i have |i m |im |my back is |back is |totally |completely |basically )?"
                    r"(?:no|zero) (?:back )?pain(?: at all)?|pain ?free|not in (?:any )?pain)(?P<rest>.*)$")
 # A number glued to letters is a name or a measure: "d3", "b12", "l4", "5th", "2x", "10k" (not "5ish").
 _GLUED = re.compile(r"[a-z]\d|\d(?!ish)[a-z]")
@@ -205,6 +206,8 @@ def _asks(clause: list[str]) -> bool:
         return False
     if words[0] == "i":
         return words[1:2] in (["need"], ["want"], ["wonder"], ["wondered"])
+    if words[1:2] and words[1] in {"barely", "hardly", "not", "only", "just", "finally", "still"}:
+        return False  # "8, could barely get dressed": what the pain did, not a question
     return words[0] == "help" or len(words) >= 2
 
 

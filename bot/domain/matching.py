@@ -12,8 +12,9 @@ How a message is read (the FAQ's questions, examples and answers go through the 
 4. Meaning: a sentence vector of the message (WordLlama, bot/domain/embedding.py), its tokens
    weighted by 1 + idf over the FAQ's entries so the words every question shares ("vitamin",
    "back", "pain") do not drown the ones that tell entries apart. Per entry: the probability from a
-   softmax classifier trained on the example vectors at start-up, the cosine of the closest
-   example, the mean of the three closest, and the cosine of the entry's centroid.
+   softmax classifier trained at start-up on the example vectors and word features (each stem and
+   each pair of neighbouring stems, ``word_features``), the cosine of the closest example, the mean
+   of the three closest, and the cosine of the entry's centroid.
 5. Words: BM25 (the ``bm25s`` library) over one document per example question, plus one for the
    answer and one for the keywords; an entry scores its best examples plus a share of its answer's
    and keywords' scores. An entry's score adds the meaning scores (``*_SHARE``) and
@@ -75,23 +76,30 @@ NEXT_EXAMPLES_SHARE = (0.5, 0.25)  # how much its 2nd and 3rd best examples add:
 CLASSIFIER_STEPS = 300
 CLASSIFIER_RATE = 20.0
 CLASSIFIER_L2 = 1e-4
+# Word features in the classifier (stems and pairs of neighbouring stems, unit length per message):
+# how much they count next to the sentence vector, their L2 penalty, and how many examples must
+# share a feature before it is one.
+WORD_SHARE = 1.0
+WORD_L2 = 1e-4
+WORD_FEATURE_MIN_COUNT = 2
 # Confidence that the best entry is right: a logistic model of how far it leads, fitted on the
 # development set and a cross-validation over the FAQ's own examples (tests/matching/calibrate.py
 # prints these). Features: best score, lead over the 2nd, lead over the 3rd, closest-example
 # cosine, share of the message's words the entry knows, number of known words.
-CONFIDENCE_MEAN = (2.4975, 1.5071, 1.7301, 0.7709, 0.8934, 4.296)
-CONFIDENCE_SCALE = (0.4704, 0.661, 0.6001, 0.1652, 0.2065, 1.571)
-CONFIDENCE_WEIGHTS = (0.045, 1.044, 0.322, -0.131, 0.604, -0.01)
-CONFIDENCE_BIAS = 4.122
-CONFIDENCE_THRESHOLD = 0.8  # calibration: see SCOPE_THRESHOLD
+CONFIDENCE_FEATURES = (0, 1, 2, 3, 4, 5)
+CONFIDENCE_MEAN = (2.5868, 1.5874, 1.7985, 0.7864, 0.8921, 4.4701)
+CONFIDENCE_SCALE = (0.4221, 0.6277, 0.553, 0.1602, 0.2063, 1.6684)
+CONFIDENCE_WEIGHTS = (0.025, 0.933, 0.398, 0.03, 0.383, 0.164)
+CONFIDENCE_BIAS = 3.925
+CONFIDENCE_THRESHOLD = 0.84  # calibration: see SCOPE_THRESHOLD
 # Whether the message is about the FAQ at all: a logistic model of the features at SCOPE_FEATURES
 # (coverage, known words, unknown words, closest cosine, best score, classifier probability),
 # fitted on the development set's in-scope and off-topic messages and the cross-validation.
 SCOPE_FEATURES = (4, 5, 6, 3, 0, 7)
-SCOPE_MEAN = (0.8139, 3.9536, 0.2856, 0.7145, 2.3299, 0.679)
-SCOPE_SCALE = (0.2927, 1.7688, 0.6243, 0.2194, 0.6386, 0.284)
-SCOPE_WEIGHTS = (0.784, 0.946, -0.408, 0.539, 0.519, 0.531)
-SCOPE_BIAS = 4.024
+SCOPE_MEAN = (0.8167, 4.1166, 0.2689, 0.7317, 2.4286, 0.7348)
+SCOPE_SCALE = (0.2926, 1.8762, 0.6349, 0.2176, 0.6146, 0.2675)
+SCOPE_WEIGHTS = (0.653, 1.148, -0.581, 0.519, 0.548, 0.534)
+SCOPE_BIAS = 4.229
 SCOPE_THRESHOLD = 0.95  # calibration: with the two below, <= 1.5% wrong and <= 2% off-topic
 KEYWORD_SHARE = 0.5
 SMALLTALK_THRESHOLD = 0.85  # whole-message similarity to a small-talk phrase
@@ -144,6 +152,7 @@ class _Ranking(NamedTuple):
     probabilities: np.ndarray  # per entry: the classifier's
     query: list[str]  # the message's known terms
     unknown: int  # how many of its words the FAQ never uses
+    lexical_best: int  # the entry BM25 alone ranks first
 
 
 def _logistic(features: Sequence[float], mean: Sequence[float], scale: Sequence[float],
@@ -228,12 +237,60 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+def word_features(sequence: Sequence[str]) -> list[str]:
+    """The classifier's word features of a message's terms: each stem, and each pair of neighbours."""
+    unique = list(dict.fromkeys(sequence))
+    return unique + [f"{first} {second}" for first, second in zip(unique, unique[1:])]
+
+
+class _Sparse:
+    """Rows of 0/1 word features scaled to unit length, kept as (row, feature, value) triples.
+
+    numpy has no sparse matrices, and a dense one (examples x features) would make training slow:
+    both products sum runs of the triples (``np.add.reduceat``), once ordered by row, once by feature.
+    """
+
+    def __init__(self, feature_rows: Sequence[tuple[Sequence[int], int]], size: int) -> None:
+        """From each row's known features, how many features it has in all, and the feature count."""
+        rows = np.array([r for r, (found, _) in enumerate(feature_rows) for _ in found], dtype=np.intp)
+        features = np.array([f for found, _ in feature_rows for f in found], dtype=np.intp)
+        values = np.array([1 / math.sqrt(total) for found, total in feature_rows for _ in found], dtype=np.float32)
+        self._shape = (len(feature_rows), size)
+        self._rows, self._by_row = self._runs(rows, features, values)
+        self._features, self._by_feature = self._runs(features, rows, values)
+
+    @staticmethod
+    def _runs(keys: np.ndarray, others: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        order = np.argsort(keys, kind="stable")
+        keys, others, values = keys[order], others[order], values[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.intp)
+        return keys[starts], (others, values[:, None], starts)
+
+    @staticmethod
+    def _product(runs: tuple[np.ndarray, ...], keys: np.ndarray, size: int, matrix: np.ndarray) -> np.ndarray:
+        others, values, starts = runs
+        result = np.zeros((size, matrix.shape[1]), dtype=np.float32)
+        if len(starts):
+            result[keys] = np.add.reduceat(values * matrix[others], starts, axis=0)
+        return result
+
+    def times(self, weights: np.ndarray) -> np.ndarray:
+        """This matrix times ``weights`` (features x classes)."""
+        return self._product(self._by_row, self._rows, self._shape[0], weights)
+
+    def transposed_times(self, error: np.ndarray) -> np.ndarray:
+        """This matrix, transposed, times ``error`` (rows x classes)."""
+        return self._product(self._by_feature, self._features, self._shape[1], error)
+
+
 @lru_cache(maxsize=4)
 def _semantic_model(
-    embedder: Embedder, asked_texts: tuple[str, ...], owner: tuple[int, ...], count: int
-) -> tuple[np.ndarray, ...]:
+    embedder: Embedder, asked_texts: tuple[str, ...], owner: tuple[int, ...], count: int,
+    asked_terms: tuple[tuple[str, ...], ...] = (),
+) -> tuple:
     """Token weights, example vectors, entry centroids and the classifier for one FAQ.
 
+    The classifier reads the sentence vector and the word features (``word_features``) together.
     Cached: every bot service and test app built in one process shares the same FAQ, and training
     the classifier takes a few hundred milliseconds.
     """
@@ -253,15 +310,29 @@ def _semantic_model(
     centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
     classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
     bias = np.zeros(count, dtype=np.float32)
+    # Word features seen in at least WORD_FEATURE_MIN_COUNT examples (a feature seen once is noise).
+    seen = Counter(f for sequence in asked_terms for f in set(word_features(sequence)))
+    feature_index = {f: i for i, f in enumerate(sorted(f for f, n in seen.items() if n >= WORD_FEATURE_MIN_COUNT))}
+    word_weights = np.zeros((len(feature_index), count), dtype=np.float32)
+    sparse = _Sparse([
+        ([feature_index[f] for f in found if f in feature_index], len(found))
+        for found in map(word_features, asked_terms)
+    ], len(feature_index)) if asked_terms and WORD_SHARE else None
     if count and len(vectors):
         truth = np.eye(count, dtype=np.float32)[entry_of]
         for _ in range(CLASSIFIER_STEPS):  # plain full-batch gradient descent: deterministic
-            error = _softmax(vectors @ classifier + bias) - truth
+            logits = vectors @ classifier + bias
+            if sparse is not None:
+                logits += WORD_SHARE * sparse.times(word_weights)
+            error = _softmax(logits) - truth
             classifier -= CLASSIFIER_RATE * (vectors.T @ error / len(vectors) + CLASSIFIER_L2 * classifier)
+            if sparse is not None:
+                gradient = WORD_SHARE * sparse.transposed_times(error) / len(vectors)
+                word_weights -= CLASSIFIER_RATE * (gradient + WORD_L2 * word_weights)
             bias -= CLASSIFIER_RATE * error.mean(axis=0)
-    for array in (weights, vectors, centroids, classifier, bias):
+    for array in (weights, vectors, centroids, classifier, bias, word_weights):
         array.setflags(write=False)  # shared between matchers
-    return weights, vectors, centroids, classifier, bias
+    return weights, vectors, centroids, classifier, bias, word_weights, feature_index
 
 
 class FaqMatcher:
@@ -320,8 +391,9 @@ class FaqMatcher:
             np.arange(len(starts)), np.diff(np.array(starts + [len(asked)], dtype=np.intp)).astype(np.intp)
         )
         (self._token_weights, self._asked_vectors, self._centroids, self._classifier,
-         self._classifier_bias) = _semantic_model(
-            self._embedder, tuple(asked_texts), tuple(int(i) for i in self._asked_entry), len(starts)
+         self._classifier_bias, self._word_weights, self._feature_index) = _semantic_model(
+            self._embedder, tuple(asked_texts), tuple(int(i) for i in self._asked_entry), len(starts),
+            tuple(tuple(doc) for doc in asked),
         )
         # Each entry's question/example documents as one row, padded with a document scoring 0.
         ends = starts[1:] + [len(asked)]
@@ -426,7 +498,7 @@ class FaqMatcher:
             + KEYWORD_SHARE * scores[self._keyword_doc]
         )
 
-    def _semantic_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _semantic_scores(self, text: str, query: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per entry: the meaning score, the cosine of its closest question, the classifier's probability."""
         count = len(self._faq)
         if not count:
@@ -440,7 +512,12 @@ class FaqMatcher:
         per_entry = -np.sort(-similarities[self._vector_rows], axis=1)
         closest = per_entry[:, 0]
         top3 = per_entry[:, :3].mean(axis=1) if per_entry.shape[1] >= 3 else closest
-        probabilities = _softmax(vector @ self._classifier + self._classifier_bias)
+        logits = vector @ self._classifier + self._classifier_bias
+        features = word_features(query)
+        found = [self._feature_index[f] for f in features if f in self._feature_index]
+        if found and WORD_SHARE:
+            logits = logits + WORD_SHARE * self._word_weights[found].sum(axis=0) / math.sqrt(len(features))
+        probabilities = _softmax(logits)
         meaning = (
             CLASSIFIER_SHARE * probabilities
             + CLOSEST_SHARE * closest
@@ -452,12 +529,13 @@ class FaqMatcher:
     def _ranked(self, text: str) -> _Ranking:
         query, unknown = self._query(text)
         lexical = self._entry_scores(query)
-        meaning, closest, probabilities = self._semantic_scores(text)
+        meaning, closest, probabilities = self._semantic_scores(text, query)
         top = lexical.max() if len(lexical) else 0.0
         scores = meaning + (LEXICAL_SHARE * lexical / top if top > 0 else 0.0)
         # Ties keep the FAQ's own order, so an empty match suggests its first questions.
         order = sorted(range(len(self._faq)), key=lambda i: (-scores[i], i))
-        return _Ranking(order, scores, closest, probabilities, query, unknown)
+        lexical_best = int(np.argmax(lexical)) if len(lexical) else 0
+        return _Ranking(order, scores, closest, probabilities, query, unknown, lexical_best)
 
     def decision_features(self, text: str) -> tuple[list[int], tuple[float, ...]]:
         """The ranking and what the confidence and scope models read (see CONFIDENCE_WEIGHTS)."""
@@ -473,12 +551,15 @@ class FaqMatcher:
             float(scores[best]), float(scores[best] - second), float(scores[best] - third),
             float(ranking.closest[best]), self.confidence(ranking.query, ranking.unknown, best),
             float(len(ranking.query)), float(ranking.unknown), float(ranking.probabilities[best]),
+            float(ranking.probabilities[best] - (ranking.probabilities[order[1]] if len(order) > 1 else 0.0)),
+            float(ranking.lexical_best == best),
         )
 
     @staticmethod
     def answer_probability(features: Sequence[float]) -> float:
-        """How likely the best entry is the right one (CONFIDENCE_*: its first six features)."""
-        return _logistic(features, CONFIDENCE_MEAN, CONFIDENCE_SCALE, CONFIDENCE_WEIGHTS, CONFIDENCE_BIAS)
+        """How likely the best entry is the right one (CONFIDENCE_*, of the features at CONFIDENCE_FEATURES)."""
+        picked = [features[i] for i in CONFIDENCE_FEATURES]
+        return _logistic(picked, CONFIDENCE_MEAN, CONFIDENCE_SCALE, CONFIDENCE_WEIGHTS, CONFIDENCE_BIAS)
 
     @staticmethod
     def scope_probability(features: Sequence[float]) -> float:

@@ -21,7 +21,8 @@ _ADULT_AGE = 18
 # Generic drug names end in a few well-known stems (INN suffixes): -pril, -sartan, -olol...
 _DRUG_SUFFIX = (r"\w{2,}(?:pril|sartan|olol|statin|prazole|xaban|gatran|parin|dipine|oxetine|triptyline|azepam"
                 r"|azolam|cycline|mycin|cillin|floxacin|tidine|gliptin|gliflozin|glutide|mab|afil|codone|morphone"
-                r"|profen|coxib|fenac|semide|thiazide|dronate|triptan|setron|tretin|lukast|nidazole|azole|vir)")
+                r"|profen|coxib|fenac|semide|thiazide|dronate|triptan|setron|tretin|lukast|nidazole|azole|vir|icam|olone|asone"
+                r"|isone|ofen|ifen|carbamol|zanidine|tadine|tizine|vastatin)")
 # Asking how much of something: a dose, an amount, a strength.
 _DOSE = r"(?:how much|how many|dose|doses|dosage|dosing|mg|mcg|milligrams?|grams?|iu|units|strength|amount)"
 # "my level is 12" (not "my 4 year old": a child, below)
@@ -33,7 +34,9 @@ _OTHER_SUPPLEMENTS = (r"zinc", r"iron", r"b ?12", r"b ?complex", r"vitamin (?:a|
                       r"collagen", r"turmeric", r"curcumin", r"glucosamine", r"chondroitin", r"msm", r"melatonin",
                       r"cbd", r"ashwagandha", r"creatine", r"multi ?vitamins?", r"boron", r"potassium", r"selenium",
                       r"probiotics?", r"evening primrose", r"biotin", r"kratom", r"kava", r"coq ?10", r"ginseng",
-                      r"st johns? wort", r"ginkgo", r"valerian", r"electrolytes?", r"iodine")
+                      r"st johns? wort", r"ginkgo", r"valerian", r"electrolytes?", r"iodine", r"cod liver oil",
+                      r"spirulina", r"moringa", r"sea moss", r"quercetin", r"apple cider vinegar", r"green tea extract",
+                      r"bcaas?", r"whey", r"glutamine", r"resveratrol", r"maca", r"berberine", r"bone broth")
 # Someone else whose dose the question asks for.
 _PERSON = (r"(?:my|our|for (?:my|an?|the)) (?:\w+ ){0,3}(?:mum|mom|mother|dad|father|parents?|husband|wife|partner|"
            r"boyfriend|girlfriend|gran|granny|grandma|grandmother|grandad|grandpa|grandfather|nan|sister|brother|"
@@ -50,7 +53,20 @@ _CONDITIONS = (r"osteo ?arthritis", r"rheumatoid arthritis", r"psoriatic arthrit
                r"graves", r"anemi\w*", r"anaemi\w*", r"covid", r"long covid", r"depression", r"anxiety", r"obes\w* surgery",
                r"hernia", r"ibs", r"pcos", r"menopaus\w*", r"hrt", r"degenerative disc disease", r"ddd",
                r"ehlers danlos", r"hypermobil\w*", r"chronic fatigue syndrome", r"me cfs", r"cfs", r"asthma", r"copd",
-               r"high cholesterol", r"cholesterol", r"osteogenesis", r"pagets?", r"myeloma", r"lymphoma", r"hiv")
+               r"high cholesterol", r"cholesterol", r"osteogenesis", r"pagets?", r"myeloma", r"lymphoma", r"hiv",
+               r"stroke", r"heart attack", r"restless legs?", r"sleep apnea", r"adhd", r"autism", r"arthritic",
+               r"(?:knee|hip|shoulder|neck|wrist|ankle|elbow|jaw|tooth|foot|heel) (?:pain|ache|aches|injury|problems?)",
+               r"(?:knees|hips|wrists|ankles|elbows|feet|heels) (?:hurt|ache|pain)", r"carpal tunnel", r"plantar",
+               r"tennis elbow", r"frozen shoulder", r"bunions?")
+# Other results of a blood test than vitamin D's: reading them is a clinician's job.
+_OTHER_RESULTS = (r"ferritin", r"ha?emoglobin", r"hba1c", r"a1c", r"tsh", r"t4", r"blood sugar", r"glucose",
+                  r"crp", r"esr", r"psa", r"white (?:blood )?cells?", r"platelets?", r"liver function",
+                  r"egfr", r"creatinine", r"b12 levels?", r"iron levels?")
+# What people hope vitamin D does beyond the back, which the article never discusses.
+_OTHER_BENEFITS = (r"colds", r"a cold", r"common cold", r"flu", r"influenza", r"hair loss", r"hair", r"balding",
+                   r"acne", r"migraines?",
+                   r"headaches?", r"weight loss", r"lose weight", r"losing weight", r"insomnia", r"libido",
+                   r"erectile", r"eyesight", r"teeth", r"allerg\w*", r"hay fever", r"wrinkles?")
 # What an imaging report or a disc problem is called: reading one is a clinician's job.
 _FINDINGS = (r"herniat\w*", r"slipped discs?", r"bulg\w* discs?", r"disc bulges?", r"prolapsed? discs?",
              r"disc protrusions?", r"disc desiccation", r"desiccat\w*", r"modic", r"annular (?:tear|fissure)s?",
@@ -123,11 +139,13 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"cancer", r"tumou?rs?", r"diabet\w*", r"epilep\w*", r"seizures?", r"thyroid",
                r"heart (?:condition|disease|problems?|pills|medication|meds)", r"blood pressure",
                r"crohn\w*", r"c[oe]eliac", r"gastric bypass", r"lupus", r"rheumatoid", r"alcohol",
-               r"beer", r"wine", r"booze", *_CONDITIONS),
+               r"beer", r"wine", r"booze", *_CONDITIONS, *_OTHER_RESULTS, *_OTHER_BENEFITS),
         re.compile(r"\b(?:help|helps|cure|cures|fix|treat|treats|good for|for my|with my|prevent|have)\b.*\barthritis\b"),
     )),
     ("diagnosis", (
-        re.compile(r"\b(?:do|could|might|may|have) i (?:have|got)\b(?! to\b)"),
+        # not "why do i have low vitamin d" (the FAQ's why-common) nor "do i have a deficiency"
+        re.compile(r"(?<!why )\b(?:do|could|might|may|have) i (?:have|got)\b(?! to\b)"
+                   r"(?! (?:a |an )?(?:low|lack|vitamin|vit|d|deficien\w*|insufficien\w*)\b)"),
         re.compile(r"\bhave i got\b"),
         _words(r"diagnose me", r"diagnose my \w+", r"diagnose (?:it|this)", r"you diagnose",
                r"whats wrong with (?:me|my \w+)", r"what is wrong with (?:me|my \w+)",
@@ -152,23 +170,42 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"trust (?:you|this|it|what you say)", r"medical advice",
                r"talking to a (?:human|person|real person|bot|robot|machine)",
                r"(?:doctors?|physicians?|clinicians?|experts?) behind (?:this|you|it)",
-               r"who (?:made|built|runs|owns|is behind) (?:you|this)", r"qualified", r"is this real"),
+               r"who (?:made|built|runs|owns|is behind) (?:you|this)", r"qualified", r"is this real",
+               r"(?:a )?bot or (?:a )?(?:human|person|real person)", r"(?:a )?(?:human|person) or (?:a )?bot",
+               r"(?:speak|talk|chat) (?:to|with) (?:a |an )?(?:real |actual )?(?:doctor|human|person|nurse)",
+               r"are you (?:an? )?(?:ai|bot|robot|chatbot|chat ?gpt|machine|computer|program)",
+               r"is this (?:an? )?(?:ai|bot|robot|chatbot|chat ?gpt)"),
     )),
     ("other-treatments", (
         _words(r"surgery", r"surgeon", r"operation", r"chiropract\w*", r"chiro", r"osteopath\w*",
                r"acupunct\w*", r"injections?", r"epidural", r"heat (?:pad|pack)s?", r"heating pad",
                r"ice ?packs?", r"ice or heat", r"heat or ice", r"tens machine", r"massage",
-               r"tonight", r"right now", r"cant sleep", r"cannot sleep", r"prescribe"),
+               r"tonight", r"right now", r"cant sleep", r"cannot sleep", r"prescribe",
+               # devices worn for a back (a mattress or a pillow is no medical question: "I'm not sure")
+               r"(?:back )?braces?", r"(?:back |support |lumbar )belts?",
+               r"insoles?", r"orthotics?", r"corsets?", r"inversion table",
+               r"dry needling", r"cupping", r"traction", r"spinal decompression", r"ablation", r"nerve blocks?",
+               r"kinesio\w*", r"infrared", r"sauna", r"cryotherapy", r"cold plunge", r"ice baths?", r"shockwave",
+               r"laser therapy", r"stem cells?", r"prp", r"botox"),
     )),
 )
 
 _AGE = re.compile(r"\b(\d{1,2}) ?(?:-| )?(?:years?|yrs?|y) ?(?:-| )?old\b|\b(\d{1,2}) ?yo\b|\b(\d{1,2}) ?months? old\b")
 
 
+# "the MRI showed only a mild disc bulge, yet I can hardly get out of bed": a finding named to say
+# the scan does not explain the pain, which the FAQ answers (imaging-mismatch), not a diagnosis.
+_MISMATCH = re.compile(r"\b(?:mri|scans?|x ?rays?|imaging|ct)\b.*\b(?:only|just|mild|minor|small|slight|tiny|little|"
+                       r"nothing|normal|clear)\b.*\b(?:but|yet|still|so bad|this bad|severe|why)\b")
+
+
 def referral_topic(text: str) -> str | None:
     """The topic of a question the article cannot answer, or None."""
     folded = " ".join(fold(text).replace("-", " ").split())
+    mismatch = _MISMATCH.search(folded) is not None
     for topic, patterns in TOPICS:
+        if topic == "diagnosis" and mismatch:
+            continue
         if any(pattern.search(folded) for pattern in patterns):
             return topic
     for match in _AGE.finditer(folded):

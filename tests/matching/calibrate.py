@@ -5,10 +5,12 @@
 fold's examples are taken out of the FAQ and asked), fits the logistic confidence model
 (``CONFIDENCE_*`` in bot/domain/matching.py) on whether the best entry was right, and prints its
 constants with the figures of each answer threshold: each set's figures come from a model fitted
-on the other sets, so they are not flattered by the fit. Pick the highest top-1 with at most 1.5%
-confident wrong answers and 3% off-topic answered. (Holding top-3 when unsure >= 97% here too
-needs 0.95, which gave back more top-1 on held-out messages than v4 had: see SCORES.md.) Never
-point it at a held-out batch: those measure the result.
+on the other sets, so they are not flattered by the fit. The development sets are dev.yaml and each
+independent writer's tests/matching/dev_writer_*.yaml. Pick the highest top-1 with at most 1.5%
+confident wrong answers (over all sets, and over the development sets alone) and 2% off-topic
+answered. (Holding top-3 when unsure >= 97% here too needs 0.95, which gave back more top-1 on
+held-out messages than v4 had: see SCORES.md.) Never point it at a held-out batch: those measure
+the result.
 """
 
 import itertools
@@ -23,7 +25,7 @@ import bot.domain.matching as matching  # noqa: E402
 from bot.domain.referrals import referral_topic  # noqa: E402
 from bot.domain.text import fold as fold_text  # noqa: E402
 from tests.matching.conftest import load_faq, load_smalltalk  # noqa: E402
-from tests.matching.evaluation import DEV_SET, load  # noqa: E402
+from tests.matching.evaluation import DEV_SET, WRITER_SETS, load  # noqa: E402
 
 EMBEDDER = matching.shared_embedder()
 FOLDS = 5
@@ -34,8 +36,10 @@ MAX_WRONG = 0.015
 MAX_OFF_TOPIC = 0.02  # not 3%: off-topic answers on held-out batches ran above the development set's
 
 faq, smalltalk = load_faq(), load_smalltalk()
-dev = load(DEV_SET)
-sets = [(faq, [(str(m), e) for e, ms in dev["faq"].items() for m in ms], [str(m) for m in dev["off_topic"]])]
+sets = []
+for path in [DEV_SET, *WRITER_SETS]:  # dev.yaml first (group 0), then each writer's development set
+    dev = load(path)
+    sets.append((faq, [(str(m), e) for e, ms in dev["faq"].items() for m in ms], [str(m) for m in dev["off_topic"]]))
 for fold in range(FOLDS):
     kept, asked = [], []
     for entry in faq:
@@ -61,7 +65,7 @@ top3 = np.array([r[3] for r in rows])
 features = np.array([r[4] for r in rows])
 gated = np.array([r[5] for r in rows])
 coverage = features[:, 4]
-answer_features = features[:, : len(matching.CONFIDENCE_MEAN)]
+answer_features = features[:, list(matching.CONFIDENCE_FEATURES)]
 scope_features = features[:, list(matching.SCOPE_FEATURES)]
 
 
@@ -102,19 +106,21 @@ for number in range(FOLDS):
 print(f"right entry first (always answering): {right[in_scope].mean():.3f}, among three: {top3[in_scope].mean():.3f}")
 print(f"rule: the highest top-1 with wrong <= {MAX_WRONG} and off-topic answered <= {MAX_OFF_TOPIC}")
 choices = []
+developed = in_scope & (group < len(WRITER_SETS) + 1)  # the development sets, not the cross-validation
 for least_coverage, threshold, least_scope in itertools.product(COVERAGES, THRESHOLDS, SCOPES):
     answered = (probability >= threshold) & (scope >= least_scope) & (coverage >= least_coverage) & ~gated
     unsure = in_scope & ~answered
-    dev_scope = in_scope & (group == 0)
     figures = (
         (answered & (right == 1))[in_scope].mean(), (answered & (right == 0))[in_scope].mean(),
-        answered[~in_scope].mean(), top3[unsure].mean(), (answered & (right == 1))[dev_scope].mean(),
+        answered[~in_scope].mean(), top3[unsure].mean(), (answered & (right == 1))[developed].mean(),
+        (answered & (right == 0))[developed].mean(),
     )
-    if figures[1] <= MAX_WRONG and figures[2] <= MAX_OFF_TOPIC:
+    if max(figures[1], figures[5]) <= MAX_WRONG and figures[2] <= MAX_OFF_TOPIC:
         choices.append((figures, (least_coverage, threshold, least_scope)))
 for figures, (least_coverage, threshold, least_scope) in sorted(choices, reverse=True)[:8]:
     print(f"  ANSWER_THRESHOLD={least_coverage} CONFIDENCE_THRESHOLD={threshold} SCOPE_THRESHOLD={least_scope}:"
-          " top1={:.3f} wrong={:.3f} off-topic={:.3f} top3-when-unsure={:.3f} | dev top1={:.3f}".format(*figures))
+          " top1={:.3f} wrong={:.3f} off-topic={:.3f} top3-when-unsure={:.3f} | dev sets top1={:.3f} wrong={:.3f}"
+          .format(*figures))
 weights, bias = fit(standard[in_scope], right[in_scope])
 print("CONFIDENCE_MEAN =", tuple(round(float(v), 4) for v in answer_mean))
 print("CONFIDENCE_SCALE =", tuple(round(float(v), 4) for v in answer_scale))

@@ -17,6 +17,9 @@ from bot.domain.matching import FaqMatcher
 
 HERE = Path(__file__).parent
 DEV_SET = HERE / "dev.yaml"
+# Development sets written by independent writers (tests/matching/import_writer.py): an honest
+# estimate of messages in another hand than the FAQ's examples, and calibration data.
+WRITER_SETS = sorted(HERE.glob("dev_writer_*.yaml"))
 # Every heldout/batch<N>.yaml, in number order (batch10 after batch9): a new batch is picked up by
 # dropping its file there.
 HELDOUT_SETS = sorted((HERE / "heldout").glob("batch*.yaml"), key=lambda p: int("0" + p.stem[5:]))
