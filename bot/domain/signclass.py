@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.domain.sentences import QUESTION_OPENERS, SELF, is_other, sentence_tokens
+from bot.domain.sentences import QUESTION_OPENERS, SELF, is_other, patient, sentence_tokens
 from bot.domain.text import CLAUSE_BREAKS, stem
 
 NO_SIGN = "none"
@@ -65,23 +65,26 @@ def kept_sentences(text: str) -> list[list[str]]:
     and without the clauses that are about someone else."""
     out: list[list[str]] = []
     sentence: list[str] = []
-    for token in [*sentence_tokens(text), "."]:
+    raw = sentence_tokens(text)
+    about = patient(raw)
+    for token in [*raw, "."]:
         if token not in _SENTENCE_ENDS:
             sentence.append(token)
             continue
         words = [w for w in sentence if w not in CLAUSE_BREAKS]
         asked = token == "?" and words[:1] and (words[0] in QUESTION_OPENERS or words[0] in _CONDITIONS)
         if words and not asked and words[:2] != ["what", "if"] and words[0] not in _CONDITIONS:
-            kept = _own_clauses(sentence)
+            kept = _own_clauses(sentence, about)
             if kept:
                 out.append(kept)
         sentence = []
     return out
 
 
-def _own_clauses(sentence: list[str]) -> list[str]:
+def _own_clauses(sentence: list[str], about: frozenset[str] = frozenset()) -> list[str]:
     """The words of the clauses that are the writer's: a clause naming someone else (my mum, a
-    friend, he, she) with no "I"/"me" after it is dropped."""
+    friend, he, she) with no "I"/"me" after it is dropped; not when that person is the one the
+    message is written for (``about``, see ``sentences.patient``)."""
     kept: list[str] = []
     clause: list[str] = []
     for token in [*sentence, ","]:
@@ -90,7 +93,9 @@ def _own_clauses(sentence: list[str]) -> list[str]:
             continue
         other = False
         for i, word in enumerate(clause):
-            if is_other(word):
+            if word in about:
+                other = False
+            elif is_other(word):
                 other = True
             elif word in SELF and not (word == "my" and i + 1 < len(clause) and is_other(clause[i + 1])):
                 other = False
