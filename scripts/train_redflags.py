@@ -40,12 +40,13 @@ from bot.domain.signclass import NO_SIGN, SignClassifier, features, kept_sentenc
 REDFLAGS = ROOT / "tests" / "redflags"
 OUT = default_content_dir() / "redflag_classifier.json"
 TUNED_BATCHES = ("first", "dev")
-# Of ordinary messages, out of fold, on top of the rules' own: the sum must stay under the 5% every
-# batch is held to, and the rules alone already alarm on 4.7% of train_ordinary.yaml (3.5% with
-# batch 1 and dev), so the classifier gets none of that budget: its threshold is above every
-# ordinary message out of fold. Tried before, and too many: 2% (5.1-5.2% out of fold; 6.0% and
-# 8.3% on the seen batches 5 and 4), 1% and 0.5% (6.2% on batch 4).
-TARGET_EXTRA_ALARMS = 0.0
+# Of ordinary messages, out of fold (leaving one writer out), rules and classifier together: every
+# batch is held to 5%, so the calibration aims below it. Round 5 gave the classifier no budget at all
+# (its threshold above every ordinary message out of fold, 0.948), since the rules alone then alarmed
+# on 4.7% of its ordinary training messages; 2%, 1% and 0.5% on top of the rules had been tried and
+# were too many (6.0-8.3% on the seen batches 4 and 5).
+TARGET_FALSE_ALARMS = 0.04
+MIN_THRESHOLD = 0.5
 MIN_COUNT = 2  # a word feature must occur in this many training messages
 L2 = 3e-4
 EMBEDDING_SCALE = 2.0
@@ -204,10 +205,13 @@ def out_of_fold(data: list[Example], folds: list[int], rules: RedFlagDetector, l
 
 
 def calibrate(outcomes: list[Outcome]) -> float:
-    ordinary = sorted((o.probability for o in outcomes if o.example.label == NO_SIGN and o.rules is None), reverse=True)
-    total = sum(1 for o in outcomes if o.example.label == NO_SIGN)
-    allowed = int(TARGET_EXTRA_ALARMS * total)
-    return float(ordinary[allowed]) + 1e-6 if allowed < len(ordinary) else 0.5
+    """The lowest threshold at which rules and classifier together alarm on at most
+    ``TARGET_FALSE_ALARMS`` of the ordinary messages, out of fold (and never below ``MIN_THRESHOLD``)."""
+    ordinary = [o for o in outcomes if o.example.label == NO_SIGN]
+    allowed = int(TARGET_FALSE_ALARMS * len(ordinary)) - sum(1 for o in ordinary if o.rules)
+    left = sorted((o.probability for o in ordinary if o.rules is None), reverse=True)
+    threshold = float(left[max(allowed, 0)]) + 1e-6 if max(allowed, 0) < len(left) else MIN_THRESHOLD
+    return max(threshold, MIN_THRESHOLD)
 
 
 def figures(outcomes: list[Outcome], threshold: float, levels: dict[str, str]) -> str:
@@ -229,6 +233,7 @@ def figures(outcomes: list[Outcome], threshold: float, levels: dict[str, str]) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true", help="cross-validate only; write nothing")
+    parser.add_argument("--quick", action="store_true", help="only leave one writer out (no voices, no 10-fold)")
     args = parser.parse_args()
     content = load_content(default_content_dir())
     rules = RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words)
@@ -240,22 +245,22 @@ def main() -> None:
           f"{sum(e.label == NO_SIGN for e in data)} ordinary")
     voices = sorted({e.group for e in data})
     writers = sorted({e.writer for e in data})
-    by_voice = out_of_fold(data, [voices.index(e.group) for e in data], rules, labels, embedder)
-    tenfold = out_of_fold(data, [i % 10 for i in range(len(data))], rules, labels, embedder)
     by_writer = out_of_fold(data, [writers.index(e.writer) for e in data], rules, labels, embedder)
-    threshold = calibrate(by_voice + tenfold)
-    print(f"threshold {threshold:.3f} (the classifier's own alarms <= {TARGET_EXTRA_ALARMS:.1%} of ordinary, out of fold)")
-    for candidate in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        print(f"  at {candidate:.1f}: {figures(by_voice + tenfold, candidate, levels)}")
-    print(f"leave one voice out:  {figures(by_voice, threshold, levels)}")
-    print(f"10-fold:              {figures(tenfold, threshold, levels)}")
+    threshold = calibrate(by_writer)
+    print(f"threshold {threshold:.3f} (rules + classifier <= {TARGET_FALSE_ALARMS:.1%} false alarms on ordinary"
+          f" messages, leaving one writer out)")
     print(f"leave one writer out: {figures(by_writer, threshold, levels)}")
     for writer in writers:
         print(f"  {writer:<10} {figures([o for o in by_writer if o.example.writer == writer], threshold, levels)}")
-    for candidate in (0.3, 0.5, 0.7, 0.9):
-        print(f"  writer out at {candidate:.1f}: {figures(by_writer, candidate, levels)}")
-    for voice in voices:
-        print(f"  {voice:<10} {figures([o for o in by_voice if o.example.group == voice], threshold, levels)}")
+    for candidate in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        print(f"  at {candidate:.1f}: {figures(by_writer, candidate, levels)}")
+    if not args.quick:
+        by_voice = out_of_fold(data, [voices.index(e.group) for e in data], rules, labels, embedder)
+        tenfold = out_of_fold(data, [i % 10 for i in range(len(data))], rules, labels, embedder)
+        print(f"leave one voice out:  {figures(by_voice, threshold, levels)}")
+        print(f"10-fold:              {figures(tenfold, threshold, levels)}")
+        for voice in voices:
+            print(f"  {voice:<10} {figures([o for o in by_voice if o.example.group == voice], threshold, levels)}")
     if args.check:
         return
     model = fit(data, labels, embedder, rules, threshold)

@@ -64,7 +64,7 @@ _SMALL_WORDS = frozenset(
     quite totally completely all"""
     .split()
 )
-_NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing"}
+_NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing", "denies", "denied"}  # "denies leg weakness"
 # Forms Snowball leaves apart that a person means as one word.
 # "fell" stays "fell": the season ("worse in the fall") must not read as a fall.
 # "peed" stays "peed": "I need to pee before bed" must not read as "I peed the bed".
@@ -84,6 +84,7 @@ _MODIFIER_GROUPS = frozenset({"{cant}", "{feel}", "{havent}", "{backpain}", "{hu
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _JOINS = frozenset({"and", "so", "because", "cause", "then", "while", "since", "as", "plus"})
 _SUBJECTS = frozenset({"i", "im", "ive", "my", "it", "its", "the", "this", "he", "she", "we", "they", "your"})
+_SUPPOSING = frozenset({"hypothetically", "theoretically", "hypothetical"})
 _CONDITIONALS = frozenset({"if", "whether", "incase", "suppose", "supposing", "imagine", "ever"})
 
 
@@ -484,6 +485,8 @@ def _hypothetical(raw: list[str], at: int) -> bool:
     opener = next((w for w in sentence if w[0].isalnum()), "")
     clause_opener = next((w for w in clause if w[0].isalnum()), "")
     if sentence[:2] == ["what", "if"] or clause[:2] == ["what", "if"] or clause[:2] == ["in", "case"]:
+        return True
+    if opener in _SUPPOSING:  # "hypothetically, if I got night sweats ..."
         return True
     conditional = any(w in _CONDITIONALS for w in clause)
     if conditional and (question or opener in QUESTION_OPENERS):
