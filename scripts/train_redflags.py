@@ -2,15 +2,17 @@
 
     .venv/bin/python scripts/train_redflags.py          # cross-validate, calibrate, write the model
     .venv/bin/python scripts/train_redflags.py --check  # only cross-validate and print the figures
+    .venv/bin/python scripts/train_redflags.py --check --quick  # only leave one writer out
 
 Trained on the tuning sets only: tests/redflags/train_*.yaml (written for it) and the two batches
 the rules were tuned on (eval_first, eval_dev). The held-out batches are never read here.
 
-1. Out-of-fold figures, two ways: leave one voice out (each voice of the training sets in turn,
-   plus eval_first and eval_dev as two more "voices") and 10-fold. In each fold the vocabulary
-   and the weights come from the other folds only, and the rules run first, as in the bot.
-2. The threshold is the lowest probability at which the classifier, out of fold, alarms on at most
-   ``TARGET_EXTRA_ALARMS`` of the ordinary messages the rules leave alone.
+1. Out-of-fold figures, three ways: leave one writer out (WRITERS: round 5's engineer, writers A
+   and B, batch 1, dev), the honest estimate of a blind batch; leave one voice out; and 10-fold. In
+   each fold the vocabulary and the weights come from the other folds only, and the rules run first,
+   as in the bot.
+2. The threshold is the lowest probability at which rules and classifier together, leaving one
+   writer out, alarm on at most ``TARGET_FALSE_ALARMS`` of the ordinary messages.
 3. The final weights are fitted on everything and written with a digest of the training files, so
    a test can tell when the model is older than its data.
 """
@@ -45,13 +47,13 @@ TUNED_BATCHES = ("first", "dev")
 # (its threshold above every ordinary message out of fold, 0.948), since the rules alone then alarmed
 # on 4.7% of its ordinary training messages; 2%, 1% and 0.5% on top of the rules had been tried and
 # were too many (6.0-8.3% on the seen batches 4 and 5).
-TARGET_FALSE_ALARMS = 0.04
+TARGET_FALSE_ALARMS = 0.045
 MIN_THRESHOLD = 0.5
 MIN_COUNT = 2  # a word feature must occur in this many training messages
 L2 = 3e-4
 EMBEDDING_SCALE = 2.0
 STEPS = 300
-SIGN_WEIGHT = 1.0  # how much a sign counts in the loss beside an ordinary message
+SIGN_WEIGHT = 1.0  # how much a sign counts in the loss beside an ordinary message (2.0: no better out of fold)
 
 
 @dataclass
@@ -128,6 +130,7 @@ class CachedEmbedder:
 
 
 _FEATURES: dict[tuple[str, ...], set[str]] = {}
+LEVELS: dict[str, str] = {}  # red-flag id -> level, as the bot's classifier pools them
 
 
 def _features(words: tuple[str, ...], rules: RedFlagDetector) -> set[str]:
@@ -193,7 +196,7 @@ def out_of_fold(data: list[Example], folds: list[int], rules: RedFlagDetector, l
     for fold in sorted(set(folds)):
         train = [ex for ex, f in zip(data, folds) if f != fold]
         model = fit(train, labels, embedder, rules, threshold=0.0)
-        classifier = SignClassifier(model, embedder, rules.concepts, rules.sign_groups)
+        classifier = SignClassifier(model, embedder, rules.concepts, rules.sign_groups, LEVELS)
         for i, (ex, f) in enumerate(zip(data, folds)):
             if f != fold:
                 continue
@@ -204,11 +207,12 @@ def out_of_fold(data: list[Example], folds: list[int], rules: RedFlagDetector, l
     return [o for o in outcomes if o is not None]
 
 
-def calibrate(outcomes: list[Outcome]) -> float:
+def calibrate(outcomes: list[Outcome], target: float | None = None) -> float:
     """The lowest threshold at which rules and classifier together alarm on at most
-    ``TARGET_FALSE_ALARMS`` of the ordinary messages, out of fold (and never below ``MIN_THRESHOLD``)."""
-    ordinary = [o for o in outcomes if o.example.label == NO_SIGN]
-    allowed = int(TARGET_FALSE_ALARMS * len(ordinary)) - sum(1 for o in ordinary if o.rules)
+    ``TARGET_FALSE_ALARMS`` of the ordinary messages of the writers the rules were not tuned on
+    (batch 1 and dev, tuned on, alarm on almost nothing), out of fold; never below ``MIN_THRESHOLD``."""
+    ordinary = [o for o in outcomes if o.example.label == NO_SIGN and o.example.writer not in TUNED_BATCHES]
+    allowed = int((TARGET_FALSE_ALARMS if target is None else target) * len(ordinary)) - sum(1 for o in ordinary if o.rules)
     left = sorted((o.probability for o in ordinary if o.rules is None), reverse=True)
     threshold = float(left[max(allowed, 0)]) + 1e-6 if max(allowed, 0) < len(left) else MIN_THRESHOLD
     return max(threshold, MIN_THRESHOLD)
@@ -238,6 +242,7 @@ def main() -> None:
     content = load_content(default_content_dir())
     rules = RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words)
     levels = {flag.id: flag.level for flag in content.safety.red_flags}
+    LEVELS.update(levels)
     labels = [NO_SIGN, *levels]
     embedder = CachedEmbedder()
     data = examples(rules)
@@ -247,8 +252,9 @@ def main() -> None:
     writers = sorted({e.writer for e in data})
     by_writer = out_of_fold(data, [writers.index(e.writer) for e in data], rules, labels, embedder)
     threshold = calibrate(by_writer)
-    print(f"threshold {threshold:.3f} (rules + classifier <= {TARGET_FALSE_ALARMS:.1%} false alarms on ordinary"
-          f" messages, leaving one writer out)")
+    print(f"threshold {threshold:.3f} (rules + classifier <= {TARGET_FALSE_ALARMS:.1%} false alarms on the untuned"
+          f" writers' ordinary messages, leaving one writer out)")
+    print("  other targets: " + ", ".join(f"{t:.1%} -> {calibrate(by_writer, t):.3f}" for t in (0.04, 0.045, 0.05)))
     print(f"leave one writer out: {figures(by_writer, threshold, levels)}")
     for writer in writers:
         print(f"  {writer:<10} {figures([o for o in by_writer if o.example.writer == writer], threshold, levels)}")

@@ -223,7 +223,8 @@ class RedFlagDetector:
         # What the phrases miss, the classifier may catch (rules first; see signclass.py).
         self._by_id = {flag.id: flag for flag in flags}
         self._classifier = None if model is None else SignClassifier(
-            model, embedder or shared_embedder(), self.concepts, self.sign_groups
+            model, embedder or shared_embedder(), self.concepts, self.sign_groups,
+            {flag.id: flag.level for flag in flags},
         )
 
     @property

@@ -14,6 +14,9 @@ features of the same text:
 Before it reads a message it drops what the rules also ignore: a question about a sign ("what if
 my leg goes weak?") and a clause about someone else ("my dad had prostate cancer"). It scores the
 whole message and each sentence and keeps the highest, so one sign in a long message still counts.
+The signs of one level pool their probability (the reply depends on the level only). A message
+written for someone else ("typing for my dad, he ...") keeps that person's clauses
+(``sentences.patient``).
 
 The weights are content (``content/redflag_classifier.json``), built from the training sets by
 ``scripts/train_redflags.py``, which also calibrates the threshold on out-of-fold predictions so
@@ -123,11 +126,9 @@ class Verdict:
 
 class SignClassifier:
     def __init__(self, model: SignModel, embedder: Embeds, concepts: Concepts,
-                 needs: Mapping[str, frozenset[str]] | None = None) -> None:
+                 needs: Mapping[str, frozenset[str]] | None = None, levels: Mapping[str, str] | None = None) -> None:
         self._concepts = concepts
-        # A sign is only named when the text speaks of one of its word groups, not negated ("{saddle}"
-        # for numbness in the saddle area): an image still names the body part it is about.
-        self._needs = needs or {}
+        self._needs = needs or {}  # per sign, its word groups ("{saddle}", "{numb}", ...)
         self._labels = list(model.labels)
         self._index = {feature: i for i, feature in enumerate(model.vocabulary)}
         self._words = np.asarray(model.word_weights, dtype=np.float32)
@@ -137,6 +138,12 @@ class SignClassifier:
         self._embedder = embedder
         if self._words.shape != (len(self._index), len(self._labels)) or self._labels[0] != NO_SIGN:
             raise ValueError("the red-flag classifier's weights do not fit its labels and vocabulary")
+        # The reply depends on the level only, so the signs of one level pool their probability:
+        # a message torn between two emergency signs is still an emergency.
+        levels = levels or {}
+        signs = self._labels[1:]
+        self._pools = [np.array([i for i, f in enumerate(signs) if levels.get(f, f) == level])
+                       for level in dict.fromkeys(levels.get(f, f) for f in signs)]
 
     def scores(self, texts: list[list[str]]) -> np.ndarray:
         """Class probabilities of each text (folded tokens), one row per text."""
@@ -151,17 +158,21 @@ class SignClassifier:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def classify(self, text: str) -> Verdict | None:
-        """The most likely sign of ``text``, if its probability reaches the threshold."""
+        """The most likely sign of ``text``, if the probability of its level reaches the threshold."""
         sentences = kept_sentences(text)
         if not sentences:
             return None
         texts = [[w for s in sentences for w in s], *sentences] if len(sentences) > 1 else sentences
         probabilities = self.scores(texts)[:, 1:]
-        row, column = np.unravel_index(int(np.argmax(probabilities)), probabilities.shape)
-        best, flag_id = float(probabilities[row, column]), self._labels[column + 1]
+        pooled = np.stack([probabilities[:, pool].sum(axis=1) for pool in self._pools], axis=1)
+        row, level = np.unravel_index(int(np.argmax(pooled)), pooled.shape)
+        best = float(pooled[row, level])
         if best < self._threshold:
             return None
-        needed = self._needs.get(flag_id)
+        # Only when the text speaks of one of the word groups of that level's signs, not negated (an
+        # image of numbness still names the body part); then the most likely sign of the level.
+        pool = sorted(self._pools[level], key=lambda c: -probabilities[row, c])
+        needed = frozenset().union(*(self._needs.get(self._labels[c + 1], frozenset()) for c in pool))
         if needed and needed.isdisjoint(self._concepts(" ".join(texts[row]))):
             return None
-        return Verdict(flag_id, best)
+        return Verdict(self._labels[pool[0] + 1], best)
