@@ -220,6 +220,11 @@ class RedFlagDetector:
             if len(key) >= _FUZZY_MIN_LEN and key.isalpha() and not _is_negation(key):
                 self._by_initial.setdefault(key[0], []).append(key)
         self._matches = lru_cache(maxsize=8192)(self._matches_uncached)
+        # Phrases by the words their first place may start with: only those a message can meet are tried.
+        self._by_head: dict[int, list[int]] = {}
+        for number, phrase in enumerate(self._phrases):
+            for word_id in phrase.heads[0]:
+                self._by_head.setdefault(word_id, []).append(number)
         # What the phrases miss, the classifier may catch (rules first; see signclass.py).
         self._by_id = {flag.id: flag for flag in flags}
         self._classifier = None if model is None else SignClassifier(
@@ -366,10 +371,11 @@ class RedFlagDetector:
         message = self._read(text)
         found: list[_Found] = []
         seen: set[str] = set()
-        for phrase in self._phrases:
+        candidates = sorted({n for word_id in message.present for n in self._by_head.get(word_id, ())})
+        for phrase in (self._phrases[n] for n in candidates):  # in order: emergency flags first
             if phrase.flag.id in seen:
                 continue
-            if not all(not heads.isdisjoint(message.present) for heads in phrase.heads):
+            if not all(not heads.isdisjoint(message.present) for heads in phrase.heads[1:]):
                 continue
             hit = self._found(phrase, message)
             if hit is not None:
@@ -404,7 +410,8 @@ class RedFlagDetector:
         """None if the phrase is not there; else whether its best occurrence is hypothetical."""
         per_slot = []
         for slot in phrase.slots:
-            places = [o for alt in slot for o in self._occurrences(alt, message)]
+            present = message.present
+            places = [o for alt in slot if alt[0] in present for o in self._occurrences(alt, message)]
             if not places:
                 return None
             per_slot.append(places)
