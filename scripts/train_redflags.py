@@ -254,7 +254,8 @@ def main() -> None:
     threshold = calibrate(by_writer)
     print(f"threshold {threshold:.3f} (rules + classifier <= {TARGET_FALSE_ALARMS:.1%} false alarms on the untuned"
           f" writers' ordinary messages, leaving one writer out)")
-    print("  other targets: " + ", ".join(f"{t:.1%} -> {calibrate(by_writer, t):.3f}" for t in (0.04, 0.045, 0.046, 0.047, 0.048, 0.049, 0.05)))
+    targets = (0.04, 0.045, 0.046, 0.047, 0.048, 0.049, 0.05)
+    print("  other targets: " + ", ".join(f"{t:.1%} -> {calibrate(by_writer, t):.3f}" for t in targets))
     print(f"leave one writer out: {figures(by_writer, threshold, levels)}")
     for writer in writers:
         print(f"  {writer:<10} {figures([o for o in by_writer if o.example.writer == writer], threshold, levels)}")

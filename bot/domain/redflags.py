@@ -222,8 +222,8 @@ class RedFlagDetector:
         self._matches = lru_cache(maxsize=8192)(self._matches_uncached)
         # Phrases by the words their first place may start with: only those a message can meet are tried.
         self._by_head: dict[int, list[int]] = {}
-        for number, phrase in enumerate(self._phrases):
-            for word_id in phrase.heads[0]:
+        for number, known in enumerate(self._phrases):
+            for word_id in known.heads[0]:
                 self._by_head.setdefault(word_id, []).append(number)
         # What the phrases miss, the classifier may catch (rules first; see signclass.py).
         self._by_id = {flag.id: flag for flag in flags}
