@@ -42,7 +42,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain.embedding import shared_embedder
 from bot.domain.entries import RedFlag
-from bot.domain.sentences import QUESTION_OPENERS, SELF, is_number, is_other, patient, sentence_tokens
+from bot.domain.sentences import QUESTION_OPENERS, SELF, asks, is_number, is_other, patient, sentence_tokens
 from bot.domain.signclass import Embeds, SignClassifier, SignModel
 from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
@@ -485,7 +485,7 @@ def _hypothetical(raw: list[str], at: int) -> bool:
     while end < len(raw) and raw[end] not in ".!?":
         end += 1
     sentence = raw[start:end]
-    question = end < len(raw) and raw[end] == "?"
+    question = (end < len(raw) and raw[end] == "?") or asks(sentence)
     clause_start = at
     while clause_start > start and raw[clause_start - 1] not in CLAUSE_BREAKS:
         clause_start -= 1

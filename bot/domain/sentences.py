@@ -28,6 +28,20 @@ _CLAUSE_ENDS = frozenset(".,;:!?()")
 _PETS = frozenset({"dog", "cat"})  # someone else, but never the one the message is written for
 
 
+_WH = frozenset({"what", "how", "which"})  # not "why": "why am I losing weight" reports
+_AUXILIARIES = frozenset({"can", "could", "does", "do", "is", "are", "will", "would", "should"})
+_ASKED = frozenset({"u", "you", "i", "it", "this", "that", "there", "vitamin", "low", "a", "an", "the"})
+
+
+def asks(sentence: list[str]) -> bool:
+    """A question typed without its question mark: "how common is foot drop with a disc", "can u
+    get incontinence from vitamin d" (not "can barely walk", not "is getting worse")."""
+    words = [w for w in sentence if w[0].isalnum()]
+    if not words or words[1:2] == ["come"]:  # "how come I can't pee" reports
+        return False
+    return words[0] in _WH or (words[0] in _AUXILIARIES and words[1:2] != [] and words[1] in _ASKED)
+
+
 def is_other(word: str) -> bool:
     """A person other than the writer, possessive included ("my dog's legs")."""
     return word in OTHERS or (word.endswith("s") and word[:-1] in OTHERS)

@@ -31,7 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.domain.sentences import QUESTION_OPENERS, SELF, is_other, patient, sentence_tokens
+from bot.domain.sentences import QUESTION_OPENERS, SELF, asks, is_other, patient, sentence_tokens
 from bot.domain.text import CLAUSE_BREAKS, stem
 
 NO_SIGN = "none"
@@ -75,7 +75,7 @@ def kept_sentences(text: str) -> list[list[str]]:
             sentence.append(token)
             continue
         words = [w for w in sentence if w not in CLAUSE_BREAKS]
-        asked = token == "?" and words[:1] and (words[0] in QUESTION_OPENERS or words[0] in _CONDITIONS)
+        asked = (token == "?" and words[:1] and (words[0] in QUESTION_OPENERS or words[0] in _CONDITIONS)) or asks(words)
         if words and not asked and words[:2] != ["what", "if"] and words[0] not in _CONDITIONS:
             kept = _own_clauses(sentence, about)
             if kept:
@@ -115,7 +115,10 @@ def features(words: Sequence[str], concepts: Concepts) -> list[str]:
     """Stems, pairs of neighbouring stems (small words dropped, negations kept), and the rules'
     word groups found in the text (``RedFlagDetector.concepts``)."""
     stems = [stem(w) for w in words if w not in _STOP and w[0].isalnum()]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])] + concepts(" ".join(words))
+    # Letters of longer words, four at a time, so a typo ("bladdr", "numbnes") still shares most of them.
+    marked = {f"<{w}>" for w in words if len(w) >= 5 and w.isalpha()}
+    grams = [f"#{w[i:i + 4]}" for w in marked for i in range(len(w) - 3)]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])] + grams + concepts(" ".join(words))
 
 
 @dataclass(frozen=True)
