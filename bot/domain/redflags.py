@@ -30,6 +30,7 @@ Emergency flags are tried before see-a-doctor ones, so the most urgent reply win
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -41,7 +42,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain.embedding import shared_embedder
 from bot.domain.entries import RedFlag
-from bot.domain.sentences import QUESTION_OPENERS, SELF, is_number, is_other, sentence_tokens
+from bot.domain.sentences import QUESTION_OPENERS, SELF, asks, is_number, is_other, patient, sentence_tokens
 from bot.domain.signclass import Embeds, SignClassifier, SignModel
 from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
@@ -51,6 +52,9 @@ _EXTRA_WORDS_IN_WINDOW = 4  # how far apart a phrase's words may be
 _MAX_COMBINATIONS = 256  # placements of a phrase tried in one message
 _SENTENCE_ENDS = frozenset(".!?;")
 NOT_A_SIGN = "not_a_sign"  # the word group of idioms dropped before matching
+LONG_PAST = "long_past"  # phrases that put a sentence's sign in the past, over ("years ago", "fully healed")
+HISTORY_SIGNS = "history_signs"  # the flags whose sign is a history ("had cancer years ago"): never long past
+_OLD_YEAR = 2  # a year this many years before now or earlier ("a fall in 2009") is long past
 _NEGATION_REACH = 2  # content words: "no fever", "never had a fever", not "can't stand, legs weak"
 LEVEL_ORDER = ("emergency", "prompt")
 
@@ -60,7 +64,7 @@ _SMALL_WORDS = frozenset(
     quite totally completely all"""
     .split()
 )
-_NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing"}
+_NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing", "denies", "denied"}  # "denies leg weakness"
 # Forms Snowball leaves apart that a person means as one word.
 # "fell" stays "fell": the season ("worse in the fall") must not read as a fall.
 # "peed" stays "peed": "I need to pee before bed" must not read as "I peed the bed".
@@ -80,6 +84,7 @@ _MODIFIER_GROUPS = frozenset({"{cant}", "{feel}", "{havent}", "{backpain}", "{hu
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _JOINS = frozenset({"and", "so", "because", "cause", "then", "while", "since", "as", "plus"})
 _SUBJECTS = frozenset({"i", "im", "ive", "my", "it", "its", "the", "this", "he", "she", "we", "they", "your"})
+_SUPPOSING = frozenset({"hypothetically", "theoretically", "hypothetical"})
 _CONDITIONALS = frozenset({"if", "whether", "incase", "suppose", "supposing", "imagine", "ever"})
 
 
@@ -158,6 +163,8 @@ class _Message:
     rank: list[int]  # per content word: how many counted words (not time or numbers) up to it
     present: frozenset[int]
     occurrences: dict[tuple[int, ...], list[tuple[int, int, frozenset[int]]]]
+    patient: frozenset[str] = frozenset()  # who the message is about, when not the writer
+    past: frozenset[int] = frozenset()  # sentences that speak of a time long past, or of a sign over
 
 
 class RedFlagDetector:
@@ -177,6 +184,14 @@ class RedFlagDetector:
             idiom_words = tuple(_norm(w) for w in tokens(idiom) if w[0].isalnum())
             if idiom_words:
                 self._not_a_sign.setdefault(idiom_words[0], []).append(idiom_words)
+        # "Years ago", "fully healed": a sign in such a sentence is over, unless it is a history sign.
+        self._long_past: dict[str, list[tuple[str, ...]]] = {}
+        for entry in groups.pop(LONG_PAST, []):
+            entry_words = tuple(_norm(w) for w in tokens(entry) if w[0].isalnum())
+            if entry_words:
+                self._long_past.setdefault(entry_words[0], []).append(entry_words)
+        self._history_signs = frozenset(groups.pop(HISTORY_SIGNS, []))
+        self._old_year = datetime.date.today().year - _OLD_YEAR
         ordered = sorted(flags, key=lambda f: LEVEL_ORDER.index(f.level))
         for flag in ordered:
             for phrase in flag.phrases:
@@ -205,10 +220,16 @@ class RedFlagDetector:
             if len(key) >= _FUZZY_MIN_LEN and key.isalpha() and not _is_negation(key):
                 self._by_initial.setdefault(key[0], []).append(key)
         self._matches = lru_cache(maxsize=8192)(self._matches_uncached)
+        # Phrases by the words their first place may start with: only those a message can meet are tried.
+        self._by_head: dict[int, list[int]] = {}
+        for number, known in enumerate(self._phrases):
+            for word_id in known.heads[0]:
+                self._by_head.setdefault(word_id, []).append(number)
         # What the phrases miss, the classifier may catch (rules first; see signclass.py).
         self._by_id = {flag.id: flag for flag in flags}
         self._classifier = None if model is None else SignClassifier(
-            model, embedder or shared_embedder(), self.concepts, self.sign_groups
+            model, embedder or shared_embedder(), self.concepts, self.sign_groups,
+            {flag.id: flag.level for flag in flags},
         )
 
     @property
@@ -316,7 +337,24 @@ class RedFlagDetector:
                 sentence.append(number)
         matches = [self._matches(raw[i]) for i in positions]
         rank = list(itertools.accumulate(int(not (raw[i] in _UNCOUNTED or is_number(raw[i]))) for i in positions))
-        return _Message(raw, positions, matches, sentence, rank, frozenset().union(*matches), {})
+        return _Message(raw, positions, matches, sentence, rank, frozenset().union(*matches), {}, patient(raw),
+                        self._past_sentences(raw))
+
+    def _past_sentences(self, raw: list[str]) -> frozenset[int]:
+        """The sentences (numbered as in ``_read``) that speak of a time long past or of a sign that
+        is over: a ``long_past`` phrase ("years ago", "fully healed"), or a year long gone ("in 2009")."""
+        past, number = set(), 0
+        stems: list[str] | None = None
+        for i, word in enumerate(raw):
+            if word in _SENTENCE_ENDS:
+                number += 1
+            elif len(word) == 4 and word.isdigit() and 1900 < int(word) <= self._old_year:
+                past.add(number)
+            elif self._long_past:
+                stems = stems or [_norm(w) for w in raw]
+                if any(tuple(stems[i:i + len(entry)]) == entry for entry in self._long_past.get(stems[i], ())):
+                    past.add(number)
+        return frozenset(past)
 
     def _drop_idioms(self, raw: list[str]) -> list[str]:
         if not self._not_a_sign:
@@ -333,10 +371,11 @@ class RedFlagDetector:
         message = self._read(text)
         found: list[_Found] = []
         seen: set[str] = set()
-        for phrase in self._phrases:
+        candidates = sorted({n for word_id in message.present for n in self._by_head.get(word_id, ())})
+        for phrase in (self._phrases[n] for n in candidates):  # in order: emergency flags first
             if phrase.flag.id in seen:
                 continue
-            if not all(not heads.isdisjoint(message.present) for heads in phrase.heads):
+            if not all(not heads.isdisjoint(message.present) for heads in phrase.heads[1:]):
                 continue
             hit = self._found(phrase, message)
             if hit is not None:
@@ -371,7 +410,8 @@ class RedFlagDetector:
         """None if the phrase is not there; else whether its best occurrence is hypothetical."""
         per_slot = []
         for slot in phrase.slots:
-            places = [o for alt in slot for o in self._occurrences(alt, message)]
+            present = message.present
+            places = [o for alt in slot if alt[0] in present for o in self._occurrences(alt, message)]
             if not places:
                 return None
             per_slot.append(places)
@@ -390,8 +430,12 @@ class RedFlagDetector:
             matched = {positions[k] for k in matched_indexes}
             if any(_negated(raw, positions[o[0]], matched) for o in combination):
                 continue
-            if _someone_else(raw, positions[first]):
+            if _someone_else(raw, positions[first], message.patient):
                 continue
+            if phrase.flag.id not in self._history_signs and any(
+                message.sentence[k] in message.past for k in matched_indexes
+            ):
+                continue  # "I fell off a ladder in 2009, fully healed"
             if not _hypothetical(raw, positions[first]):
                 return False
             result = True
@@ -418,10 +462,12 @@ def _negated(raw: list[str], at: int, matched: set[int]) -> bool:
     return False
 
 
-def _someone_else(raw: list[str], at: int) -> bool:
-    """Is the clause before the match about another person ("my friend had a car accident")?"""
+def _someone_else(raw: list[str], at: int, about: frozenset[str] = frozenset()) -> bool:
+    """Is the clause before the match about another person ("my friend had a car accident")?
+    Not when that person is the one the message is written for (``about``: "typing for my dad,
+    he ...")."""
     for i in range(at - 1, -1, -1):
-        if raw[i] in CLAUSE_BREAKS:
+        if raw[i] in CLAUSE_BREAKS or raw[i] in about:
             return False
         if is_other(raw[i]):  # "my dog's legs" too
             return True
@@ -439,7 +485,7 @@ def _hypothetical(raw: list[str], at: int) -> bool:
     while end < len(raw) and raw[end] not in ".!?":
         end += 1
     sentence = raw[start:end]
-    question = end < len(raw) and raw[end] == "?"
+    question = (end < len(raw) and raw[end] == "?") or asks(sentence)
     clause_start = at
     while clause_start > start and raw[clause_start - 1] not in CLAUSE_BREAKS:
         clause_start -= 1
@@ -447,6 +493,8 @@ def _hypothetical(raw: list[str], at: int) -> bool:
     opener = next((w for w in sentence if w[0].isalnum()), "")
     clause_opener = next((w for w in clause if w[0].isalnum()), "")
     if sentence[:2] == ["what", "if"] or clause[:2] == ["what", "if"] or clause[:2] == ["in", "case"]:
+        return True
+    if opener in _SUPPOSING:  # "hypothetically, if I got night sweats ..."
         return True
     conditional = any(w in _CONDITIONALS for w in clause)
     if conditional and (question or opener in QUESTION_OPENERS):

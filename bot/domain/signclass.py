@@ -14,6 +14,9 @@ features of the same text:
 Before it reads a message it drops what the rules also ignore: a question about a sign ("what if
 my leg goes weak?") and a clause about someone else ("my dad had prostate cancer"). It scores the
 whole message and each sentence and keeps the highest, so one sign in a long message still counts.
+The signs of one level pool their probability (the reply depends on the level only). A message
+written for someone else ("typing for my dad, he ...") keeps that person's clauses
+(``sentences.patient``).
 
 The weights are content (``content/redflag_classifier.json``), built from the training sets by
 ``scripts/train_redflags.py``, which also calibrates the threshold on out-of-fold predictions so
@@ -28,7 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.domain.sentences import QUESTION_OPENERS, SELF, is_other, sentence_tokens
+from bot.domain.sentences import QUESTION_OPENERS, SELF, asks, is_other, patient, sentence_tokens
 from bot.domain.text import CLAUSE_BREAKS, stem
 
 NO_SIGN = "none"
@@ -65,23 +68,26 @@ def kept_sentences(text: str) -> list[list[str]]:
     and without the clauses that are about someone else."""
     out: list[list[str]] = []
     sentence: list[str] = []
-    for token in [*sentence_tokens(text), "."]:
+    raw = sentence_tokens(text)
+    about = patient(raw)
+    for token in [*raw, "."]:
         if token not in _SENTENCE_ENDS:
             sentence.append(token)
             continue
         words = [w for w in sentence if w not in CLAUSE_BREAKS]
-        asked = token == "?" and words[:1] and (words[0] in QUESTION_OPENERS or words[0] in _CONDITIONS)
+        asked = (token == "?" and words[:1] and (words[0] in QUESTION_OPENERS or words[0] in _CONDITIONS)) or asks(words)
         if words and not asked and words[:2] != ["what", "if"] and words[0] not in _CONDITIONS:
-            kept = _own_clauses(sentence)
+            kept = _own_clauses(sentence, about)
             if kept:
                 out.append(kept)
         sentence = []
     return out
 
 
-def _own_clauses(sentence: list[str]) -> list[str]:
+def _own_clauses(sentence: list[str], about: frozenset[str] = frozenset()) -> list[str]:
     """The words of the clauses that are the writer's: a clause naming someone else (my mum, a
-    friend, he, she) with no "I"/"me" after it is dropped."""
+    friend, he, she) with no "I"/"me" after it is dropped; not when that person is the one the
+    message is written for (``about``, see ``sentences.patient``)."""
     kept: list[str] = []
     clause: list[str] = []
     for token in [*sentence, ","]:
@@ -90,7 +96,9 @@ def _own_clauses(sentence: list[str]) -> list[str]:
             continue
         other = False
         for i, word in enumerate(clause):
-            if is_other(word):
+            if word in about:
+                other = False
+            elif is_other(word):
                 other = True
             elif word in SELF and not (word == "my" and i + 1 < len(clause) and is_other(clause[i + 1])):
                 other = False
@@ -107,7 +115,10 @@ def features(words: Sequence[str], concepts: Concepts) -> list[str]:
     """Stems, pairs of neighbouring stems (small words dropped, negations kept), and the rules'
     word groups found in the text (``RedFlagDetector.concepts``)."""
     stems = [stem(w) for w in words if w not in _STOP and w[0].isalnum()]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])] + concepts(" ".join(words))
+    # Letters of longer words, four at a time, so a typo ("bladdr", "numbnes") still shares most of them.
+    marked = {f"<{w}>" for w in words if len(w) >= 5 and w.isalpha()}
+    grams = [f"#{w[i:i + 4]}" for w in marked for i in range(len(w) - 3)]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])] + grams + concepts(" ".join(words))
 
 
 @dataclass(frozen=True)
@@ -118,11 +129,9 @@ class Verdict:
 
 class SignClassifier:
     def __init__(self, model: SignModel, embedder: Embeds, concepts: Concepts,
-                 needs: Mapping[str, frozenset[str]] | None = None) -> None:
+                 needs: Mapping[str, frozenset[str]] | None = None, levels: Mapping[str, str] | None = None) -> None:
         self._concepts = concepts
-        # A sign is only named when the text speaks of one of its word groups, not negated ("{saddle}"
-        # for numbness in the saddle area): an image still names the body part it is about.
-        self._needs = needs or {}
+        self._needs = needs or {}  # per sign, its word groups ("{saddle}", "{numb}", ...)
         self._labels = list(model.labels)
         self._index = {feature: i for i, feature in enumerate(model.vocabulary)}
         self._words = np.asarray(model.word_weights, dtype=np.float32)
@@ -132,6 +141,12 @@ class SignClassifier:
         self._embedder = embedder
         if self._words.shape != (len(self._index), len(self._labels)) or self._labels[0] != NO_SIGN:
             raise ValueError("the red-flag classifier's weights do not fit its labels and vocabulary")
+        # The reply depends on the level only, so the signs of one level pool their probability:
+        # a message torn between two emergency signs is still an emergency.
+        levels = levels or {}
+        signs = self._labels[1:]
+        self._pools = [np.array([i for i, f in enumerate(signs) if levels.get(f, f) == level])
+                       for level in dict.fromkeys(levels.get(f, f) for f in signs)]
 
     def scores(self, texts: list[list[str]]) -> np.ndarray:
         """Class probabilities of each text (folded tokens), one row per text."""
@@ -146,17 +161,21 @@ class SignClassifier:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def classify(self, text: str) -> Verdict | None:
-        """The most likely sign of ``text``, if its probability reaches the threshold."""
+        """The most likely sign of ``text``, if the probability of its level reaches the threshold."""
         sentences = kept_sentences(text)
         if not sentences:
             return None
         texts = [[w for s in sentences for w in s], *sentences] if len(sentences) > 1 else sentences
         probabilities = self.scores(texts)[:, 1:]
-        row, column = np.unravel_index(int(np.argmax(probabilities)), probabilities.shape)
-        best, flag_id = float(probabilities[row, column]), self._labels[column + 1]
+        pooled = np.stack([probabilities[:, pool].sum(axis=1) for pool in self._pools], axis=1)
+        row, level = np.unravel_index(int(np.argmax(pooled)), pooled.shape)
+        best = float(pooled[row, level])
         if best < self._threshold:
             return None
-        needed = self._needs.get(flag_id)
+        # Only when the text speaks of one of the word groups of that level's signs, not negated (an
+        # image of numbness still names the body part); then the most likely sign of the level.
+        pool = sorted(self._pools[level], key=lambda c: -probabilities[row, c])
+        needed = frozenset().union(*(self._needs.get(self._labels[c + 1], frozenset()) for c in pool))
         if needed and needed.isdisjoint(self._concepts(" ".join(texts[row]))):
             return None
-        return Verdict(flag_id, best)
+        return Verdict(self._labels[pool[0] + 1], best)

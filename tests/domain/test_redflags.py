@@ -156,14 +156,45 @@ def test_a_sign_reported_next_to_a_question_is_an_alarm(detector, text):
 @pytest.mark.parametrize(
     ("text", "found"),
     [
-        ("my mum had cancer and a fever with back pain", False),
+        ("my mum had a fever with flu, my back pain is a 5", False),
         ("my friend fell down the stairs", False),
         ("I fell down the stairs, my friend helped me up", True),
+        # Written for someone else (round 6): their signs are the message's signs.
+        ("my mum had cancer and a fever with back pain", True),
+        ("typing for my dad, he fell down the stairs", True),
+        ("Mum says she has a fever and her back pain is worse", True),
+        ("I'm typing for Mum; it's Dad who fell down the stairs, not her", False),
+        ("my dog's back legs are weak and my friend fell down the stairs", False),
     ],
 )
 def test_someone_elses_sign_is_not_an_alarm(text, found):
     flags = [RedFlag(id="x", label="x", level="prompt", phrases=["fever back pain", "fell down stairs"])]
     assert (RedFlagDetector(flags).detect(text) is not None) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("I fell down the stairs in 2009, fully healed", False),
+        ("I fell down the stairs years ago", False),
+        ("I fell down the stairs yesterday", True),
+        ("I fell down the stairs when I was drying off after the shower", True),
+        ("Denies fever, back pain 5", False),
+        ("hypothetically, if I had a fever with back pain", False),
+        ("how common is a fever with back pain", False),
+        ("why do I have a fever with back pain", True),
+    ],
+)
+def test_a_sign_long_past_negated_or_asked_is_not_an_alarm(text, found):
+    flags = [RedFlag(id="x", label="x", level="prompt", phrases=["fever back pain", "fell down stairs"])]
+    groups = {"long_past": ["years ago", "fully healed", "when i was a kid"]}
+    assert (RedFlagDetector(flags, groups).detect(text) is not None) == found
+
+
+def test_a_history_sign_is_never_long_past():
+    flags = [RedFlag(id="cancer", label="x", level="prompt", phrases=["had cancer"])]
+    groups = {"long_past": ["years ago"], "history_signs": ["cancer"]}
+    assert RedFlagDetector(flags, groups).detect("I had cancer years ago, now new back pain") is not None
 
 
 def test_choices_in_a_phrase_expand():

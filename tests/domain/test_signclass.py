@@ -38,6 +38,8 @@ class TinyModel:
         ("my husband and I tried, I felt nothing", [["my", "husband", "and", "i", "tried", "i", "felt", "nothing"]]),
         ("she says my legs are weak", [["she", "says", "my", "legs", "are", "weak"]]),  # the writer's legs
         ("fever 39.5 today", [["fever", "39.5", "today"]]),  # a decimal does not end a sentence
+        ("typing for my dad. he is numb", [["typing", "for", "my", "dad"], ["he", "is", "numb"]]),  # written for him
+        ("how common is numbness with a disc", []),  # a question without its mark
     ],
 )
 def test_what_the_classifier_reads(text, kept):
@@ -53,6 +55,17 @@ def test_the_classifier_alarms_above_its_threshold_only():
     assert classifier.classify("my friend is numb") is None
     # One sentence of a long message is enough: the best sentence counts.
     assert classifier.classify("Pain 5 today. I walked. It was sunny. Bits numb. Bye") is not None
+
+
+def test_the_signs_of_a_level_pool_their_probability():
+    """Two emergency signs at 0.45 each: no single sign reaches 0.9, their level does."""
+    model = TinyModel(labels=["none", "a", "b", "c"], word_weights=[[0.0, 5.0, 5.0, 0.0]], bias=[0.0, -2.0, -2.0, -9.0],
+                      embedding_weights=[[0.0] * 4] * 256, threshold=0.8)
+    pooled = SignClassifier(model, ZeroEmbedder(), lambda text: [], levels={"a": "emergency", "b": "emergency", "c": "prompt"})
+    apart = SignClassifier(model, ZeroEmbedder(), lambda text: [])
+    verdict = pooled.classify("my bits are numb")
+    assert verdict is not None and verdict.flag_id in {"a", "b"} and verdict.probability > 0.8
+    assert apart.classify("my bits are numb") is None
 
 
 def test_weights_that_do_not_fit_are_refused():

@@ -10,9 +10,9 @@ to see the report; it is also in the failure message.
 tuning; ``eval_third.yaml`` after a second, structural round (word groups) made once the held-out
 misses were known; ``eval_fourth.yaml`` before the third round (concepts) changed anything;
 ``eval_fifth.yaml`` after it; ``eval_sixth.yaml`` after round 4. ``eval_dev.yaml`` is the third
-round's own tuning set. ``train_*.yaml`` are round 5's training sets for the classifier (tuning
-data, not evaluated here). Nothing a later batch misses is ever copied into the phrases, the word
-groups or the training sets (docs/SAFETY.md).
+round's own tuning set. ``train_*.yaml`` are the training sets for the classifier (round 5's
+own, and round 6's two independent writers; tuning data, not evaluated here). Nothing a later
+batch misses is ever copied into the phrases, the word groups or the training sets (docs/SAFETY.md).
 
 A new batch is picked up by its name alone: drop ``eval_<name>.yaml`` (the format of
 eval_sixth.yaml) here and it runs as "blind"; after its first run, record that score in
