@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from bot.services.delivery import LEASE
 from tests.e2e import eventually, running_bot
@@ -167,3 +168,36 @@ async def test_flood_control_network_errors_and_a_refusal_delay_only_their_own_s
     assert days_received(pia) == [1, 2]
     await bot.advance(ONE_DAY - timedelta(minutes=6))
     assert [days_received(u)[-1] for u in (ned, ola, pia)] == [3, 3, 3]
+
+
+async def test_a_claim_whose_commit_answer_is_lost_is_sent_at_the_next_sweep(bot):
+    """The server goes down just as it commits a claim (`pg_ctl restart -m immediate`): the rows
+    are claimed on disk, but the process saw an error. It is alive, so no other process takes
+    its claims over: unless it releases them itself, the day waits for the lease (minutes)."""
+    ida = bot.user(3111, "Ida")
+    await enrol_at(bot, ida, START, zone="Europe/Berlin", time_text="08:00")
+    armed = {"claim": False, "lost": 0}
+
+    def notice_claim(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO deliveries"):
+            armed["claim"] = True
+
+    def lose_the_answer(session):
+        if armed["claim"] and not armed["lost"]:
+            armed["lost"] += 1
+            raise ConnectionResetError("the server went away before it answered COMMIT")
+
+    engine = bot.application.bot_data.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", notice_claim)
+    event.listen(Session, "after_commit", lose_the_answer)
+    try:
+        bot.clock.set(DAY2)
+        assert await bot.sweep() == 0  # the claim "failed": this sweep stops
+        assert armed["lost"] == 1 and (await ledger(bot, ida.id))["day:2"].status == "claimed"
+        assert await bot.sweep() == 1  # released and claimed again at once, not after the lease
+    finally:
+        event.remove(Session, "after_commit", lose_the_answer)
+        event.remove(engine, "before_cursor_execute", notice_claim)
+    bot.clock.advance(LEASE)
+    assert await bot.sweep() == 0
+    assert days_received(ida) == [1, 2]

@@ -209,9 +209,8 @@ class BroadcastService:
     async def _claim(self, broadcast_id: int, markdown: str, keyboard: Keyboard | None = None) -> list[Claim]:
         if not self.ledger.may_claim:
             return []
-        now = self.deps.clock.now()
         item = str(Item.broadcast(broadcast_id))
-        async with self.deps.sessions.begin() as session:
+        async with self.ledger.claiming() as (session, now):
             query = (
                 select(Delivery, Subscriber.chat_id, Subscriber.status, Subscriber.blocked)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)

@@ -140,10 +140,9 @@ class DeliveryService:
         return await self._built(claimed), full
 
     async def _claim_locked(self, limit: int, only_id: int | None) -> tuple[list[tuple[Claim, Subscriber]], bool]:
-        now = self.deps.clock.now()
-        lease_end = now + self.lease
         claimed: list[tuple[Claim, Subscriber]] = []
-        async with self.deps.sessions.begin() as session:
+        async with self.ledger.claiming() as (session, now):
+            lease_end = now + self.lease
             due: dict[int, tuple[Subscriber, str]] = {}
             rows_due = await Subscribers(session).due(now, limit, only_id)
             for subscriber in rows_due:

@@ -46,7 +46,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -270,6 +270,8 @@ class Ledger:
         self._queue: list[_Pending] = []  # outcomes received, not yet written
         self._writer: asyncio.Task | None = None
         self._last_write = -CONFIRM_EVERY
+        self._last_stamp = datetime.min.replace(tzinfo=UTC)
+        self._uncertain: set[datetime] = set()  # stamps of claims that failed and may have committed
 
     # ---- claim helpers ------------------------------------------------------------------
 
@@ -277,11 +279,46 @@ class Ledger:
     def may_claim(self) -> bool:
         return not self.stopping and self.may_send()
 
-    def claim_row(self, row: Delivery, now: datetime) -> None:
+    def claim_row(self, row: Delivery, stamp: datetime) -> None:
         if row.status == Status.PARKED:
             row.attempts = 0  # someone made it due again (e.g. /resume): a fresh set of rounds
         row.status, row.attempts = Status.CLAIMED, (row.attempts or 0) + 1
-        row.claimed_at, row.lease_until, row.claimed_by = now, now + self.lease, self.owner
+        row.claimed_at, row.lease_until, row.claimed_by = stamp, stamp + self.lease, self.owner
+
+    def stamp(self, now: datetime) -> datetime:
+        """`claimed_at` for one claim transaction: `now`, made unique in this process (a frozen
+        test clock gives every claim the same `now`), so that one claim's rows can be found again."""
+        self._last_stamp = max(now, self._last_stamp + timedelta(microseconds=1))
+        return self._last_stamp
+
+    @contextlib.asynccontextmanager
+    async def claiming(self) -> AsyncIterator[tuple[AsyncSession, datetime]]:
+        """The transaction of one claim, and its stamp. When it fails, its COMMIT may still have
+        gone through (the server went down before it answered, as in `pg_ctl restart -m
+        immediate`): its rows would then sit claimed by this process, which is alive, so no other
+        process takes them over, until their lease ends minutes later. The stamp is kept, and the
+        next claim first releases whatever that stamp claimed."""
+        await self.release_uncertain()
+        stamp = self.stamp(self.deps.clock.now())
+        try:
+            async with self.deps.sessions.begin() as session:
+                yield session, stamp
+        except BaseException:
+            self._uncertain.add(stamp)
+            raise
+
+    async def release_uncertain(self) -> int:
+        """Release the rows of this process's claims that failed (see `claiming`); returns how
+        many there were. Nothing to do, no query, in the usual case."""
+        if not self._uncertain:
+            return 0
+        stamps = set(self._uncertain)
+        async with self.deps.sessions.begin() as session:
+            released = await self._release(
+                session, and_(Delivery.claimed_by == self.owner, Delivery.claimed_at.in_(stamps))
+            )
+        self._uncertain -= stamps
+        return released
 
     def deadline(self) -> float:
         """A send still not started at half the lease is not started: the lease must not run
