@@ -5,8 +5,8 @@
 SOURCE has ``signs:`` items ``{flag, level, voice, text}`` and ``ordinary:`` items ``{voice, text}``.
 Removed, by script and unread (only counts are printed, never a text):
 - every message identical, case, spaces and punctuation aside, to a message of an evaluation set
-  (tests/redflags/eval_*.yaml, tests/matching/dev.yaml and tests/matching/heldout/*.yaml), so no
-  evaluation message is trained on;
+  (tests/redflags/eval_*.yaml, tests/matching/dev.yaml, tests/matching/heldout/*.yaml and the blind
+  batches waiting in tests/blind/), so no evaluation message is trained on;
 - every message identical in the same sense to one already in another training file, or earlier
   in the same file (test_no_two_batches_share_a_message).
 A sign whose flag id is not one of content/safety.yaml's, or whose level is not its flag's, is
@@ -54,7 +54,8 @@ def texts_of(path: Path) -> list[str]:
 
 def main() -> None:
     source, target, header = (Path(a) for a in sys.argv[1:4])
-    evaluation = [*sorted(REDFLAGS.glob("eval_*.yaml")), MATCHING / "dev.yaml", *sorted((MATCHING / "heldout").glob("*.yaml"))]
+    evaluation = [*sorted(REDFLAGS.glob("eval_*.yaml")), MATCHING / "dev.yaml", *sorted((MATCHING / "heldout").glob("*.yaml")),
+                  *sorted((ROOT / "tests" / "blind").glob("*.yaml"))]  # blind batches not yet run, too
     held = {key(t) for path in evaluation for t in texts_of(path)}
     trained = {key(t) for path in sorted(REDFLAGS.glob("train_*.yaml")) if path.resolve() != target.resolve()
                for t in texts_of(path)}

@@ -4,7 +4,8 @@
 The writer saw only SPEC.md and each FAQ entry's question and answer. This script:
 
 1. drops every message identical (case, spaces and punctuation aside) to one of an evaluation set
-   the matcher is judged by (tests/matching/heldout/*, tests/redflags/eval_*), or to an FAQ example
+   the matcher is judged by (tests/matching/heldout/*, tests/redflags/eval_*, the blind batches waiting
+   in tests/blind/), or to an FAQ example
    or a development message already kept, and prints **counts only**, never those messages: the
    held-out sets are read here only to be compared with, by their normalised form;
 2. splits the rest with a fixed seed: a third of each FAQ entry's questions, of the off-topic and
@@ -52,7 +53,8 @@ def strings(data: object) -> list[str]:
 
 
 def evaluation_keys() -> set[str]:
-    paths = [*sorted((HERE / "heldout").glob("*.yaml")), *sorted((ROOT / "tests" / "redflags").glob("eval_*.yaml"))]
+    paths = [*sorted((HERE / "heldout").glob("*.yaml")), *sorted((ROOT / "tests" / "redflags").glob("eval_*.yaml")),
+             *sorted((ROOT / "tests" / "blind").glob("*.yaml"))]  # blind batches not yet run, too
     return {key(s) for path in paths for s in strings(yaml.safe_load(path.read_text(encoding="utf-8")))}
 
 
