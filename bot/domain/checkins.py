@@ -64,6 +64,7 @@ COUNTERS = frozenset(
     """.split()
 )
 # Words that put the message on another subject wherever they are.
+_SPANS = frozenset("weeks months years days hours minutes".split())
 OTHER_SUBJECT = frozenset(
     """
     vitamin d3 iu ng nmol mcg mg dose dosage supplement supplements tablet tablets pill pills vit vitd d
@@ -92,7 +93,7 @@ AT_A_SCORE = frozenset(
 WORD_SCORE_FOLLOWERS = frozenset(
     """
     pain today tonight now this again still finally yay thank thanks atm rn tbh i lol maybe probably
-    after since but out ish cannot cant
+    after since but out ish cannot cant id say
     """.split()
 )
 _RISEN = frozenset("up down back dropped went gone climbed crept improved eased".split())  # "down to 3"
@@ -148,6 +149,19 @@ def _refused_around(before: list[str], after: list[str], in_words: bool) -> bool
     )
 
 
+_PEOPLE = frozenset("mum mom dad husband wife he she his her they their".split())
+
+
+def _forgiven(before: list[str], *, scale: bool) -> frozenset[str]:
+    """Words of another subject that do not refuse this score: spans of time when the score has
+    its scale ("1/10 best day in months"), and other people when "pain" comes right before it
+    ("my mum says her pain is 6 today": a relative typing for the subscriber; confirmed anyway)."""
+    forgiven = _SPANS if scale else frozenset()
+    words = [t for t in before if t[0].isalpha()]
+    rated = words[-1:] == ["pain"] or words[-2:] in (["pain", "is"], ["pain", "s"], ["pain", "at"])
+    return forgiven | _PEOPLE if rated else forgiven
+
+
 def parse_checkin_words(text: str) -> CheckinWords | None:
     """The score and note of a check-in written in words, or None when it is not one."""
     folded = " ".join(fold(text).replace("\u2019", "'").split())
@@ -186,7 +200,8 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     if (
         subject or not anchored  # "give me 5 exercises": nothing says the number rates pain
         or len(head) > MAX_WORDS or sum(t[0].isalpha() for t in note_tokens) > MAX_NOTE_WORDS
-        or set(head) & OTHER_SUBJECT or ("level" in head and "pain" not in head)
+        or set(head) & OTHER_SUBJECT - _forgiven(before, scale=scaled != folded)
+        or ("level" in head and "pain" not in head)
         or (doubt and (after[:cut] or note_tokens or QUESTION_WORDS & set(head)))
         or any(_asks(clause) for clause in (after[:cut], note_tokens))  # "9, can i take tramadol"
         or any(t[0].isdigit() for t in note_tokens)  # "6, 7 or 8": a range

@@ -135,7 +135,7 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
         re.compile(r"\bpain ?killers?\b.*\b(?:ok|okay|safe|take|stop|best|work)\b"),
     )),
     ("conditions", (
-        _words(r"kidneys?", r"renal", r"liver", r"sarcoid\w*", r"hypercalc\w*", r"\w*parathyroid\w*",
+        _words(r"kidneys?", r"renal", r"dialysis", r"liver", r"sarcoid\w*", r"hypercalc\w*", r"\w*parathyroid\w*",
                r"cancer", r"tumou?rs?", r"diabet\w*", r"epilep\w*", r"seizures?", r"thyroid",
                r"heart (?:condition|disease|problems?|pills|medication|meds)", r"blood pressure",
                r"crohn\w*", r"c[oe]eliac", r"gastric bypass", r"lupus", r"rheumatoid", r"alcohol",
@@ -147,7 +147,7 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
         re.compile(r"(?<!why )\b(?:do|could|might|may|have) i (?:have|got)\b(?! to\b)"
                    r"(?! (?:a |an )?(?:low|lack|vitamin|vit|d|deficien\w*|insufficien\w*)\b)"),
         re.compile(r"\bhave i got\b"),
-        _words(r"diagnose me", r"diagnose my \w+", r"diagnose (?:it|this)", r"you diagnose",
+        _words(r"diagnose me", r"diagnose my \w+", r"(?:my|a) diagnosis", r"diagnose (?:it|this)", r"you diagnose",
                r"whats wrong with (?:me|my \w+)", r"what is wrong with (?:me|my \w+)",
                r"fibromyalgia", r"stenosis", r"bow legs", r"bowed legs"),
         re.compile(r"\bcan you tell (?:me )?if i\b"),

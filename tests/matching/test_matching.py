@@ -141,6 +141,8 @@ def test_works_without_smalltalk_or_faq():
         ("will vitamin d fix my knee pain", "conditions"),
         ("is meloxicam ok with vitamin d", "medicines"),  # -icam
         ("should i wear a back brace", "other-treatments"),
+        ("what's my diagnosis based on my symptoms", "diagnosis"),
+        ("my dad is on dialysis, can he take vitamin d", "conditions"),
     ],
 )
 def test_questions_the_article_cannot_answer_are_referrals(toy, message, topic):
@@ -198,6 +200,9 @@ def test_any_text_gets_a_consistent_match(toy, text):
         ("pain free!", 0, None), ("pain 2, **stiff**", 2, "**stiff**"),
         ("nothing at all today, no pain", 0, None),
         ("pain 8, could barely get dressed", 8, "could barely get dressed"),
+        ("about a five i'd say", 5, None),  # "i'd" is no vitamin "d"
+        ("1/10 best day in months", 1, None),  # its scale makes it a score, whatever span follows
+        ("my mum says her pain is 6 today", 6, None),  # typed for the subscriber: confirmed before saving
     ],
 )
 def test_check_ins_in_words_are_understood(text, score, note):
@@ -214,7 +219,8 @@ def test_check_ins_in_words_are_understood(text, score, note):
         "whats 2+2", "I'm 5 months pregnant", "my son is 10", "", "pain", "6 or 7 or 8",
         "day 5", "is 6 ok?", "a 5 today?", "5ish?!?", "1000 iu", "level 30 ng/ml", "5 may", "at 7",
         "i have 2 bulging discs", "give me 5 exercises", "omega 3", "d3 5", "no pain relief works", "0 energy",
-        "my pain is a 9, can i take tramadol", "5.5",
+        "my pain is a 9, can i take tramadol", "5.5", "she is 6 today", "my dad is 7", "6/10 for 3 weeks now",
+        "her son is 6 months",
     ],
 )
 def test_what_is_not_a_check_in_is_refused(text):
