@@ -21,7 +21,7 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, WRITER_SETS, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.78  # the latest figures on the recorded batches, rounded the safe way: a regression fails
+TOP1_FLOOR = 0.86  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
 TOP3_WHEN_UNSURE_FLOOR = 0.95
@@ -29,8 +29,8 @@ MAX_FALSE_CHECKINS_FLOOR = 1  # batch 8, v8: one message that is no check-in sti
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
 MIN_OUT_OF_SCOPE = 0.90
-# An independent writer's development set (dev_writer_a.yaml, round 3, v9: 78.9% top-1, 0.4% wrong): floors.
-WRITER_TOP1_FLOOR = 0.78
+# Independent writers' development sets (v10: dev_writer_a 84.1% top-1, 0.4% wrong; dev_writer_b 85.6%, 1.1%): floors.
+WRITER_TOP1_FLOOR = 0.83
 WRITER_MAX_CONFIDENT_WRONG = 0.015
 
 
