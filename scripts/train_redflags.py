@@ -12,7 +12,8 @@ the rules were tuned on (eval_first, eval_dev). The held-out batches are never r
    each fold the vocabulary and the weights come from the other folds only, and the rules run first,
    as in the bot.
 2. The threshold is the lowest probability at which rules and classifier together, leaving one
-   writer out, alarm on at most ``TARGET_FALSE_ALARMS`` of the ordinary messages.
+   writer out, alarm on at most ``TARGET_FALSE_ALARMS`` of the ordinary messages, raised if need be
+   above the final classifier's probability on every question of the FAQ matcher's development sets.
 3. The final weights are fitted on everything and written with a digest of the training files, so
    a test can tell when the model is older than its data.
 """
@@ -25,7 +26,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,7 @@ class Example:
 # comes to a blind batch: a new writer's habits of speech are on one side only.
 WRITERS = {
     "train_signs": "round5", "train_images": "round5", "train_ordinary": "round5",
-    "train_writer_a": "writer_a", "train_writer_b": "writer_b",
+    "train_writer_a": "writer_a", "train_writer_b": "writer_b", "train_writer_c": "writer_c", "train_writer_d": "writer_d",
     "eval_first": "first", "eval_dev": "dev",
 }
 
@@ -234,6 +235,20 @@ def figures(outcomes: list[Outcome], threshold: float, levels: dict[str, str]) -
             f" rules + classifier {alarms / len(ordinary):.1%} ({alarms}/{len(ordinary)})")
 
 
+def faq_development_questions() -> list[str]:
+    """Every message of the FAQ matcher's development sets (dev.yaml, dev_writer_*.yaml)."""
+    def strings(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return [t for k, v in node.items() for t in strings(k) + strings(v)]
+        if isinstance(node, list):
+            return [t for item in node for t in strings(item)]
+        return [node] if isinstance(node, str) else []
+
+    matching = ROOT / "tests" / "matching"
+    paths = [matching / "dev.yaml", *sorted(matching.glob("dev_writer_*.yaml"))]
+    return [t for path in paths for t in strings(yaml.safe_load(path.read_text(encoding="utf-8")))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true", help="cross-validate only; write nothing")
@@ -271,6 +286,17 @@ def main() -> None:
     if args.check:
         return
     model = fit(data, labels, embedder, rules, threshold)
+    # Questions about vitamin D and back pain are never signs: the threshold also stays above the
+    # classifier's probability on every question of the FAQ matcher's development sets (never a
+    # held-out one) that the rules leave alone.
+    classifier = SignClassifier(replace(model, threshold=0.0), embedder, rules.concepts, rules.sign_groups, LEVELS)
+    highest = max((v.probability for m in faq_development_questions() if rules.detect(m) is None
+                   and (v := classifier.classify(m)) is not None), default=0.0)
+    if highest >= threshold:
+        threshold = round(highest + 0.005, 3)
+        print(f"threshold raised to {threshold:.3f}: above every FAQ development question "
+              f"(leave one writer out there: {figures(by_writer, threshold, levels)})")
+        model = replace(model, threshold=threshold)
     payload = {"trained_on": digest(content.safety.red_flag_words), **model.__dict__}
     rounded = json.loads(json.dumps(payload), parse_float=lambda s: round(float(s), 5))
     OUT.write_text(json.dumps(rounded, separators=(",", ":")) + "\n", encoding="utf-8")

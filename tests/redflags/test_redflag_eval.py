@@ -200,6 +200,10 @@ KNOWN_FAQ_ALARMS = {
     "can i take vitamin d after my chemo",
     "is d3 safe alongside methotrexate",
     "i'm wiped out by mid-afternoon most days and the back stiffens up. anything to do with vitamin d?",
+    # round 7's classifier (threshold 0.627) on held-out FAQ questions: recorded, not tuned on
+    "i accidentally took double my vitamin d for a month. is that bad?",
+    "is my back pain caused by cancer",
+    "me i have unexplained back pain since long time. must i do the vitamin d check?",
 }
 
 
