@@ -47,7 +47,7 @@ SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
 # knowing its misses; docs/SAFETY.md) is its floor: a change may not make it worse than it was found.
 FIRST_SCORES = {
     "heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160),
-    "eighth": (152, 169),
+    "eighth": (152, 169), "ninth": (162, 168),
 }
 # A blind batch whose first run raised more than MAX_FALSE_ALARMS: its first count of false alarms
 # (alarms, ordinary messages) is its ceiling, and the 5% target is reported as missed (xfail).
