@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import asynccontextmanager, contextmanager
@@ -480,22 +481,50 @@ async def enrolment(api: FakeApi, url: str, count: int, first: int, profile: Pat
     async with running(api, url) as bot:
         engine = bot.application.bot_data.engine
         with count_statements(engine) as statements, profiled(profile, f"enrolment-{engine_name}"):
-            cpu = time.process_time()
+            cpu, threads = time.process_time(), thread_cpu()
             elapsed = await api.acall("enrol", (first, count, 100))
-            return elapsed, time.process_time() - cpu, statements
+            return elapsed, time.process_time() - cpu, statements, cpu_by_thread(threads, thread_cpu())
+
+
+def thread_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of each of this process's threads (Linux /proc), by native id."""
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for tid in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ():
+        try:
+            fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended
+        found[int(tid)] = (names.get(int(tid), "other"), (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def cpu_by_thread(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds between two `thread_cpu` readings, grouped: the event loop's thread, aiosqlite's
+    connection threads, and the rest (thread pools)."""
+    main = threading.main_thread().native_id
+    groups: dict[str, float] = {}
+    for tid, (name, seconds) in after.items():
+        group = "event loop" if tid == main else "aiosqlite" if "connection_worker" in name else "other threads"
+        groups[group] = groups.get(group, 0.0) + seconds - before.get(tid, (name, 0.0))[1]
+    return groups
 
 
 def figure_enrolment(report: Report, api: FakeApi, url: str, engine_name: str, sizes: Sizes, profile: Path | None) -> None:
     asyncio.run(empty(url))
     api.call("reset", None)
     first = ENROL_FIRST + (0 if engine_name == "SQLite" else 1_000_000)
-    elapsed, cpu, statements = asyncio.run(enrolment(api, url, sizes.enrol, first, profile, engine_name))
+    elapsed, cpu, statements, threads = asyncio.run(enrolment(api, url, sizes.enrol, first, profile, engine_name))
     rate = sizes.enrol / elapsed
     report.figure(f"(e) enrolment of {sizes.enrol}, {engine_name}", f"{rate:.0f} subscribers/s ({elapsed:.1f} s)", ">= 100/s", rate >= 100)
     report.note(
         f"bot CPU {1000 * cpu / sizes.enrol:.1f} ms per enrolment (4 updates, 7 messages, Day 1); database: "
         f"{statements['statements'] / sizes.enrol:.1f} statements, {statements['commits'] / sizes.enrol:.1f} commits per enrolment"
     )
+    if threads:
+        shares = ", ".join(f"{name} {1000 * seconds / sizes.enrol:.1f}" for name, seconds in sorted(threads.items()))
+        report.note(f"bot CPU by thread, ms per enrolment: {shares}")
 
 
 # ---- (f) resident memory -----------------------------------------------------------------------
@@ -602,6 +631,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, Sizes]:
     parser.add_argument("--rounds", type=int, default=None, help="(a) interleaved rounds; the best counts")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (b, c, d, e)")
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles into this folder")
     parser.add_argument("--watchdog", type=float, default=None, help="seconds before a stuck run dumps its stacks and exits 1")
     args = parser.parse_args(argv)
@@ -632,7 +662,7 @@ def main(argv: list[str]) -> int:
         api.call("register", (PROBE_ID, 1))
         if "a" in wanted:
             figure_send_path(report, api, sizes, args.rounds)
-        engines: list[tuple[str, object]] = [("SQLite", sqlite_database)]
+        engines: list[tuple[str, object]] = [] if args.no_sqlite else [("SQLite", sqlite_database)]
         if not args.no_postgres:
             engines.append(("PostgreSQL", lambda: postgres_database(args.postgres)))
         for engine_name, database in engines:
