@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from bot.domain.text import fold
 
-_NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+_NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())} | {"nought": 0}
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)?|[a-z]+|[^\sa-z\d]")
 # "4/10", "6 out of ten": the scale is no second number.
-_SCALE = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s*(?:/|out of|of)\s*(?:10|ten)\b")
+_SCALE = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s*(?:/|out of|outta|outa|of)\s*(?:10|ten)\b")
 _SEPARATORS = frozenset(",;:.!-\u2013\u2014()")
 MAX_WORDS = 10  # before the note: a check-in is short
 MAX_NOTE_WORDS = 25
@@ -83,7 +83,7 @@ _NOT_PLURAL = frozenset(
 PAIN_CONTEXT = frozenset(
     """
     pain pains painful back backs hurt hurts hurting sore ache aches aching stiff score rate rating
-    rated feel feels feeling today todays tonight
+    rated feel feels feeling today todays tonight morning mornin evening afternoon arvo
     """.split()
 )
 AT_A_SCORE = frozenset(
@@ -93,7 +93,7 @@ AT_A_SCORE = frozenset(
 WORD_SCORE_FOLLOWERS = frozenset(
     """
     pain today tonight now this again still finally yay thank thanks atm rn tbh i lol maybe probably
-    after since but out ish cannot cant id say
+    after since but out ish cannot cant id say mate pal hun
     """.split()
 )
 _RISEN = frozenset("up down back dropped went gone climbed crept improved eased".split())  # "down to 3"
@@ -138,7 +138,8 @@ def _refused_around(before: list[str], after: list[str], in_words: bool) -> bool
     last, next_ = (before or [""])[-1], (after or [""])[0]
     previous = (before[-2:-1] or [""])[0]
     return bool(
-        (in_words and next_[:1].isalpha() and next_ not in WORD_SCORE_FOLLOWERS)  # "the three closest"
+        # "the three closest" (but "a two the day": Scots for today)
+        (in_words and next_[:1].isalpha() and next_ not in WORD_SCORE_FOLLOWERS and after[:2] != ["the", "day"])
         or (next_.endswith("s") and len(next_) > 3 and next_ not in _NOT_PLURAL)  # "5 exercises": a count
         or next_ in UNITS or next_ in {"/", "+", "*", "x", "%"} or next_[:1].isdigit()
         or (len(last) == 1 and last.isalpha() and last not in {"a", "i"})  # "omega 3", "l 4"
@@ -191,7 +192,8 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     start = at + 1
     if after[:1] == ["ish"]:  # "5ish"
         after, start = after[1:], start + 1
-    if score > 10 or _refused_around(before, after, in_words or score == 0):  # "0 energy": none
+    # "0 energy" is none, but "0/10 best day in ages" has its scale
+    if score > 10 or _refused_around(before, after, in_words or (score == 0 and scaled == folded)):
         return None
     cut = next((i for i, t in enumerate(after) if t in _SEPARATORS), len(after))
     head, note_tokens = [t for t in before + after[:cut] if t[0].isalpha()], after[cut + 1:]
@@ -214,6 +216,10 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     return CheckinWords(score, note)
 
 
+_AUXILIARIES = frozenset("is was are were did does do can could should will would".split())
+_SUBJECTS = frozenset("i you u it he she they we this that these those my your his her their there the a an".split())
+
+
 def _asks(clause: list[str]) -> bool:
     """Does this clause ask something: "can i take...", "what should i do", "i need help"?"""
     words = [t for t in clause if t[0].isalpha()]
@@ -223,7 +229,14 @@ def _asks(clause: list[str]) -> bool:
         return words[1:2] in (["need"], ["want"], ["wonder"], ["wondered"])
     if words[1:2] and words[1] in {"barely", "hardly", "not", "only", "just", "finally", "still"}:
         return False  # "8, could barely get dressed": what the pain did, not a question
+    if words[0] in _AUXILIARIES and words[1:2] and words[1] not in _SUBJECTS:
+        return False  # "7, was lifting boxes at work": no subject after the verb, so no question
     return words[0] == "help" or len(words) >= 2
+
+
+_NOT_A_SCORE_BEFORE_ONE = frozenset(
+    "the which that this no any every each another some nice good great wrong right same".split()  # "nice one"
+)
 
 
 def _counted_one(tokens: list[str], i: int) -> bool:
@@ -232,6 +245,6 @@ def _counted_one(tokens: list[str], i: int) -> bool:
         return False
     previous = tokens[i - 1] if i else ""
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
-    return previous in {"the", "which", "that", "this", "no", "any", "every", "each", "another", "some"} or (
+    return previous in _NOT_A_SCORE_BEFORE_ONE or (
         following in {"of", "more", "day", "thing", "time", "week", "month", "year", "side", "leg", "bit"}
     )

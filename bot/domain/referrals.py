@@ -102,6 +102,9 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
     ("supplements", (
         re.compile(r"\b" + _DOSE + r"\b.*\b" + _NUTRIENTS + r"\b|\b" + _NUTRIENTS + r"\b.*\b" + _DOSE + r"\b"),
         re.compile(r"\b(?:which|what|best) (?:form|type|kind|brand) of " + _NUTRIENTS + r"\b"),
+        # a product choice: "is d2 or d3 better", "what brand of vitamin d is best"
+        re.compile(r"\bd ?2 (?:or|vs|versus) d ?3\b|\bd ?3 (?:or|vs|versus) d ?2\b"),
+        re.compile(r"\b(?:which|what|best|good) (?:form|type|kind|brand|make) of (?:vitamin d3?|vit d3?|d3?)\b"),
         re.compile(r"\b" + _NUTRIENTS + r" (?:glycinate|citrate|oxide|threonate|carbonate|malate)\b"),
         _words(*_OTHER_SUPPLEMENTS),
     )),
@@ -151,6 +154,8 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"whats wrong with (?:me|my \w+)", r"what is wrong with (?:me|my \w+)",
                r"fibromyalgia", r"stenosis", r"bow legs", r"bowed legs"),
         re.compile(r"\bcan you tell (?:me )?if i\b"),
+        # a test for this person: "do i need an mri", "should i get an x-ray"
+        re.compile(r"\b(?:do|should|would) i (?:need|get|have|ask for) (?:an? )?(?:mri|x ?rays?|ct|scans?|ultrasound|imaging)\b"),
         _words(*_FINDINGS, r"what(?:s| is) causing my \w+", r"what(?:s| is) wrong with my \w+"),
         # "what does my MRI mean", "can you read my x-ray": a report about this person's body (not "why
         # does my scan look normal": the FAQ answers that).
@@ -174,11 +179,13 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                r"(?:a )?bot or (?:a )?(?:human|person|real person)", r"(?:a )?(?:human|person) or (?:a )?bot",
                r"(?:speak|talk|chat) (?:to|with) (?:a |an )?(?:real |actual )?(?:doctor|human|person|nurse)",
                r"are you (?:an? )?(?:ai|bot|robot|chatbot|chat ?gpt|machine|computer|program)",
-               r"is this (?:an? )?(?:ai|bot|robot|chatbot|chat ?gpt)"),
+               r"is this (?:an? )?(?:ai|bot|robot|chatbot|chat ?gpt)", r"medical licen[cs]e\w*",
+               r"(?:checked|reviewed|approved|written|vetted) by (?:a |an |real |qualified )*"
+               r"(?:doctors?|physicians?|clinicians?|experts?|professionals?)"),
     )),
     ("other-treatments", (
         _words(r"surgery", r"surgeon", r"operation", r"chiropract\w*", r"chiro", r"osteopath\w*",
-               r"acupunct\w*", r"injections?", r"epidural", r"heat (?:pad|pack)s?", r"heating pad",
+               r"acupunct\w*", r"injections?", r"jabs?", r"epidural", r"heat (?:pad|pack)s?", r"heating pad",
                r"ice ?packs?", r"ice or heat", r"heat or ice", r"tens machine", r"massage",
                r"tonight", r"right now", r"cant sleep", r"cannot sleep", r"prescribe",
                # devices worn for a back (a mattress or a pillow is no medical question: "I'm not sure")

@@ -21,7 +21,7 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, WRITER_SETS, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.86  # the latest figures on the recorded batches, rounded the safe way: a regression fails
+TOP1_FLOOR = 0.87  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
 TOP3_WHEN_UNSURE_FLOOR = 0.95
@@ -29,8 +29,10 @@ MAX_FALSE_CHECKINS_FLOOR = 1  # batch 8, v8: one message that is no check-in sti
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
 MIN_OUT_OF_SCOPE = 0.90
-# Independent writers' development sets (v10: dev_writer_a 84.1% top-1, 0.4% wrong; dev_writer_b 85.6%, 1.1%): floors.
-WRITER_TOP1_FLOOR = 0.83
+# Independent writers' development sets, floors from v11's figures (dev_writer_a 88.1% top-1, 0.4% wrong;
+# dev_writer_b 87.4%, 0.6%; dev_writer_c 75.1%, 1.1%: writer C wrote in heavier slang and typos, and
+# most of its misses are "unsure" with the right entry among the three offered).
+WRITER_TOP1_FLOORS = {"dev_writer_a": 0.86, "dev_writer_b": 0.85, "dev_writer_c": 0.74}
 WRITER_MAX_CONFIDENT_WRONG = 0.015
 
 
@@ -86,7 +88,7 @@ def test_development_set_referrals_and_check_ins(figures, matcher):
 def test_writer_development_sets_do_not_regress(figures, name):
     """Another hand than the examples': calibrated on, so a floor, not a target."""
     result = figures[name]
-    assert result.top1_rate >= WRITER_TOP1_FLOOR, result.report()
+    assert result.top1_rate >= WRITER_TOP1_FLOORS[name], result.report()
     assert result.confident_wrong_rate <= WRITER_MAX_CONFIDENT_WRONG, result.report()
 
 
@@ -105,7 +107,6 @@ def test_heldout_top1_target(figures):
     assert figures["heldout"].top1_rate >= TOP1_TARGET, figures["heldout"].report()
 
 
-@pytest.mark.xfail(reason="the right entry is among the three buttons 95% of the times it is unsure (SCORES.md)", strict=False)
 def test_heldout_top3_when_unsure_target(figures):
     assert figures["heldout"].unsure_top3_rate >= MIN_TOP3_WHEN_UNSURE, figures["heldout"].report()
 

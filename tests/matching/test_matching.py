@@ -143,6 +143,9 @@ def test_works_without_smalltalk_or_faq():
         ("should i wear a back brace", "other-treatments"),
         ("what's my diagnosis based on my symptoms", "diagnosis"),
         ("my dad is on dialysis, can he take vitamin d", "conditions"),
+        ("d2 vs d3, which one", "supplements"), ("which brand of vitamin d do you recommend", "supplements"),
+        ("should i get an x-ray", "diagnosis"), ("is any of this reviewed by doctors", "about-the-bot"),
+        ("do you hold a medical license", "about-the-bot"), ("would a vitamin d jab be quicker", "other-treatments"),
     ],
 )
 def test_questions_the_article_cannot_answer_are_referrals(toy, message, topic):
@@ -169,6 +172,8 @@ def test_questions_the_article_cannot_answer_are_referrals(toy, message, topic):
         "the mri showed only a mild disc bulge, yet i can hardly get out of bed",
         "what's the best mattress for back pain",  # no medical question: unsure, kept for operators
         "does cold weather make my back worse",
+        "what is the difference between d and d3",  # the FAQ's own words: no product choice asked
+        "why does my x-ray look fine",
     ],
 )
 def test_ordinary_questions_are_not_referrals(message):
@@ -203,6 +208,9 @@ def test_any_text_gets_a_consistent_match(toy, text):
         ("about a five i'd say", 5, None),  # "i'd" is no vitamin "d"
         ("1/10 best day in months", 1, None),  # its scale makes it a score, whatever span follows
         ("my mum says her pain is 6 today", 6, None),  # typed for the subscriber: confirmed before saving
+        ("three outta ten", 3, None), ("0/10 lovely day in ages", 0, None),  # a 0 with its scale is a score
+        ("a wee 1 this mornin", 1, None), ("nought this morning", 0, None), ("two the day", 2, None),
+        ("its a seven, was lifting boxes", 7, "was lifting boxes"),  # no subject after "was": no question
     ],
 )
 def test_check_ins_in_words_are_understood(text, score, note):
@@ -221,6 +229,7 @@ def test_check_ins_in_words_are_understood(text, score, note):
         "i have 2 bulging discs", "give me 5 exercises", "omega 3", "d3 5", "no pain relief works", "0 energy",
         "my pain is a 9, can i take tramadol", "5.5", "she is 6 today", "my dad is 7", "6/10 for 3 weeks now",
         "her son is 6 months",
+        "nice one", "good one", "7, was it the lifting?", "5, did you get my result", "the two day course",
     ],
 )
 def test_what_is_not_a_check_in_is_refused(text):
