@@ -221,7 +221,9 @@ def test_no_alarm_on_the_faq_matchers_evaluation_messages(detector):
         if isinstance(node, str):
             yield node
         elif isinstance(node, dict):
-            for value in node.values():
+            for name, value in node.items():
+                if isinstance(value, int):  # a check-in in words: the message is the key
+                    yield name
                 yield from strings(value)
         elif isinstance(node, list):
             for value in node:
