@@ -7,6 +7,7 @@ The seeding helpers here are shared with the crash, CLI and stats tests.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
@@ -291,3 +292,53 @@ async def test_the_text_is_fixed_when_previewed(server, database_url, clock, con
     assert "original body" in preview.text
     assert [m.text for m in server.messages() if m.chat_id in audience] == [preview.text] * 2
     assert "title" in problems.text and "fresh-news" in problems.text
+
+
+async def test_a_failed_claim_of_the_next_batch_leaves_nothing_claimed(bot, server):
+    """The database goes away as the next batch is claimed, while a send of the first batch is
+    under way (its request hangs): that send is still seen through and recorded. Cancelled, its
+    row would sit claimed by this live process, which nobody else takes claims from, until its
+    lease ran out (minutes)."""
+    from sqlalchemy import event
+
+    from bot.storage.models import Delivery
+
+    sessions = bot.runtime.deps.sessions
+    audience = list(range(21_101, 21_106))
+    await seed(sessions, server, audience)
+    operator = bot.user(OPERATOR_ID, "Olga")
+    await ask_to_broadcast(operator, SLUG)
+    await operator.press("Send to 5")
+    await operator.next_reply()
+    bot.runtime.broadcasts.batch = 2
+    server.hang_next("sendMessage", chat_id=audience[1], record=True)  # arrives; no answer
+    claims = {"seen": 0}
+
+    def second_claim_fails(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT deliveries.") and "JOIN subscribers" in statement:
+            claims["seen"] += 1
+            if claims["seen"] == 2:
+                raise ConnectionResetError("the server went away during the claim")
+
+    engine = bot.application.bot_data.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", second_claim_fails)
+    try:
+        run = asyncio.ensure_future(bot.runtime.broadcasts.run_once())
+        await server.wait_until_hung()
+        with pytest.raises(Exception, match="went away"):
+            await run
+    finally:
+        event.remove(engine, "before_cursor_execute", second_claim_fails)
+    assert claims["seen"] == 2
+
+    async def nothing_claimed() -> bool:
+        async with sessions() as session:
+            statuses = (await session.execute(select(Delivery.status).where(Delivery.broadcast_id.is_not(None)))).scalars()
+            return "claimed" not in set(statuses)
+
+    assert await eventually(nothing_claimed, timeout=3.0)  # not after the lease (300 s)
+    bot.clock.advance(bot.runtime.ledger.policy.round_delay(1, bot.runtime.ledger.lease) + timedelta(seconds=1))
+    [progress] = await bot.runtime.broadcasts.run_once()
+    assert (progress.sent, progress.status) == (5, "done")
+    got = received(server, audience)
+    assert set(got) == set(audience) and all(n == 1 for i, n in got.items() if i != audience[1])

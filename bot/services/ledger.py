@@ -367,6 +367,12 @@ class Ledger:
                             await asyncio.sleep(0)  # a turn for the event loop: replies wait less
             if tasks:
                 await asyncio.gather(*tasks)
+        except Exception:
+            # The next batch could not be claimed (the database went away): the claims already
+            # under way are this process's, alive, so nobody else takes them over. Sent and
+            # confirmed now, they do not sit claimed until their lease ends.
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         except BaseException:
             for task in tasks:
                 task.cancel()

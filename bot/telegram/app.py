@@ -148,6 +148,9 @@ async def share_rate(bot: ExtBot[Any], data: BotData) -> int:
 async def heartbeat(context: Context) -> None:
     data = context.bot_data
     await share_rate(context.bot, data)
+    # A claim whose COMMIT answer was lost is released here too, not only by the next claim,
+    # which may never come (the other processes took the rest; nothing else is due).
+    await data.runtime.ledger.release_uncertain()
     if data.engine.dialect.name == "postgresql" and data.workers.may_judge_others():
         await data.runtime.ledger.release_claims_of_the_dead(connected=await data.workers.connected())
 
