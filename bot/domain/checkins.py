@@ -25,7 +25,7 @@ from bot.domain.text import fold
 _NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())} | {"nought": 0}
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)?|[a-z]+|[^\sa-z\d]")
 # "4/10", "6 out of ten": the scale is no second number.
-_SCALE = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s*(?:/|out of|outta|outa|of)\s*(?:10|ten)\b")
+_SCALE = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s*(?:/|out of|outta|outa|of|from)\s*(?:10|ten)\b")
 _SEPARATORS = frozenset(",;:.!-\u2013\u2014()")
 MAX_WORDS = 10  # before the note: a check-in is short
 MAX_NOTE_WORDS = 25
@@ -87,7 +87,8 @@ PAIN_CONTEXT = frozenset(
     """.split()
 )
 AT_A_SCORE = frozenset(
-    "is its im pain pains back backs sitting stays stayed still currently hovering around about was be put it now today".split()
+    "is its im pain pains back backs sitting stays stayed still currently hovering around about was be put it now today were"
+    .split()  # "we're at 3" (folded "were")
 )
 # What may follow a score written as a word: "seven today", "three, stiff", "nine cannot move".
 WORD_SCORE_FOLLOWERS = frozenset(
@@ -174,7 +175,9 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     scaled = _SCALE.sub(r"\1", folded)
     found = list(_TOKEN.finditer(scaled))
     tokens = [m.group() for m in found]
-    if next((t for t in tokens if t[0].isalpha()), "") in QUESTION_STARTS:
+    # The first word of the first clause: "is 6 ok" asks, "9, can hardly sit" does not
+    first_clause = tokens[:next((i for i, t in enumerate(tokens) if t in _SEPARATORS), len(tokens))]
+    if next((t for t in first_clause if t[0].isalpha()), "") in QUESTION_STARTS:
         return None
     candidates = [i for i, t in enumerate(tokens) if t[0].isdigit()]
     in_words = not candidates
@@ -235,7 +238,8 @@ def _asks(clause: list[str]) -> bool:
 
 
 _NOT_A_SCORE_BEFORE_ONE = frozenset(
-    "the which that this no any every each another some nice good great wrong right same".split()  # "nice one"
+    "the which that this no any every each another some nice good great wrong right same rough bad tough hard long"
+    .split()  # "nice one", "nine, rough one"
 )
 
 

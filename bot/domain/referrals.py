@@ -61,7 +61,10 @@ _CONDITIONS = (r"osteo ?arthritis", r"rheumatoid arthritis", r"psoriatic arthrit
 # Other results of a blood test than vitamin D's: reading them is a clinician's job.
 _OTHER_RESULTS = (r"ferritin", r"ha?emoglobin", r"hba1c", r"a1c", r"tsh", r"t4", r"blood sugar", r"glucose",
                   r"crp", r"esr", r"psa", r"white (?:blood )?cells?", r"platelets?", r"liver function",
-                  r"egfr", r"creatinine", r"b12 levels?", r"iron levels?")
+                  r"egfr", r"creatinine", r"b12 levels?", r"iron levels?", r"pth", r"parathyroid hormone",
+                  r"calcium (?:is |was )?(?:already |too |very |a bit )?(?:high|raised|elevated|low)",
+                  r"(?:high|raised|elevated|low) calcium",
+                  r"calcium in (?:the|my) blood")
 # What people hope vitamin D does beyond the back, which the article never discusses.
 _OTHER_BENEFITS = (r"colds", r"a cold", r"common cold", r"flu", r"influenza", r"hair loss", r"hair", r"balding",
                    r"acne", r"migraines?",
@@ -104,8 +107,15 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
         re.compile(r"\b(?:which|what|best) (?:form|type|kind|brand) of " + _NUTRIENTS + r"\b"),
         # a product choice: "is d2 or d3 better", "what brand of vitamin d is best"
         re.compile(r"\bd ?2 (?:or|vs|versus) d ?3\b|\bd ?3 (?:or|vs|versus) d ?2\b"),
+        # forms and products: sprays, gummies, drops or tablets, a shop's own brand, a lamp
+        _words(r"sprays?", r"gumm(?:y|ies)", r"drops or (?:tablets|capsules|pills)", r"(?:tablets|capsules|pills) or drops",
+               r"own ?brand", r"sun ?lamps?", r"uv lamps?", r"sunbeds?", r"tanning beds?", r"calcifediol",
+               r"lichen", r"lanolin", r"(?:iu|ius) (?:are |is )?(?:in|per) (?:a |one )?(?:mcg|microgram)",
+               r"(?:mcg|micrograms?) (?:in|to) (?:iu|ius)", r"without sun ?screen", r"sun ?screen"),
         re.compile(r"\b(?:which|what|best|good) (?:form|type|kind|brand|make) of (?:vitamin d3?|vit d3?|d3?)\b"),
         re.compile(r"\b" + _NUTRIENTS + r" (?:glycinate|citrate|oxide|threonate|carbonate|malate)\b"),
+        re.compile(r"\b(?:glycinate|citrate|oxide|threonate|carbonate|malate) or "
+                   r"(?:glycinate|citrate|oxide|threonate|carbonate|malate)\b"),
         _words(*_OTHER_SUPPLEMENTS),
     )),
     ("children", (
@@ -173,7 +183,8 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
                    r"(?:doctor|dr|physician|nurse|pharmacist|human|person|medical\w*|professional|expert|qualified)\b"),
         _words(r"scam", r"scams", r"legit", r"legitimate", r"fake", r"trustworthy",
                r"trust (?:you|this|it|what you say)", r"medical advice",
-               r"talking to a (?:human|person|real person|bot|robot|machine)",
+               r"talking to a (?:human|person|real person|real doctor|doctor|bot|robot|machine)",
+               r"who (?:wrote|writes|made) (?:this|the) (?:program|programme|advice|content)", r"evidence ?based",
                r"(?:doctors?|physicians?|clinicians?|experts?) behind (?:this|you|it)",
                r"who (?:made|built|runs|owns|is behind) (?:you|this)", r"qualified", r"is this real",
                r"(?:a )?bot or (?:a )?(?:human|person|real person)", r"(?:a )?(?:human|person) or (?:a )?bot",

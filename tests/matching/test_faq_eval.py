@@ -21,7 +21,7 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, WRITER_SETS, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.87  # the latest figures on the recorded batches, rounded the safe way: a regression fails
+TOP1_FLOOR = 0.89  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
 TOP3_WHEN_UNSURE_FLOOR = 0.95
@@ -29,11 +29,12 @@ MAX_FALSE_CHECKINS_FLOOR = 1  # batch 8, v8: one message that is no check-in sti
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
 MIN_OUT_OF_SCOPE = 0.90
-# Independent writers' development sets, floors from v11's figures (dev_writer_a 88.1% top-1, 0.4% wrong;
-# dev_writer_b 87.4%, 0.6%; dev_writer_c 75.1%, 1.1%: writer C wrote in heavier slang and typos, and
-# most of its misses are "unsure" with the right entry among the three offered).
-WRITER_TOP1_FLOORS = {"dev_writer_a": 0.86, "dev_writer_b": 0.85, "dev_writer_c": 0.74}
-WRITER_MAX_CONFIDENT_WRONG = 0.015
+# Independent writers' development sets, floors from v12's figures (top-1 / confident wrong:
+# dev_writer_a 90.3% / 0.9%, dev_writer_b 87.9% / 0.6%, dev_writer_c 79.7% / 1.1%, dev_writer_d 81.1% /
+# 1.7%; writers C and D wrote in heavier slang, typos and indirect questions, and most of their misses
+# are "unsure" with the right entry among the three offered). Confident wrong is held to the target.
+WRITER_TOP1_FLOORS = {"dev_writer_a": 0.89, "dev_writer_b": 0.87, "dev_writer_c": 0.79, "dev_writer_d": 0.80}
+WRITER_MAX_CONFIDENT_WRONG = 0.02
 
 
 @pytest.fixture(scope="module")

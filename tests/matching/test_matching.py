@@ -146,6 +146,8 @@ def test_works_without_smalltalk_or_faq():
         ("d2 vs d3, which one", "supplements"), ("which brand of vitamin d do you recommend", "supplements"),
         ("should i get an x-ray", "diagnosis"), ("is any of this reviewed by doctors", "about-the-bot"),
         ("do you hold a medical license", "about-the-bot"), ("would a vitamin d jab be quicker", "other-treatments"),
+        ("are vitamin d gummies as good", "supplements"), ("is a uv lamp safe", "supplements"),
+        ("my calcium was a bit high on the bloods", "conditions"), ("who wrote this program", "about-the-bot"),
     ],
 )
 def test_questions_the_article_cannot_answer_are_referrals(toy, message, topic):
@@ -211,6 +213,8 @@ def test_any_text_gets_a_consistent_match(toy, text):
         ("three outta ten", 3, None), ("0/10 lovely day in ages", 0, None),  # a 0 with its scale is a score
         ("a wee 1 this mornin", 1, None), ("nought this morning", 0, None), ("two the day", 2, None),
         ("its a seven, was lifting boxes", 7, "was lifting boxes"),  # no subject after "was": no question
+        ("nine, rough one", 9, "rough one"), ("9/10, can hardly sit", 9, "can hardly sit"),
+        ("my pain is 7 from 10", 7, None), ("we're at 3 today, grand", 3, "grand"),
     ],
 )
 def test_check_ins_in_words_are_understood(text, score, note):
@@ -230,6 +234,7 @@ def test_check_ins_in_words_are_understood(text, score, note):
         "my pain is a 9, can i take tramadol", "5.5", "she is 6 today", "my dad is 7", "6/10 for 3 weeks now",
         "her son is 6 months",
         "nice one", "good one", "7, was it the lifting?", "5, did you get my result", "the two day course",
+        "is 6 ok", "6 is that bad", "a rough one", "from 8 to 3",
     ],
 )
 def test_what_is_not_a_check_in_is_refused(text):

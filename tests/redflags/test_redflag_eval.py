@@ -211,6 +211,11 @@ KNOWN_FAQ_ALARMS = {
     # FAQ batch 12's first run (held out; the same with rounds 7 and 8): recorded, not tuned on
     "my gp says i'm a bit low in d and i'm always sleepy. could that be making my back worse?",
     "i accidentally took double my tablets for a week, is that bad?",
+    # dev_writer_d (a development set: round 9 may tune on it)
+    "i'm wiped out by 3pm every day and my back is stiff. could low d explain both?",
+    # FAQ batch 13's first run (held out; round 8): recorded, not tuned on
+    "can not enough vitamin d make your pelvis feel unstable and throw your posture off",
+    "why do some people with wrecked discs feel nothing while i've got mild stuff and i'm in bits",
 }
 
 
