@@ -47,8 +47,11 @@ TUNED_BATCHES = ("first", "dev")
 # batch is held to 5%, so the calibration aims below it. Round 5 gave the classifier no budget at all
 # (its threshold above every ordinary message out of fold, 0.948), since the rules alone then alarmed
 # on 4.7% of its ordinary training messages; 2%, 1% and 0.5% on top of the rules had been tried and
-# were too many (6.0-8.3% on the seen batches 4 and 5).
-TARGET_FALSE_ALARMS = 0.045
+# were too many (6.0-8.3% on the seen batches 4 and 5). Round 9 aims at the limit itself, 5%: with
+# the rules alone at 3.8% out of fold the classifier's budget is thin and the curve flat there (4.0%
+# -> threshold 0.999, 4.5% -> 0.827, 5.0% -> 0.685), and 4.5% cost recall on every batch seen before
+# (the batches 8-10 lost 3, 2 and 2 signs); a missed sign is worse than a false alarm.
+TARGET_FALSE_ALARMS = 0.05
 MIN_THRESHOLD = 0.5
 MIN_COUNT = 2  # a word feature must occur in this many training messages
 L2 = 3e-4
@@ -70,7 +73,7 @@ class Example:
 WRITERS = {
     "train_signs": "round5", "train_images": "round5", "train_ordinary": "round5",
     "train_writer_a": "writer_a", "train_writer_b": "writer_b", "train_writer_c": "writer_c", "train_writer_d": "writer_d",
-    "train_writer_e": "writer_e",
+    "train_writer_e": "writer_e", "train_writer_f": "writer_f",
     "eval_first": "first", "eval_dev": "dev",
 }
 

@@ -47,15 +47,14 @@ SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
 # knowing its misses; docs/SAFETY.md) is its floor: a change may not make it worse than it was found.
 FIRST_SCORES = {
     "heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160),
-    "eighth": (152, 169), "ninth": (162, 168), "tenth": (178, 190),
+    "eighth": (152, 169), "ninth": (162, 168), "tenth": (178, 190), "eleventh": (180, 190),
 }
-# Signs of a batch that a later round found no more, accepted knowingly and recorded in docs/SAFETY.md:
-# round 8 (writer E's data; the classifier's threshold from 0.627 to 0.699 by the same calibration)
-# finds 161 of batch 9's 168 where round 7 found 162. Its misses were not read to tune on.
-ACCEPTED_LOSSES = {"ninth": 1}
+# Signs of a batch that a later round found no more, accepted knowingly and recorded in docs/SAFETY.md
+# (round 8 lost one of batch 9's; round 9 found it again, so none now).
+ACCEPTED_LOSSES: dict[str, int] = {}
 # A blind batch whose first run raised more than MAX_FALSE_ALARMS: its first count of false alarms
 # (alarms, ordinary messages) is its ceiling, and the 5% target is reported as missed (xfail).
-FIRST_FALSE_ALARMS = {"eighth": (14, 213), "tenth": (14, 223)}
+FIRST_FALSE_ALARMS = {"eighth": (14, 213), "tenth": (14, 223), "eleventh": (16, 213)}
 
 
 def status(name: str) -> str:
@@ -211,8 +210,6 @@ KNOWN_FAQ_ALARMS = {
     # FAQ batch 12's first run (held out; the same with rounds 7 and 8): recorded, not tuned on
     "my gp says i'm a bit low in d and i'm always sleepy. could that be making my back worse?",
     "i accidentally took double my tablets for a week, is that bad?",
-    # dev_writer_d (a development set: round 9 may tune on it)
-    "i'm wiped out by 3pm every day and my back is stiff. could low d explain both?",
     # FAQ batch 13's first run (held out; round 8): recorded, not tuned on
     "can not enough vitamin d make your pelvis feel unstable and throw your posture off",
     "why do some people with wrecked discs feel nothing while i've got mild stuff and i'm in bits",
