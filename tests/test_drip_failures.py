@@ -201,3 +201,44 @@ async def test_a_claim_whose_commit_answer_is_lost_is_sent_at_the_next_sweep(bot
     bot.clock.advance(LEASE)
     assert await bot.sweep() == 0
     assert days_received(ida) == [1, 2]
+
+
+async def test_day_one_claimed_in_a_step_whose_commit_answer_is_lost_is_sent_at_the_next_sweep(bot):
+    """Day 1 is claimed in the transaction of the enrolment's last step. The server goes down as
+    it commits: the step and the claim are on disk, but the handler saw an error (and said so).
+    The subscriber is active, so pressing the button again does nothing: unless this live process
+    releases the claim itself, Day 1 waits for the lease (minutes)."""
+    kim = bot.user(3112, "Kim")
+    bot.clock.set(START)
+    await kim.command("/start")
+    await kim.next_reply()
+    await kim.press("✅ I agree")
+    await kim.replies(2)
+    await kim.send("Europe/Berlin")
+    await kim.replies(2)
+    armed = {"claim": False, "lost": 0}
+
+    def notice_claim(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO deliveries"):
+            armed["claim"] = True
+
+    def lose_the_answer(session):
+        if armed["claim"] and not armed["lost"]:
+            armed["lost"] += 1
+            raise ConnectionResetError("the server went away before it answered COMMIT")
+
+    engine = bot.application.bot_data.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", notice_claim)
+    event.listen(Session, "after_commit", lose_the_answer)
+    try:
+        await kim.press("08:00")
+        assert "wrong" in (await kim.next_reply()).text.lower()  # the step "failed"
+        assert armed["lost"] == 1 and (await ledger(bot, kim.id))["day:1"].status == "claimed"
+    finally:
+        event.remove(Session, "after_commit", lose_the_answer)
+        event.remove(engine, "before_cursor_execute", notice_claim)
+    assert await bot.sweep() == 1  # released and sent at once, not after the lease
+    await confirmed_day(bot, kim.id, 1)
+    bot.clock.advance(LEASE)
+    assert await bot.sweep() == 0
+    assert days_received(kim) == [1]

@@ -112,18 +112,26 @@ class DeliveryService:
         except Exception:  # noqa: BLE001 - the general path builds it again and fails it alone
             log.exception("could not build %s for subscriber %d", item, subscriber.id)
             return None
-        lease_end = now + self.lease
+        stamp = self.ledger.stamp(now)
+        lease_end = stamp + self.lease
         delivery_id = await Deliveries(session).insert_new(dict(
             subscriber_id=subscriber.id, item=item, status=Status.CLAIMED, attempts=1,
-            claimed_at=now, lease_until=lease_end, claimed_by=self.ledger.owner,
+            claimed_at=stamp, lease_until=lease_end, claimed_by=self.ledger.owner,
         ))
         if delivery_id is None:
             return None
         subscriber.next_delivery_at = lease_end  # what stops any sweep from taking it meanwhile
         return Claim(
             delivery_id, subscriber.id, subscriber.chat_id, item, 1, self.ledger.deadline(),
-            markdown=markdown, keyboard=keyboard,
+            markdown=markdown, keyboard=keyboard, claimed_at=stamp,
         )
+
+    def claim_lost(self, claim: Claim) -> None:
+        """The transaction `claim_in` claimed in failed: its COMMIT may still have gone through
+        (the server went down before it answered), leaving Day 1 claimed by this live process
+        until its lease ends. The ledger releases it at the next claim or heartbeat instead."""
+        if claim.claimed_at is not None:
+            self.ledger.uncertain(claim.claimed_at)
 
     async def deliver_claimed(self, claim: Claim) -> bool:
         """Send a claim made by `claim_in` (a reply: no queue behind bulk sends) and confirm it."""

@@ -216,6 +216,7 @@ class Claim:
     markdown: str = ""
     keyboard: Keyboard | None = None
     build_error: str | None = None  # the message could not be built: that is its outcome
+    claimed_at: datetime | None = None  # the claim's stamp, where its transaction is someone else's
 
 
 Record = Callable[[AsyncSession, Sequence[tuple[Claim, SendOutcome]], datetime], Awaitable[None]]
@@ -306,6 +307,11 @@ class Ledger:
         except BaseException:
             self._uncertain.add(stamp)
             raise
+
+    def uncertain(self, stamp: datetime) -> None:
+        """A claim made in someone else's transaction (Day 1, in the enrolment step's) whose
+        COMMIT failed: released with the others (`claiming`), if it was committed after all."""
+        self._uncertain.add(stamp)
 
     async def release_uncertain(self) -> int:
         """Release the rows of this process's claims that failed (see `claiming`); returns how

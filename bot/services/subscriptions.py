@@ -57,12 +57,15 @@ class Settled:
 # Claims the subscriber's first item inside the transaction that completes their enrolment
 # (`DeliveryService.claim_in`); None when it cannot, and then Day 1 goes the general way.
 ClaimIn = Callable[[AsyncSession, Subscriber, datetime], Awaitable[Claim | None]]
+# Told when the transaction that made such a claim failed (`DeliveryService.claim_lost`).
+ClaimLost = Callable[[Claim], None]
 
 
 class SubscriptionService:
-    def __init__(self, deps: Deps, claim_in: ClaimIn | None = None) -> None:
+    def __init__(self, deps: Deps, claim_in: ClaimIn | None = None, claim_lost: ClaimLost | None = None) -> None:
         self.deps = deps
         self.claim_in = claim_in
+        self.claim_lost = claim_lost
 
     async def get(self, user_id: int) -> Snapshot | None:
         async with self.deps.sessions() as session:
@@ -130,6 +133,18 @@ class SubscriptionService:
             return subscriber is not None
 
     async def _update(self, user_id: int, action: Action, *, zone: str | None = None, minute: int | None = None) -> Settled:
+        claims: list[Claim] = []
+        try:
+            return await self._update_in(claims, user_id, action, zone=zone, minute=minute)
+        except BaseException:
+            for claim in claims:  # its COMMIT may have gone through: the ledger checks
+                if self.claim_lost is not None:
+                    self.claim_lost(claim)
+            raise
+
+    async def _update_in(
+        self, claims: list[Claim], user_id: int, action: Action, *, zone: str | None, minute: int | None
+    ) -> Settled:
         # The step is checked in the same transaction as the change: one round of reads, and no
         # window in which a /forget or a second press could slip between check and change.
         now = self.deps.clock.now()
@@ -154,6 +169,8 @@ class SubscriptionService:
                     day_one = await self.claim_in(session, subscriber, now) if self.claim_in else None
                     if day_one is None:
                         subscriber.next_delivery_at = now
+                    else:
+                        claims.append(day_one)
                     return Settled(Snapshot.of(subscriber), completed=True, day_one=day_one)
                 return Settled(Snapshot.of(subscriber))
             subscriber.awaiting = None

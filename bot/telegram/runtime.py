@@ -49,7 +49,7 @@ class Runtime:
         return cls(
             deps=deps,
             messenger=messenger,
-            subscriptions=SubscriptionService(deps, claim_in=delivery.claim_in),
+            subscriptions=SubscriptionService(deps, claim_in=delivery.claim_in, claim_lost=delivery.claim_lost),
             delivery=delivery,
             tracking=TrackingService(deps),
             questions=QuestionService(deps),
