@@ -6,6 +6,7 @@ sweep cancelled, the instance shut down) and a new instance takes over the same 
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from tests.test_drip_support import (
     program_days,
     stored,
 )
+from tests.test_enrolment_day_one import enrolled_until_time
 
 START = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # 08:00 delivery: 07:00 UTC in Berlin
 DAY2 = datetime(2027, 1, 5, 7, 0, tzinfo=UTC)
@@ -170,12 +172,11 @@ async def test_flood_control_network_errors_and_a_refusal_delay_only_their_own_s
     assert [days_received(u)[-1] for u in (ned, ola, pia)] == [3, 3, 3]
 
 
-async def test_a_claim_whose_commit_answer_is_lost_is_sent_at_the_next_sweep(bot):
-    """The server goes down just as it commits a claim (`pg_ctl restart -m immediate`): the rows
-    are claimed on disk, but the process saw an error. It is alive, so no other process takes
-    its claims over: unless it releases them itself, the day waits for the lease (minutes)."""
-    ida = bot.user(3111, "Ida")
-    await enrol_at(bot, ida, START, zone="Europe/Berlin", time_text="08:00")
+@contextmanager
+def commit_answer_lost_after_a_claim(bot):
+    """The first COMMIT after a ledger row is inserted goes through, but its answer is lost (the
+    server went down before it answered, as in `pg_ctl restart -m immediate`): the caller sees an
+    error. Yields a dict whose "lost" counts how often that happened."""
     armed = {"claim": False, "lost": 0}
 
     def notice_claim(conn, cursor, statement, parameters, context, executemany):
@@ -191,13 +192,23 @@ async def test_a_claim_whose_commit_answer_is_lost_is_sent_at_the_next_sweep(bot
     event.listen(engine, "before_cursor_execute", notice_claim)
     event.listen(Session, "after_commit", lose_the_answer)
     try:
+        yield armed
+    finally:
+        event.remove(Session, "after_commit", lose_the_answer)
+        event.remove(engine, "before_cursor_execute", notice_claim)
+
+
+async def test_a_claim_whose_commit_answer_is_lost_is_sent_at_the_next_sweep(bot):
+    """The server goes down just as it commits a claim: the rows are claimed on disk, but the
+    process saw an error. It is alive, so no other process takes its claims over: unless it
+    releases them itself, the day waits for the lease (minutes)."""
+    ida = bot.user(3111, "Ida")
+    await enrol_at(bot, ida, START, zone="Europe/Berlin", time_text="08:00")
+    with commit_answer_lost_after_a_claim(bot) as armed:
         bot.clock.set(DAY2)
         assert await bot.sweep() == 0  # the claim "failed": this sweep stops
         assert armed["lost"] == 1 and (await ledger(bot, ida.id))["day:2"].status == "claimed"
         assert await bot.sweep() == 1  # released and claimed again at once, not after the lease
-    finally:
-        event.remove(Session, "after_commit", lose_the_answer)
-        event.remove(engine, "before_cursor_execute", notice_claim)
     bot.clock.advance(LEASE)
     assert await bot.sweep() == 0
     assert days_received(ida) == [1, 2]
@@ -210,33 +221,11 @@ async def test_day_one_claimed_in_a_step_whose_commit_answer_is_lost_is_sent_at_
     releases the claim itself, Day 1 waits for the lease (minutes)."""
     kim = bot.user(3112, "Kim")
     bot.clock.set(START)
-    await kim.command("/start")
-    await kim.next_reply()
-    await kim.press("✅ I agree")
-    await kim.replies(2)
-    await kim.send("Europe/Berlin")
-    await kim.replies(2)
-    armed = {"claim": False, "lost": 0}
-
-    def notice_claim(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("INSERT INTO deliveries"):
-            armed["claim"] = True
-
-    def lose_the_answer(session):
-        if armed["claim"] and not armed["lost"]:
-            armed["lost"] += 1
-            raise ConnectionResetError("the server went away before it answered COMMIT")
-
-    engine = bot.application.bot_data.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", notice_claim)
-    event.listen(Session, "after_commit", lose_the_answer)
-    try:
+    await enrolled_until_time(bot, kim)
+    with commit_answer_lost_after_a_claim(bot) as armed:
         await kim.press("08:00")
         assert "wrong" in (await kim.next_reply()).text.lower()  # the step "failed"
         assert armed["lost"] == 1 and (await ledger(bot, kim.id))["day:1"].status == "claimed"
-    finally:
-        event.remove(Session, "after_commit", lose_the_answer)
-        event.remove(engine, "before_cursor_execute", notice_claim)
     assert await bot.sweep() == 1  # released and sent at once, not after the lease
     await confirmed_day(bot, kim.id, 1)
     bot.clock.advance(LEASE)
