@@ -74,12 +74,21 @@ class ContentError(Exception):
         super().__init__("\n".join(lines))
 
 
+def keep_trained_weights() -> None:
+    """The FAQ classifier's weights are kept on disk between processes (`bot.content.trained`)."""
+    from bot.content.trained import DiskStore
+    from bot.domain.matching import use_trained_store
+
+    use_trained_store(DiskStore())
+
+
 def default_content_dir() -> Path:
     return Path(bot.__file__).resolve().parent.parent / "content"
 
 
 def load_content(content_dir: Path) -> Content:
     """The content, or ContentError if it has errors (claims and warnings are logged)."""
+    keep_trained_weights()
     content, problems = _load(Path(content_dir))
     errors = [p for p in problems if p.kind == "error"]
     if errors or content is None:

@@ -43,6 +43,7 @@ entry's examples (`vitd-bot questions` lists what people asked).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -50,7 +51,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
 import bm25s
 import numpy as np
@@ -82,6 +83,7 @@ CLASSIFIER_L2 = 1e-4
 WORD_SHARE = 1.0
 WORD_L2 = 1e-4
 WORD_FEATURE_MIN_COUNT = 2
+TRAINING_VERSION = 1  # raise when `_train` changes: weights kept by `use_trained_store` are then retrained
 # Confidence that the best entry is right: a logistic model of how far it leads, fitted on the
 # development set and a cross-validation over the FAQ's own examples (tests/matching/calibrate.py
 # prints these). Features: best score, lead over the 2nd, lead over the 3rd, closest-example
@@ -283,6 +285,71 @@ class _Sparse:
         return self._product(self._by_feature, self._features, self._shape[1], error)
 
 
+class TrainedStore(Protocol):
+    """Where trained weights may be kept between processes (`bot.content.trained`): training the
+    classifier is most of a process's start-up. Keyed by a digest of everything training reads."""
+
+    def load(self, key: str) -> dict[str, np.ndarray] | None: ...
+
+    def save(self, key: str, arrays: dict[str, np.ndarray]) -> None: ...
+
+
+_store: list[TrainedStore] = []  # at most one, set by `use_trained_store`
+
+
+def use_trained_store(store: TrainedStore | None) -> None:
+    """Keep trained weights in `store` from now on (None: train in every process)."""
+    _store[:] = [store] if store is not None else []
+
+
+def _training_key(vectors: np.ndarray, entry_of: np.ndarray, sparse_rows: list, features: int, count: int) -> str:
+    """A digest of the training's inputs and settings: the same digest, the same weights."""
+    digest = hashlib.sha256()
+    settings = (TRAINING_VERSION, CLASSIFIER_STEPS, CLASSIFIER_RATE, CLASSIFIER_L2, WORD_SHARE, WORD_L2, features, count)
+    digest.update(repr(settings).encode())
+    for array in (vectors, entry_of):
+        digest.update(repr((array.dtype.str, array.shape)).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(repr(sparse_rows).encode())
+    return digest.hexdigest()
+
+
+def _train(vectors: np.ndarray, entry_of: np.ndarray, sparse: _Sparse | None, features: int, count: int):
+    """The classifier over sentence vectors and word features: plain full-batch gradient descent,
+    deterministic."""
+    classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
+    bias = np.zeros(count, dtype=np.float32)
+    word_weights = np.zeros((features, count), dtype=np.float32)
+    if count and len(vectors):
+        truth = np.eye(count, dtype=np.float32)[entry_of]
+        for _ in range(CLASSIFIER_STEPS):
+            logits = vectors @ classifier + bias
+            if sparse is not None:
+                logits += WORD_SHARE * sparse.times(word_weights)
+            error = _softmax(logits) - truth
+            classifier -= CLASSIFIER_RATE * (vectors.T @ error / len(vectors) + CLASSIFIER_L2 * classifier)
+            if sparse is not None:
+                gradient = WORD_SHARE * sparse.transposed_times(error) / len(vectors)
+                word_weights -= CLASSIFIER_RATE * (gradient + WORD_L2 * word_weights)
+            bias -= CLASSIFIER_RATE * error.mean(axis=0)
+    return classifier, bias, word_weights
+
+
+def _trained(vectors: np.ndarray, entry_of: np.ndarray, sparse: _Sparse | None, sparse_rows: list, features: int, count: int):
+    """`_train`'s weights, from the store when it has them for exactly these inputs."""
+    store = _store[0] if _store else None
+    if store is None:
+        return _train(vectors, entry_of, sparse, features, count)
+    key = _training_key(vectors, entry_of, sparse_rows, features, count)
+    shapes = {"classifier": (vectors.shape[1], count), "bias": (count,), "word_weights": (features, count)}
+    kept = store.load(key)
+    if kept is not None and all(name in kept and kept[name].shape == shape for name, shape in shapes.items()):
+        return tuple(kept[name].astype(np.float32) for name in shapes)
+    classifier, bias, word_weights = _train(vectors, entry_of, sparse, features, count)
+    store.save(key, {"classifier": classifier, "bias": bias, "word_weights": word_weights})
+    return classifier, bias, word_weights
+
+
 @lru_cache(maxsize=4)
 def _semantic_model(
     embedder: Embedder, asked_texts: tuple[str, ...], owner: tuple[int, ...], count: int,
@@ -308,28 +375,15 @@ def _semantic_model(
     np.add.at(centroids, entry_of, vectors)
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
     centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
-    classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
-    bias = np.zeros(count, dtype=np.float32)
     # Word features seen in at least WORD_FEATURE_MIN_COUNT examples (a feature seen once is noise).
     seen = Counter(f for sequence in asked_terms for f in set(word_features(sequence)))
     feature_index = {f: i for i, f in enumerate(sorted(f for f, n in seen.items() if n >= WORD_FEATURE_MIN_COUNT))}
-    word_weights = np.zeros((len(feature_index), count), dtype=np.float32)
-    sparse = _Sparse([
+    sparse_rows = [
         ([feature_index[f] for f in found if f in feature_index], len(found))
         for found in map(word_features, asked_terms)
-    ], len(feature_index)) if asked_terms and WORD_SHARE else None
-    if count and len(vectors):
-        truth = np.eye(count, dtype=np.float32)[entry_of]
-        for _ in range(CLASSIFIER_STEPS):  # plain full-batch gradient descent: deterministic
-            logits = vectors @ classifier + bias
-            if sparse is not None:
-                logits += WORD_SHARE * sparse.times(word_weights)
-            error = _softmax(logits) - truth
-            classifier -= CLASSIFIER_RATE * (vectors.T @ error / len(vectors) + CLASSIFIER_L2 * classifier)
-            if sparse is not None:
-                gradient = WORD_SHARE * sparse.transposed_times(error) / len(vectors)
-                word_weights -= CLASSIFIER_RATE * (gradient + WORD_L2 * word_weights)
-            bias -= CLASSIFIER_RATE * error.mean(axis=0)
+    ] if asked_terms and WORD_SHARE else []
+    sparse = _Sparse(sparse_rows, len(feature_index)) if sparse_rows else None
+    classifier, bias, word_weights = _trained(vectors, entry_of, sparse, sparse_rows, len(feature_index), count)
     for array in (weights, vectors, centroids, classifier, bias, word_weights):
         array.setflags(write=False)  # shared between matchers
     return weights, vectors, centroids, classifier, bias, word_weights, feature_index
