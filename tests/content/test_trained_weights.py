@@ -4,8 +4,9 @@ the file (missing, damaged, another key, a folder it cannot write) does more tha
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
-import pytest
 
 import bot.domain.matching as matching
 from bot.content.loader import default_content_dir, load_content
@@ -26,14 +27,16 @@ class CountingStore(DiskStore):
         super().save(key, arrays)
 
 
-@pytest.fixture
+@contextmanager
 def fresh_training():
     """No weights kept in this process, and the store put back as it was afterwards."""
     before = list(matching._store)
     matching._semantic_model.cache_clear()
-    yield
-    matching._semantic_model.cache_clear()
-    matching._store[:] = before
+    try:
+        yield
+    finally:
+        matching._semantic_model.cache_clear()
+        matching._store[:] = before
 
 
 def build(content):
@@ -41,7 +44,12 @@ def build(content):
     return matching.FaqMatcher(content.faq, content.smalltalk)
 
 
-def test_weights_kept_on_disk_answer_exactly_as_fresh_training(tmp_path, fresh_training):
+def test_weights_kept_on_disk_answer_exactly_as_fresh_training(tmp_path):
+    with fresh_training():
+        _kept_weights_answer_as_trained(tmp_path)
+
+
+def _kept_weights_answer_as_trained(tmp_path):
     content = load_content(default_content_dir())
     matching.use_trained_store(None)
     trained = build(content)
@@ -63,7 +71,12 @@ def test_weights_kept_on_disk_answer_exactly_as_fresh_training(tmp_path, fresh_t
         )
 
 
-def test_another_faq_is_another_file(tmp_path, fresh_training):
+def test_another_faq_is_another_file(tmp_path):
+    with fresh_training():
+        _another_faq_another_file(tmp_path)
+
+
+def _another_faq_another_file(tmp_path):
     content = load_content(default_content_dir())
     store = CountingStore(tmp_path)
     matching.use_trained_store(store)
