@@ -17,6 +17,7 @@ words after the score that say what happened ("a 6 after gardening").
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -175,9 +176,13 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     scaled = _SCALE.sub(r"\1", folded)
     found = list(_TOKEN.finditer(scaled))
     tokens = [m.group() for m in found]
-    # The first word of the first clause: "is 6 ok" asks, "9, can hardly sit" does not
+    # The first word before the score: "is 6 ok" asks; "9, can hardly sit" and "10/10 can barely
+    # sit" do not (what follows the score is `_asks`'s); "is two today" is "(it) is two today".
     first_clause = tokens[:next((i for i, t in enumerate(tokens) if t in _SEPARATORS), len(tokens))]
-    if next((t for t in first_clause if t[0].isalpha()), "") in QUESTION_STARTS:
+    lead = list(itertools.takewhile(lambda t: not (t[0].isdigit() or t in _NUMBER_WORDS), first_clause))
+    first = next((t for t in lead if t[0].isalpha()), "")
+    stated = lead == ["is"] and {t for t in first_clause[2:] if t[0].isalpha()} <= PAIN_CONTEXT | {"my", "now", "still"}
+    if first in QUESTION_STARTS and not stated:
         return None
     candidates = [i for i, t in enumerate(tokens) if t[0].isdigit()]
     in_words = not candidates
@@ -219,7 +224,7 @@ def parse_checkin_words(text: str) -> CheckinWords | None:
     return CheckinWords(score, note)
 
 
-_AUXILIARIES = frozenset("is was are were did does do can could should will would".split())
+_AUXILIARIES = frozenset("is was are were did does do can could should".split())  # not "10/10 would recommend"
 _SUBJECTS = frozenset("i you u it he she they we this that these those my your his her their there the a an".split())
 
 

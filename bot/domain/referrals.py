@@ -62,7 +62,9 @@ _CONDITIONS = (r"osteo ?arthritis", r"rheumatoid arthritis", r"psoriatic arthrit
 _OTHER_RESULTS = (r"ferritin", r"ha?emoglobin", r"hba1c", r"a1c", r"tsh", r"t4", r"blood sugar", r"glucose",
                   r"crp", r"esr", r"psa", r"white (?:blood )?cells?", r"platelets?", r"liver function",
                   r"egfr", r"creatinine", r"b12 levels?", r"iron levels?", r"pth", r"parathyroid hormone",
-                  r"calcium (?:is |was )?(?:already |too |very |a bit )?(?:high|raised|elevated|low)",
+                  r"calcium (?:is |was |came back |comes back )?(?:already |too |very |a bit )?"
+                  r"(?:high|raised|elevated|low)",
+                  r"t ?scores?", r"z ?scores?",
                   r"(?:high|raised|elevated|low) calcium",
                   r"calcium in (?:the|my) blood")
 # What people hope vitamin D does beyond the back, which the article never discusses.
@@ -109,7 +111,9 @@ TOPICS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
         re.compile(r"\bd ?2 (?:or|vs|versus) d ?3\b|\bd ?3 (?:or|vs|versus) d ?2\b"),
         # forms and products: sprays, gummies, drops or tablets, a shop's own brand, a lamp
         _words(r"sprays?", r"gumm(?:y|ies)", r"drops or (?:tablets|capsules|pills)", r"(?:tablets|capsules|pills) or drops",
-               r"own ?brand", r"sun ?lamps?", r"uv lamps?", r"sunbeds?", r"tanning beds?", r"calcifediol",
+               r"own ?brand", r"liquid (?:vitamin d3?|vit d3?|d3?)", r"additives",
+               r"(?:which|what) (?:vitamin d )?products?",
+               r"sun ?lamps?", r"uv lamps?", r"sunbeds?", r"tanning beds?", r"calcifediol",
                r"lichen", r"lanolin", r"(?:iu|ius) (?:are |is )?(?:in|per) (?:a |one )?(?:mcg|microgram)",
                r"(?:mcg|micrograms?) (?:in|to) (?:iu|ius)", r"without sun ?screen", r"sun ?screen"),
         re.compile(r"\b(?:which|what|best|good) (?:form|type|kind|brand|make) of (?:vitamin d3?|vit d3?|d3?)\b"),

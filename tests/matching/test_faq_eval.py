@@ -21,7 +21,7 @@ import pytest
 from tests.matching.evaluation import DEV_SET, HELDOUT_SETS, RECORDED, WRITER_SETS, evaluate, load, pooled
 
 TOP1_TARGET = 0.90
-TOP1_FLOOR = 0.89  # the latest figures on the recorded batches, rounded the safe way: a regression fails
+TOP1_FLOOR = 0.90  # the latest figures on the recorded batches, rounded the safe way: a regression fails
 MAX_CONFIDENT_WRONG = 0.02
 MIN_TOP3_WHEN_UNSURE = 0.97
 TOP3_WHEN_UNSURE_FLOOR = 0.95
@@ -29,12 +29,17 @@ MAX_FALSE_CHECKINS_FLOOR = 1  # batch 8, v8: one message that is no check-in sti
 MAX_OFF_TOPIC_ANSWERED = 0.03
 MIN_CHECKINS = 0.95
 MIN_OUT_OF_SCOPE = 0.90
-# Independent writers' development sets, floors from v12's figures (top-1 / confident wrong:
-# dev_writer_a 90.3% / 0.9%, dev_writer_b 87.9% / 0.6%, dev_writer_c 79.7% / 1.1%, dev_writer_d 81.1% /
-# 1.7%; writers C and D wrote in heavier slang, typos and indirect questions, and most of their misses
-# are "unsure" with the right entry among the three offered). Confident wrong is held to the target.
-WRITER_TOP1_FLOORS = {"dev_writer_a": 0.89, "dev_writer_b": 0.87, "dev_writer_c": 0.79, "dev_writer_d": 0.80}
-WRITER_MAX_CONFIDENT_WRONG = 0.02
+# Independent writers' development sets: floors from v13's figures (top-1 / confident wrong:
+# dev_writer_a 90.7% / 0.4%, dev_writer_b 89.7% / 0.6%, dev_writer_c 80.8% / 1.1%, dev_writer_d 82.9% /
+# 1.7%, dev_writer_e 80.8% / 2.1%; writers C-E wrote in heavier slang, typos and indirect questions,
+# and most of their misses are "unsure" with the right entry among the three offered). Regression
+# guards, like the top-1 floors: the 2% target itself is held on the held-out batches.
+WRITER_TOP1_FLOORS = {
+    "dev_writer_a": 0.90, "dev_writer_b": 0.89, "dev_writer_c": 0.80, "dev_writer_d": 0.82, "dev_writer_e": 0.80,
+}
+WRITER_MAX_WRONG = {
+    "dev_writer_a": 0.01, "dev_writer_b": 0.01, "dev_writer_c": 0.015, "dev_writer_d": 0.02, "dev_writer_e": 0.025,
+}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +95,7 @@ def test_writer_development_sets_do_not_regress(figures, name):
     """Another hand than the examples': calibrated on, so a floor, not a target."""
     result = figures[name]
     assert result.top1_rate >= WRITER_TOP1_FLOORS[name], result.report()
-    assert result.confident_wrong_rate <= WRITER_MAX_CONFIDENT_WRONG, result.report()
+    assert result.confident_wrong_rate <= WRITER_MAX_WRONG[name], result.report()
 
 
 def test_no_regression_on_the_batches_seen_before(figures):
@@ -103,7 +108,6 @@ def test_no_regression_on_the_batches_seen_before(figures):
     assert result.false_checkins <= MAX_FALSE_CHECKINS_FLOOR, result.report(with_misses=False)
 
 
-@pytest.mark.xfail(reason="top-1 on held-out messages is below the 90% target (SCORES.md)", strict=False)
 def test_heldout_top1_target(figures):
     assert figures["heldout"].top1_rate >= TOP1_TARGET, figures["heldout"].report()
 

@@ -215,6 +215,7 @@ def test_any_text_gets_a_consistent_match(toy, text):
         ("its a seven, was lifting boxes", 7, "was lifting boxes"),  # no subject after "was": no question
         ("nine, rough one", 9, "rough one"), ("9/10, can hardly sit", 9, "can hardly sit"),
         ("my pain is 7 from 10", 7, None), ("we're at 3 today, grand", 3, "grand"),
+        ("is two today, much better", 2, "much better"), ("10/10 can barely sit", 10, None),
     ],
 )
 def test_check_ins_in_words_are_understood(text, score, note):
@@ -234,7 +235,8 @@ def test_check_ins_in_words_are_understood(text, score, note):
         "my pain is a 9, can i take tramadol", "5.5", "she is 6 today", "my dad is 7", "6/10 for 3 weeks now",
         "her son is 6 months",
         "nice one", "good one", "7, was it the lifting?", "5, did you get my result", "the two day course",
-        "is 6 ok", "6 is that bad", "a rough one", "from 8 to 3",
+        "is 6 ok", "6 is that bad", "a rough one", "from 8 to 3", "is 5 normal", "6 can i take ibuprofen",
+        "is 10 the worst", "10/10 would recommend",
     ],
 )
 def test_what_is_not_a_check_in_is_refused(text):

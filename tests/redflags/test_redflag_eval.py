@@ -213,6 +213,8 @@ KNOWN_FAQ_ALARMS = {
     # FAQ batch 13's first run (held out; round 8): recorded, not tuned on
     "can not enough vitamin d make your pelvis feel unstable and throw your posture off",
     "why do some people with wrecked discs feel nothing while i've got mild stuff and i'm in bits",
+    # FAQ batch 14's first run (held out; round 9): recorded, not tuned on
+    "my wife wants to know when she will start feeling less pain in her back, she started 10 days ago",
 }
 
 
