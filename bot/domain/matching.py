@@ -314,9 +314,10 @@ def _training_key(vectors: np.ndarray, entry_of: np.ndarray, sparse_rows: list, 
     return digest.hexdigest()
 
 
-def _train(vectors: np.ndarray, entry_of: np.ndarray, sparse: _Sparse | None, features: int, count: int):
+def _train(vectors: np.ndarray, entry_of: np.ndarray, sparse_rows: list, features: int, count: int):
     """The classifier over sentence vectors and word features: plain full-batch gradient descent,
     deterministic."""
+    sparse = _Sparse(sparse_rows, features) if sparse_rows else None
     classifier = np.zeros((vectors.shape[1], count), dtype=np.float32)
     bias = np.zeros(count, dtype=np.float32)
     word_weights = np.zeros((features, count), dtype=np.float32)
@@ -335,17 +336,17 @@ def _train(vectors: np.ndarray, entry_of: np.ndarray, sparse: _Sparse | None, fe
     return classifier, bias, word_weights
 
 
-def _trained(vectors: np.ndarray, entry_of: np.ndarray, sparse: _Sparse | None, sparse_rows: list, features: int, count: int):
+def _trained(vectors: np.ndarray, entry_of: np.ndarray, sparse_rows: list, features: int, count: int):
     """`_train`'s weights, from the store when it has them for exactly these inputs."""
     store = _store[0] if _store else None
     if store is None:
-        return _train(vectors, entry_of, sparse, features, count)
+        return _train(vectors, entry_of, sparse_rows, features, count)
     key = _training_key(vectors, entry_of, sparse_rows, features, count)
     shapes = {"classifier": (vectors.shape[1], count), "bias": (count,), "word_weights": (features, count)}
     kept = store.load(key)
     if kept is not None and all(name in kept and kept[name].shape == shape for name, shape in shapes.items()):
         return tuple(kept[name].astype(np.float32) for name in shapes)
-    classifier, bias, word_weights = _train(vectors, entry_of, sparse, features, count)
+    classifier, bias, word_weights = _train(vectors, entry_of, sparse_rows, features, count)
     store.save(key, {"classifier": classifier, "bias": bias, "word_weights": word_weights})
     return classifier, bias, word_weights
 
@@ -382,8 +383,7 @@ def _semantic_model(
         ([feature_index[f] for f in found if f in feature_index], len(found))
         for found in map(word_features, asked_terms)
     ] if asked_terms and WORD_SHARE else []
-    sparse = _Sparse(sparse_rows, len(feature_index)) if sparse_rows else None
-    classifier, bias, word_weights = _trained(vectors, entry_of, sparse, sparse_rows, len(feature_index), count)
+    classifier, bias, word_weights = _trained(vectors, entry_of, sparse_rows, len(feature_index), count)
     for array in (weights, vectors, centroids, classifier, bias, word_weights):
         array.setflags(write=False)  # shared between matchers
     return weights, vectors, centroids, classifier, bias, word_weights, feature_index

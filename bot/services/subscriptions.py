@@ -137,8 +137,8 @@ class SubscriptionService:
         try:
             return await self._update_in(claims, user_id, action, zone=zone, minute=minute)
         except BaseException:
-            for claim in claims:  # its COMMIT may have gone through: the ledger checks
-                if self.claim_lost is not None:
+            if self.claim_lost is not None:
+                for claim in claims:  # its COMMIT may have gone through: the ledger checks
                     self.claim_lost(claim)
             raise
 
