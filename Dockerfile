@@ -32,7 +32,8 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH \
     CONTENT_DIR=/app/content \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    XDG_CACHE_HOME=/app/data/cache
 RUN groupadd --system --gid 10001 vitd \
     && useradd --system --uid 10001 --gid vitd --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin vitd
@@ -41,7 +42,8 @@ COPY --from=wheel /wheels /tmp/wheels
 RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 WORKDIR /app
 COPY content ./content
-# The SQLite default (data/bot.db) needs a writable folder; PostgreSQL ignores it.
+# The SQLite default (data/bot.db) needs a writable folder; PostgreSQL ignores it. The FAQ
+# classifier's trained weights are kept there too (XDG_CACHE_HOME), so a restart does not retrain.
 RUN mkdir /app/data && chown vitd:vitd /app/data
 USER 10001:10001
 EXPOSE 8080
