@@ -100,6 +100,7 @@ def load_content(content_dir: Path) -> Content:
 
 def check_content(content_dir: Path) -> list[ContentProblem]:
     """Every problem: errors, unfaithful claims and warnings (see ``ContentProblem.kind``)."""
+    keep_trained_weights()  # the check builds the matcher as the bot does: from kept weights too
     return _load(Path(content_dir))[1]
 
 
