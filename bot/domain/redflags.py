@@ -48,6 +48,11 @@ from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 
 _FUZZY_MIN_LEN = 5
 _FUZZY_MIN_SCORE = 80
+# Everyday words one letter from a sign word, never read as its typo ("skipped my walk" is no slip).
+_NOT_TYPOS = frozenset({"skipped", "skipping"})
+# Friends named by a word that also calls out to the reader ("mate, I can't pee"): someone else
+# only after "my" ("my mate fell in the pond").
+_FRIENDS = frozenset({"mate", "pal", "buddy"})
 _EXTRA_WORDS_IN_WINDOW = 4  # how far apart a phrase's words may be
 _MAX_COMBINATIONS = 256  # placements of a phrase tried in one message
 _SENTENCE_ENDS = frozenset(".!?;")
@@ -64,7 +69,14 @@ _SMALL_WORDS = frozenset(
     quite totally completely all"""
     .split()
 )
-_NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing", "denies", "denied"}  # "denies leg weakness"
+_NEGATION_WORDS = NEGATIONS | {"cannot", "couldnt", "nothing", "denies", "denied", "nil"}  # "denies leg weakness"
+# A clinical list of denied signs: the negation covers every item of the list, not two words
+# ("denies saddle anaesthesia, bladder or bowel change, leg weakness"; "negative for ...";
+# "nil fever, nil weight loss").
+_LIST_NEGATIONS = frozenset({"denies", "denied", "deny", "denying", "negative", "nil"})
+_LIST_SEPARATORS = frozenset({",", "/", "or", "and", "nor"})
+_LIST_ITEM_WORDS = 4  # content words in one item of such a list, at most
+_RELATIVES = frozenset({"who", "whos", "whose", "which"})  # "my father, who is 91, fell"
 # Forms Snowball leaves apart that a person means as one word.
 # "fell" stays "fell": the season ("worse in the fall") must not read as a fall.
 # "peed" stays "peed": "I need to pee before bed" must not read as "I peed the bed".
@@ -297,7 +309,7 @@ class RedFlagDetector:
         word_stem = _norm(word)
         found = {self._vocabulary[word_stem]} if word_stem in self._vocabulary else set()
         # A typo shortens a word, so a four-letter word may still be a typo of a longer stem.
-        if len(word) >= _FUZZY_MIN_LEN - 1 and word.isalpha() and not _is_negation(word):
+        if len(word) >= _FUZZY_MIN_LEN - 1 and word.isalpha() and not _is_negation(word) and word not in _NOT_TYPOS:
             for written in {word_stem, word}:
                 for choice, _, _ in process.extract(
                     written, self._by_initial.get(written[0], []), scorer=fuzz.ratio,
@@ -430,8 +442,8 @@ class RedFlagDetector:
             matched = {positions[k] for k in matched_indexes}
             if any(_negated(raw, positions[o[0]], matched) for o in combination):
                 continue
-            if _someone_else(raw, positions[first], message.patient):
-                continue
+            if any(_someone_else(raw, positions[o[0]], message.patient) for o in combination):
+                continue  # "pain 5, the kid's got a temperature": the sign's own clause names another
             if phrase.flag.id not in self._history_signs and any(
                 message.sentence[k] in message.past for k in matched_indexes
             ):
@@ -444,12 +456,13 @@ class RedFlagDetector:
 
 def _negated(raw: list[str], at: int, matched: set[int]) -> bool:
     """Is there a negation just before the word at ``at``, in its clause, that is not itself part
-    of the match ("no numbness", "never had a fever"; not "can't pee", whose "can't" is matched)?"""
+    of the match ("no numbness", "never had a fever"; not "can't pee", whose "can't" is matched)?
+    Or is the word an item of a clinical list of denied signs?"""
     seen = 0
     for i in range(at - 1, -1, -1):
         word = raw[i]
         if word in CLAUSE_BREAKS or word in _CONTRAST:
-            return False
+            return _denied_list_item(raw, at)
         # "I can't sleep and my legs are weak": a new subject after "and" starts a new clause.
         if word in _JOINS and i + 1 < len(raw) and raw[i + 1] in _SUBJECTS:
             return False
@@ -458,22 +471,65 @@ def _negated(raw: list[str], at: int, matched: set[int]) -> bool:
         if word not in _SMALL_WORDS and i not in matched:
             seen += 1
         if seen == _NEGATION_REACH:
+            return _denied_list_item(raw, at)
+    return False
+
+
+def _denied_list_item(raw: list[str], at: int) -> bool:
+    """Is the word at ``at`` an item of a list that starts with a clinical negation ("denies A, B
+    or C")? Every item must be short and name nobody ("I", "my"): a list of signs, not clauses."""
+    words = 0
+    for i in range(at - 1, -1, -1):
+        word = raw[i]
+        if word in _LIST_NEGATIONS:
+            return True
+        if word in _LIST_SEPARATORS:
+            words = 0
+            continue
+        if word in CLAUSE_BREAKS or word in _CONTRAST or word in _SUBJECTS or word in SELF:
             return False
+        if word not in _SMALL_WORDS:
+            words += 1
+            if words > _LIST_ITEM_WORDS:
+                return False
     return False
 
 
 def _someone_else(raw: list[str], at: int, about: frozenset[str] = frozenset()) -> bool:
     """Is the clause before the match about another person ("my friend had a car accident")?
     Not when that person is the one the message is written for (``about``: "typing for my dad,
-    he ...")."""
-    for i in range(at - 1, -1, -1):
-        if raw[i] in CLAUSE_BREAKS or raw[i] in about:
+    he ..."). A relative clause between commas is passed over: "my father, who is 91, fell"."""
+    i = at - 1
+    while i >= 0:
+        if raw[i] in CLAUSE_BREAKS:
+            if not _closes_relative(raw, i):
+                return False
+            i = _relative_start(raw, i) - 1  # on before the comma that opened it
+            continue
+        if raw[i] in about:
             return False
-        if is_other(raw[i]):  # "my dog's legs" too
+        if is_other(raw[i]) or (raw[i] in _FRIENDS and i > 0 and raw[i - 1] in ("my", "our", "me")):
             return True
         if raw[i] in SELF:  # "my partner noticed I'm limping"
             return False
+        i -= 1
     return False
+
+
+def _relative_start(raw: list[str], end: int) -> int:
+    """The index of the comma or bracket that opens the clause closed at ``end``."""
+    for i in range(end - 1, -1, -1):
+        if raw[i] in CLAUSE_BREAKS:
+            return i
+    return 0
+
+
+def _closes_relative(raw: list[str], end: int) -> bool:
+    """Does the comma or bracket at ``end`` close a relative clause (", who is 91," or "(who
+    isn't on the program)")?"""
+    start = _relative_start(raw, end)
+    opener = next((w for w in raw[start + 1:end] if w[0].isalnum()), "")
+    return (raw[start], raw[end]) in ((",", ","), ("(", ")")) and opener in _RELATIVES
 
 
 def _hypothetical(raw: list[str], at: int) -> bool:
@@ -500,4 +556,6 @@ def _hypothetical(raw: list[str], at: int) -> bool:
     if conditional and (question or opener in QUESTION_OPENERS):
         return True
     # "Could vitamin D deficiency cause incontinence?": the clause itself is the question.
-    return question and clause_opener in QUESTION_OPENERS and (clause_start == start or opener in QUESTION_OPENERS)
+    # After a colon a question starts afresh: "Mum asks: would pain after a fall need an x-ray?"
+    fresh = clause_start == start or raw[clause_start - 1] == ":"
+    return question and clause_opener in QUESTION_OPENERS and (fresh or opener in QUESTION_OPENERS)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.domain.text import tokens
 
 QUESTION_OPENERS = frozenset(
-    """what when how why which who where whats is are am can could should would will does do did
-    might may shall""".split()
+    """what when how why which who where whats wat wot is are am can could should would will does do
+    did might may shall""".split()
 )
 SELF = frozenset({"i", "im", "ive", "id", "ill", "me", "my", "myself"})
 # A sign that is someone else's ("my mum had cancer") is not the subscriber's red flag.
@@ -17,7 +17,8 @@ OTHERS = frozenset(
     family colleague coworker neighbour neighbor boss cousin baby dog cat he she someone somebody
     people grandad granddad gran nana nanna grandson granddaughter grandchild grandkids nephew niece
     stepdad stepmum stepmom hubby missus fiance fiancee boyfriend girlfriend bf gf roommate flatmate
-    housemate his""".split()
+    housemate his toddler youngest eldest oldest mates bestie teenager stepson stepdaughter
+    twins""".split()
 )  # not "they": "they found a tumour" is usually the doctors, about the subscriber
 PRONOUNS = frozenset({"he", "she", "his", "her", "him", "hers", "himself", "herself", "hes", "shes"})
 # "Typing for my dad", "writing for Mum", "asking for my husband", "on behalf of my wife".

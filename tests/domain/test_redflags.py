@@ -281,3 +281,59 @@ def test_typos_are_one_slip_away(text, found):
         RedFlag(id="b", label="b", level="prompt", phrases=["transplant", "threw"]),
     ]
     assert (RedFlagDetector(flags).detect(text) is not None) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # Round 10: the other person named in the sign's own clause, not only before the phrase.
+        ("back pain 5, the kid's got a fever", False),
+        ("back pain 4 and my toddler has a fever", False),
+        ("back pain 4 and I have a fever", True),
+        # A relative clause between commas, or in brackets, is passed over...
+        ("My father, who is 91, fell down the stairs. My own back is a 3.", False),
+        ("My mum (who isn't on the program) fell down the stairs", False),
+        # ...but not any clause or bracket: an aside that names someone keeps the sign the writer's.
+        ("I, as my wife says, fell down the stairs", True),
+        ("I (my husband is typing) fell down the stairs", True),
+        # "mate" calls out to the reader unless it is "my mate".
+        ("mate, I fell down the stairs", True),
+        ("nearly laughed when my mate fell down the stairs", False),
+    ],
+)
+def test_someone_elses_sign_in_its_own_clause(text, found):
+    flags = [RedFlag(id="x", label="x", level="prompt", phrases=["fever back pain", "fell down stairs", "back pain fever"])]
+    assert (RedFlagDetector(flags).detect(text) is not None) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Denies saddle numbness, bladder change, leg weakness; pain 5", False),
+        ("Denies fevers, chills, bladder change or leg weakness. Back 5/10.", False),
+        ("ROS negative for bowel/bladder dysfunction and leg weakness. LBP 3.", False),
+        ("Nil fever, nil weight loss, nil leg weakness. 3/10.", False),
+        # The list ends where someone speaks, at a contrast, or when an item is a whole clause.
+        ("Denies fever, but my leg weakness is new", True),
+        ("denies fever, I have leg weakness", True),
+        ("denies fever, and since this morning on the stairs at home there is real leg weakness", True),
+        ("no sleep, leg weakness", True),  # "no" is not a clinical list negation
+    ],
+)
+def test_a_clinical_list_of_denied_signs_is_negated_throughout(text, found):
+    flags = [RedFlag(id="x", label="x", level="emergency", phrases=["leg weakness"])]
+    assert (RedFlagDetector(flags).detect(text) is not None) == found
+
+
+def test_a_question_after_a_colon_is_a_question():
+    flags = [RedFlag(id="x", label="x", level="emergency", phrases=["pain fall"])]
+    detector = RedFlagDetector(flags)
+    assert detector.detect("My mum asks: would pain after a fall need an x-ray?") is None
+    assert detector.mention("My mum asks: would pain after a fall need an x-ray?") is not None
+    assert detector.detect("Update: pain after a fall this morning") is not None
+
+
+def test_an_everyday_word_is_not_a_typo_of_a_sign_word():
+    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["slipped"])])
+    assert detector.detect("skipped my walk today, back 4") is None
+    assert detector.detect("sliped on the ice") is not None

@@ -1,4 +1,4 @@
-"""Hostile traffic through the running application: 10,000 hypothesis-generated updates (random
+"""Hostile traffic through the running application: 4,000 hypothesis-generated updates (random
 text, commands with random arguments, forged button data, edited messages, group and channel
 updates, update kinds the bot does not know, 4,096-character and emoji-only messages) cause no
 unhandled error, and afterwards every subscriber's next day still arrives on time, on each engine.
@@ -29,7 +29,9 @@ from tests.hardening.helpers import edit, group_chat, say_in
 
 pytestmark = pytest.mark.faults
 
-TOTAL = 10_000  # HOSTILE_UPDATES overrides it (a quick look: HOSTILE_UPDATES=1000)
+# HOSTILE_UPDATES overrides it: 10000 for the long run (this test's size until 1 December 2026,
+# 60-100 s per engine here), 1000 for a quick look. 4,000 keeps the whole suite near 5 minutes.
+TOTAL = 4_000
 BATCH = 100
 STRANGERS = range(8001, 8041)
 GROUPS = (-100_9001, -100_9002)
@@ -75,7 +77,7 @@ _actions = st.one_of(
 )
 
 
-async def test_ten_thousand_hostile_updates_break_nothing(bot, database_url, caplog):
+async def test_thousands_of_hostile_updates_break_nothing(bot, database_url, caplog):
     caplog.set_level(logging.WARNING)
     total = int(os.environ.get("HOSTILE_UPDATES", TOTAL))
     subscribers = [bot.user(9001 + n, f"Sub{n}") for n in range(4)]

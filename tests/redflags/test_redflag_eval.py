@@ -215,6 +215,8 @@ KNOWN_FAQ_ALARMS = {
     "why do some people with wrecked discs feel nothing while i've got mild stuff and i'm in bits",
     # FAQ batch 14's first run (held out; round 9): recorded, not tuned on
     "my wife wants to know when she will start feeling less pain in her back, she started 10 days ago",
+    # round 10's classifier (threshold 0.601) on FAQ batch 10 (held out): recorded, not tuned on
+    "it is nine today, very bad, i stay in bed",
 }
 
 
