@@ -48,6 +48,7 @@ SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
 FIRST_SCORES = {
     "heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160),
     "eighth": (152, 169), "ninth": (162, 168), "tenth": (178, 190), "eleventh": (180, 190),
+    "twelfth": (192, 197),
 }
 # Signs of a batch that a later round found no more, accepted knowingly and recorded in docs/SAFETY.md
 # (round 8 lost one of batch 9's; round 9 found it again, so none now).
