@@ -80,6 +80,13 @@ CONFIRM_EVERY = 0.02
 BATCH_SECONDS = 0.5  # of sending at the configured rate per claim: at most two claims a second
 MIN_BATCH = 50
 YIELD_EVERY = 32  # sends started between two turns given to the event loop (replies go first)
+# A send waiting out a retry, or whose request has gone this long without an answer (Telegram
+# answers in well under a second), is stalled: it stops counting against the sends in flight, so a
+# few hung requests or slow retries do not hold back everyone after them. At most STALLED_EXTRA
+# such sends are let past the window, so a Telegram that answers nobody is not flooded.
+STALLED_AFTER = 1.0  # seconds
+STALLED_EXTRA = 64
+_RECHECK = 0.25  # seconds between two looks at the stalled sends while the window is full
 
 
 class Status(StrEnum):
@@ -231,16 +238,18 @@ class _Pending:
 
 
 class _Gate:
-    """Sends under way, against a limit that may change from one send to the next."""
+    """Sends under way, against a limit that may change from one send to the next (and grows
+    while sends are stalled, which the gate notices without being told: it looks again every
+    _RECHECK seconds while full)."""
 
     def __init__(self) -> None:
         self.busy = 0
         self._freed: asyncio.Future | None = None
 
-    async def enter(self, limit: int) -> None:
-        while self.busy >= limit:
+    async def enter(self, limit: Callable[[], int]) -> None:
+        while self.busy >= limit():
             self._freed = asyncio.get_running_loop().create_future()
-            await self._freed
+            await asyncio.wait((self._freed,), timeout=_RECHECK)
         self.busy += 1
 
     def leave(self) -> None:
@@ -273,6 +282,8 @@ class Ledger:
         self._last_write = -CONFIRM_EVERY
         self._last_stamp = datetime.min.replace(tzinfo=UTC)
         self._uncertain: set[datetime] = set()  # stamps of claims that failed and may have committed
+        self._resting = 0  # sends waiting out a retry
+        self._asking: dict[int, float] = {}  # requests under way: when each started (monotonic)
 
     # ---- claim helpers ------------------------------------------------------------------
 
@@ -347,8 +358,12 @@ class Ledger:
         this one's last sends are answered, so the sending never pauses between batches. Each
         outcome is queued for its confirm the moment it arrives; returns how many were sent,
         once every outcome is recorded."""
-        limit = in_flight or self._bulk_in_flight
+        window = in_flight or self._bulk_in_flight
         gate = _Gate()
+
+        def limit() -> int:
+            return window() + min(self.stalled(), STALLED_EXTRA)
+
         tasks: set[asyncio.Task] = set()
         confirms: list[tuple[Claim, bool, asyncio.Future]] = []
 
@@ -364,7 +379,7 @@ class Ledger:
             async with contextlib.aclosing(batches):
                 async for batch in batches:
                     for claim in batch:
-                        await gate.enter(limit())
+                        await gate.enter(limit)
                         task = asyncio.create_task(one(claim))
                         tasks.add(task)
                         task.add_done_callback(tasks.discard)
@@ -393,6 +408,11 @@ class Ledger:
             sent += ok
         return sent
 
+    def stalled(self) -> int:
+        """Sends waiting out a retry, and requests unanswered for STALLED_AFTER seconds."""
+        since = time.monotonic() - STALLED_AFTER
+        return self._resting + sum(1 for started in self._asking.values() if started <= since)
+
     def _bulk_in_flight(self) -> int:
         return self.messenger.bulk_in_flight() if self.messenger is not None else 1  # (nothing to send with)
 
@@ -407,7 +427,12 @@ class Ledger:
             # claim whose lease is half gone, starts no new request.
             if self.stopping or not self.may_send() or time.monotonic() >= claim.deadline:
                 return SendOutcome("failed", error="released: not started")
-            return await messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
+            key = id(claim)
+            self._asking[key] = time.monotonic()
+            try:
+                return await messenger.send_markdown(claim.chat_id, claim.markdown, keyboard=claim.keyboard, bulk=bulk)
+            finally:
+                del self._asking[key]
 
         try:
             # No timeout around a request under way: cutting it off would only turn an answer that
@@ -427,8 +452,12 @@ class Ledger:
 
     async def _pause(self, seconds: float) -> None:
         """The retry policy's wait, cut short when the process starts stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop_event.wait(), seconds)
+        self._resting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_event.wait(), seconds)
+        finally:
+            self._resting -= 1
 
     # ---- confirm ------------------------------------------------------------------------
 
