@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import default_content_dir
+from bot.content.trained import cache_folder
 
 pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
 
 def vitd_bot(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd)}
+    # A home of its own, but the FAQ classifier's kept weights shared: training them again in
+    # every process cost 2-10 s a command.
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "XDG_CACHE_HOME": str(cache_folder().parent)}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=cwd, env={**base, **(env or {})},
         capture_output=True, text=True, timeout=120,

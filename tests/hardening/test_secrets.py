@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from bot.content.loader import default_content_dir
+from bot.content.trained import cache_folder
 
 pytestmark = pytest.mark.slow  # starts processes: python3 dev.py test -m "not slow" skips it
 
@@ -20,7 +21,8 @@ SECRET = "AAHsecret-part-that-must-never-show_0123456789"
 
 async def vitd_bot_run(cwd, **env: str) -> tuple[int, str]:
     """`vitd-bot run` in a process of its own (the fake Bot API keeps answering meanwhile)."""
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "CONTENT_DIR": str(default_content_dir())}
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "CONTENT_DIR": str(default_content_dir()),
+            "XDG_CACHE_HOME": str(cache_folder().parent)}  # the FAQ classifier's kept weights
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=cwd, env={**base, **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
