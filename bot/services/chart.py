@@ -14,13 +14,15 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from matplotlib import dates as mdates
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.domain.progress import LevelPoint, PainPoint, daily_series, format_day, rolling_average
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib is imported where a chart is drawn, not with this module: it is half a second of every
+# process start (the bot's, each `vitd-bot` command's), and most processes never draw a chart.
 
 PAIN_LABEL = "Daily pain"
 AVERAGE_LABEL = "7-day average"
@@ -122,6 +124,11 @@ def build_figure(
     shows the empty-state text instead."""
     if series.is_empty:
         raise ValueError("nothing to plot: no check-ins and no vitamin D results")
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
     figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
     FigureCanvasAgg(figure)
     pain_axis = figure.add_subplot()
@@ -159,6 +166,9 @@ def build_figure(
 
 
 def _draw_pain(axis, series: ChartSeries) -> list:
+    from matplotlib import dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
     handles = axis.plot(
         mdates.date2num(series.pain_dates), series.pain_scores, linestyle="none", marker="o",
         markersize=7, color=PAIN_COLOR, alpha=0.55, label=PAIN_LABEL,
@@ -182,6 +192,8 @@ def _draw_pain(axis, series: ChartSeries) -> list:
 
 
 def _draw_levels(axis, series: ChartSeries) -> list:
+    from matplotlib import dates as mdates
+
     axis.set_ylim(0, max(70.0 if series.level_unit == "ng/mL" else 175.0, max(series.level_values) * 1.2))
     level_x = mdates.date2num(series.level_dates)
     handles = axis.plot(
