@@ -15,22 +15,24 @@ from tests.test_broadcast import received, seed
 from tests.test_drip_support import day_of
 
 
-async def test_a_send_still_unanswered_holds_back_nobody_after_it(bot):
+async def due_for_day_4(bot, everyone: list[int]) -> None:
     rt = bot.runtime
-    everyone = list(range(62_001, 62_001 + rt.delivery.batch + 20))  # two batches
     await seed(rt.deps.sessions, bot.server, everyone, now=bot.clock.now())
     async with rt.deps.sessions.begin() as session:
         await session.execute(update(Subscriber).values(next_delivery_at=bot.clock.now()))
-    bot.server.hang_next("sendMessage")  # the first send of the first batch is never answered
 
+
+async def others_get_day_4_while_hung(bot, everyone: list[int], hung_count: int, timeout: float) -> None:
+    """Sweep while `hung_count` requests hang unanswered: everyone else gets Day 4 once, in time."""
     sweep = asyncio.create_task(bot.sweep())
-    [hung] = await bot.server.wait_until_hung()
-    others = [chat for chat in everyone if chat != hung.chat_id]
     try:
+        hung = {request.chat_id for request in await bot.server.wait_until_hung(hung_count, timeout=4)}
+        others = [chat for chat in everyone if chat not in hung]
+
         async def all_the_others_have_day_4() -> bool:
             return len(received(bot.server, others)) == len(others)
 
-        assert await eventually(all_the_others_have_day_4, timeout=20), "the next batch waited for the slowest send"
+        assert await eventually(all_the_others_have_day_4, timeout=timeout), "the drip waited for the hung requests"
     finally:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -39,31 +41,19 @@ async def test_a_send_still_unanswered_holds_back_nobody_after_it(bot):
     assert set(received(bot.server, others).values()) == {1}
 
 
+async def test_a_send_still_unanswered_holds_back_nobody_after_it(bot):
+    everyone = list(range(62_001, 62_001 + bot.runtime.delivery.batch + 20))  # two batches
+    await due_for_day_4(bot, everyone)
+    bot.server.hang_next("sendMessage")  # the first send of the first batch is never answered
+    await others_get_day_4_while_hung(bot, everyone, 1, timeout=20)
+
 
 async def test_more_unanswered_sends_than_the_window_hold_back_nobody(bot):
     """Hung requests stop counting against the sends in flight once they are overdue, so the rest
     of the drip goes on long before their read timeout (5 s) ends them."""
-    rt = bot.runtime
-    window = rt.messenger.bulk_in_flight()
     everyone = list(range(63_001, 63_001 + 40))
-    await seed(rt.deps.sessions, bot.server, everyone, now=bot.clock.now())
-    async with rt.deps.sessions.begin() as session:
-        await session.execute(update(Subscriber).values(next_delivery_at=bot.clock.now()))
-    for _ in range(window + 2):
-        bot.server.hang_next("sendMessage")  # more hung requests than the window holds
-
-    sweep = asyncio.create_task(bot.sweep())
-    try:
-        hung = {request.chat_id for request in await bot.server.wait_until_hung(window + 2, timeout=4)}
-        others = [chat for chat in everyone if chat not in hung]
-
-        async def all_the_others_have_day_4() -> bool:
-            return len(received(bot.server, others)) == len(others)
-
-        # Well inside the read timeout: nobody waited for the hung requests to end.
-        assert await eventually(all_the_others_have_day_4, timeout=4), "the drip waited for the hung requests"
-    finally:
-        sweep.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweep
-    assert set(received(bot.server, others).values()) == {1}
+    await due_for_day_4(bot, everyone)
+    hung = bot.runtime.messenger.bulk_in_flight() + 2  # more hung requests than the window holds
+    for _ in range(hung):
+        bot.server.hang_next("sendMessage")
+    await others_get_day_4_while_hung(bot, everyone, hung, timeout=4)  # well inside the read timeout
