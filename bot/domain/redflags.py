@@ -49,7 +49,7 @@ from bot.domain.text import CLAUSE_BREAKS, NEGATIONS, stem, tokens
 _FUZZY_MIN_LEN = 5
 _FUZZY_MIN_SCORE = 80
 # Everyday words one letter from a sign word, never read as its typo ("skipped my walk" is no slip).
-_NOT_TYPOS = frozenset({"skipped", "skipping"})
+_NOT_TYPOS = frozenset({"skipped", "skipping", "weeding"})
 # Friends named by a word that also calls out to the reader ("mate, I can't pee"): someone else
 # only after "my" ("my mate fell in the pond").
 _FRIENDS = frozenset({"mate", "pal", "buddy"})

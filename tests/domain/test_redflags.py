@@ -334,6 +334,8 @@ def test_a_question_after_a_colon_is_a_question():
 
 
 def test_an_everyday_word_is_not_a_typo_of_a_sign_word():
-    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["slipped"])])
+    detector = RedFlagDetector([RedFlag(id="x", label="x", level="emergency", phrases=["slipped", "weeing blood"])])
     assert detector.detect("skipped my walk today, back 4") is None
     assert detector.detect("sliped on the ice") is not None
+    assert detector.detect("overdid the weeding, blood blister on my thumb") is None
+    assert detector.detect("weeeing blood since monday") is not None
