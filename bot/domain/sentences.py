@@ -18,7 +18,7 @@ OTHERS = frozenset(
     people grandad granddad gran nana nanna grandson granddaughter grandchild grandkids nephew niece
     stepdad stepmum stepmom hubby missus fiance fiancee boyfriend girlfriend bf gf roommate flatmate
     housemate his toddler youngest eldest oldest mates bestie teenager stepson stepdaughter
-    twins""".split()
+    twins chap bloke""".split()
 )  # not "they": "they found a tumour" is usually the doctors, about the subscriber
 PRONOUNS = frozenset({"he", "she", "his", "her", "him", "hers", "himself", "herself", "hes", "shes"})
 # "Typing for my dad", "writing for Mum", "asking for my husband", "on behalf of my wife".

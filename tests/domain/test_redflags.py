@@ -299,6 +299,7 @@ def test_typos_are_one_slip_away(text, found):
         # "mate" calls out to the reader unless it is "my mate".
         ("mate, I fell down the stairs", True),
         ("nearly laughed when my mate fell down the stairs", False),
+        ("the old chap next door fell down the stairs, back pain 3", False),
     ],
 )
 def test_someone_elses_sign_in_its_own_clause(text, found):

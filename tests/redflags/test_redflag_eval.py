@@ -218,6 +218,9 @@ KNOWN_FAQ_ALARMS = {
     "my wife wants to know when she will start feeling less pain in her back, she started 10 days ago",
     # round 10's classifier (threshold 0.601) on FAQ batch 10 (held out): recorded, not tuned on
     "it is nine today, very bad, i stay in bed",
+    # round 12's classifier (threshold 0.552) on FAQ batches 11 and 14 (held out): recorded, not tuned on
+    "bad night, pain is at 9",
+    "can weak spine bones from low d cause pain even without a break",
 }
 
 
