@@ -48,14 +48,15 @@ SEEN = {"heldout", "third", "fourth", "fifth", "sixth"}
 FIRST_SCORES = {
     "heldout": (45, 61), "third": (50, 60), "fourth": (86, 97), "fifth": (65, 87), "sixth": (76, 83), "seventh": (137, 160),
     "eighth": (152, 169), "ninth": (162, 168), "tenth": (178, 190), "eleventh": (180, 190),
-    "twelfth": (192, 197), "thirteenth": (185, 199),
+    "twelfth": (192, 197), "thirteenth": (185, 199), "fourteenth": (190, 200),
 }
 # Signs of a batch that a later round found no more, accepted knowingly and recorded in docs/SAFETY.md
 # (round 8 lost one of batch 9's; round 9 found it again, so none now).
 ACCEPTED_LOSSES: dict[str, int] = {}
 # A blind batch whose first run raised more than MAX_FALSE_ALARMS: its first count of false alarms
 # (alarms, ordinary messages) is its ceiling, and the 5% target is reported as missed (xfail).
-FIRST_FALSE_ALARMS = {"eighth": (14, 213), "tenth": (14, 223), "eleventh": (16, 213), "thirteenth": (16, 217)}
+FIRST_FALSE_ALARMS = {"eighth": (14, 213), "tenth": (14, 223), "eleventh": (16, 213), "thirteenth": (16, 217),
+                      "fourteenth": (17, 228)}
 
 
 def status(name: str) -> str:
