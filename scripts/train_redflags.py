@@ -73,7 +73,8 @@ class Example:
 WRITERS = {
     "train_signs": "round5", "train_images": "round5", "train_ordinary": "round5",
     "train_writer_a": "writer_a", "train_writer_b": "writer_b", "train_writer_c": "writer_c", "train_writer_d": "writer_d",
-    "train_writer_e": "writer_e", "train_writer_f": "writer_f", "train_writer_g": "writer_g", "train_writer_h": "writer_h", "train_writer_i": "writer_i",
+    "train_writer_e": "writer_e", "train_writer_f": "writer_f", "train_writer_g": "writer_g", "train_writer_h": "writer_h",
+    "train_writer_i": "writer_i",
     "eval_first": "first", "eval_dev": "dev",
 }
 
