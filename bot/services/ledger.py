@@ -238,22 +238,32 @@ class _Pending:
 
 
 class _Gate:
-    """Sends under way, against a limit that may change from one send to the next (and grows
-    while sends are stalled, which the gate notices without being told: it looks again every
-    _RECHECK seconds while full)."""
+    """Sends under way, against a window that may change from one send to the next, plus the
+    stalled sends let past it. While full, the gate looks again every _RECHECK seconds (one timer
+    at a time), since a send becomes stalled without telling it."""
 
     def __init__(self) -> None:
         self.busy = 0
         self._freed: asyncio.Future | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
-    async def enter(self, limit: Callable[[], int]) -> None:
-        while self.busy >= limit():
+    async def enter(self, window: Callable[[], int], extra: Callable[[], int]) -> None:
+        while self.busy >= window() and self.busy >= window() + extra():
             self._freed = asyncio.get_running_loop().create_future()
-            await asyncio.wait((self._freed,), timeout=_RECHECK)
+            if self._timer is None:
+                self._timer = asyncio.get_running_loop().call_later(_RECHECK, self._look_again)
+            await self._freed
         self.busy += 1
 
     def leave(self) -> None:
         self.busy -= 1
+        self._wake()
+
+    def _look_again(self) -> None:
+        self._timer = None
+        self._wake()
+
+    def _wake(self) -> None:
         if self._freed is not None and not self._freed.done():
             self._freed.set_result(None)
 
@@ -361,8 +371,8 @@ class Ledger:
         window = in_flight or self._bulk_in_flight
         gate = _Gate()
 
-        def limit() -> int:
-            return window() + min(self.stalled(), STALLED_EXTRA)
+        def extra() -> int:
+            return min(self.stalled(), STALLED_EXTRA)
 
         tasks: set[asyncio.Task] = set()
         confirms: list[tuple[Claim, bool, asyncio.Future]] = []
@@ -379,7 +389,7 @@ class Ledger:
             async with contextlib.aclosing(batches):
                 async for batch in batches:
                     for claim in batch:
-                        await gate.enter(limit)
+                        await gate.enter(window, extra)
                         task = asyncio.create_task(one(claim))
                         tasks.add(task)
                         task.add_done_callback(tasks.discard)
