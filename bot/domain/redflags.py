@@ -498,13 +498,15 @@ def _denied_list_item(raw: list[str], at: int) -> bool:
 def _someone_else(raw: list[str], at: int, about: frozenset[str] = frozenset()) -> bool:
     """Is the clause before the match about another person ("my friend had a car accident")?
     Not when that person is the one the message is written for (``about``: "typing for my dad,
-    he ..."). A relative clause between commas is passed over: "my father, who is 91, fell"."""
+    he ..."). A relative clause between commas or in brackets is passed over: "my father, who is
+    91, fell"."""
     i = at - 1
     while i >= 0:
         if raw[i] in CLAUSE_BREAKS:
-            if not _closes_relative(raw, i):
+            opening = _relative_opening(raw, i)
+            if opening is None:
                 return False
-            i = _relative_start(raw, i) - 1  # on before the comma that opened it
+            i = opening - 1  # on before the comma or bracket that opened it
             continue
         if raw[i] in about:
             return False
@@ -516,20 +518,13 @@ def _someone_else(raw: list[str], at: int, about: frozenset[str] = frozenset()) 
     return False
 
 
-def _relative_start(raw: list[str], end: int) -> int:
-    """The index of the comma or bracket that opens the clause closed at ``end``."""
-    for i in range(end - 1, -1, -1):
-        if raw[i] in CLAUSE_BREAKS:
-            return i
-    return 0
-
-
-def _closes_relative(raw: list[str], end: int) -> bool:
-    """Does the comma or bracket at ``end`` close a relative clause (", who is 91," or "(who
-    isn't on the program)")?"""
-    start = _relative_start(raw, end)
+def _relative_opening(raw: list[str], end: int) -> int | None:
+    """Where the relative clause closed by the comma or bracket at ``end`` opens (", who is 91,"
+    or "(who isn't on the program)"); None when that clause is no relative clause."""
+    start = next((i for i in range(end - 1, -1, -1) if raw[i] in CLAUSE_BREAKS), 0)
     opener = next((w for w in raw[start + 1:end] if w[0].isalnum()), "")
-    return (raw[start], raw[end]) in ((",", ","), ("(", ")")) and opener in _RELATIVES
+    is_relative = (raw[start], raw[end]) in ((",", ","), ("(", ")")) and opener in _RELATIVES
+    return start if is_relative else None
 
 
 def _hypothetical(raw: list[str], at: int) -> bool:

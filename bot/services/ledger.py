@@ -248,10 +248,11 @@ class _Gate:
         self._timer: asyncio.TimerHandle | None = None
 
     async def enter(self, window: Callable[[], int], extra: Callable[[], int]) -> None:
-        while self.busy >= window() and self.busy >= window() + extra():
-            self._freed = asyncio.get_running_loop().create_future()
+        while self.busy >= (size := window()) and self.busy >= size + extra():
+            loop = asyncio.get_running_loop()
+            self._freed = loop.create_future()
             if self._timer is None:
-                self._timer = asyncio.get_running_loop().call_later(_RECHECK, self._look_again)
+                self._timer = loop.call_later(_RECHECK, self._look_again)
             await self._freed
         self.busy += 1
 
