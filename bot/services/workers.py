@@ -76,6 +76,14 @@ class WorkerRegistry:
             live = await session.execute(select(func.count()).select_from(Worker).where(Worker.heartbeat_at >= now - LIVE_FOR))
             return max(1, live.scalar_one())
 
+    async def forget_others(self) -> int:
+        """SQLite, at start-up: only one process runs on it, so every other heartbeat row is a
+        dead process's. Left in place, a row a killed process wrote a moment ago would count as
+        alive for LIVE_FOR: the new process would wait a heartbeat round before its first bulk
+        send and take half the rate meanwhile. Returns how many rows went."""
+        async with self.sessions.begin() as session:
+            return rowcount(await session.execute(delete(Worker).where(Worker.id != self.id)))
+
     async def connected(self) -> set[str]:
         """PostgreSQL: the workers that have a connection to the database now. A process killed
         outright loses its connections at once, long before its heartbeat is old."""

@@ -90,12 +90,13 @@ def build_application(
         if postgres:
             name_connections(engine, APPLICATION_NAME + worker_id, workers)
         application.bot_data.serving = True
-        live = await share_rate(application.bot, application.bot_data)
         # What a process that is gone had claimed is sent again now, not when its lease ends.
-        # SQLite is one process at a time: every claim left over is a dead one's. On PostgreSQL
-        # the heartbeat job releases the claims of processes whose heartbeat stopped.
+        # SQLite is one process at a time: every claim and heartbeat left over is a dead one's.
+        # On PostgreSQL the heartbeat job releases the claims of processes whose heartbeat stopped.
         if not postgres:
+            await workers.forget_others()
             await runtime.ledger.release_claims_of_the_dead(everyone_else=True)
+        live = await share_rate(application.bot, application.bot_data)
         jobs.run_repeating(heartbeat, interval=HEARTBEAT_EVERY.total_seconds(), first=HEARTBEAT_EVERY.total_seconds())
         # With other processes alive, wait one heartbeat round before bulk sends, so that they
         # have lowered their share of the rate first. Alone, there is nobody to wait for.
