@@ -231,3 +231,25 @@ async def test_day_one_claimed_in_a_step_whose_commit_answer_is_lost_is_sent_at_
     bot.clock.advance(LEASE)
     assert await bot.sweep() == 0
     assert days_received(kim) == [1]
+
+
+async def test_a_failed_send_is_tried_again_when_its_round_is_due_not_at_the_next_periodic_sweep(
+    server, database_url, clock, content, settings_for
+):
+    # A 5 s lease: a refused send's next round is due 2 s later (40% of the lease). The periodic
+    # sweep comes every 300 s here, so only the sweep woken for that round can deliver it in time.
+    settings = settings_for(server, database_url, delivery_lease_seconds=5)
+    async with running_bot(settings, content, clock, server, sweep_interval=300) as bot:
+        ria = bot.user(3501, "Ria")
+        await enrol_at(bot, ria, START, zone="UTC", time_text="07:00")
+        server.fail_next("sendMessage", 400, "Bad Request: something odd", chat_id=ria.id)
+        bot.clock.set(datetime(2027, 1, 5, 7, 0, tzinfo=UTC))
+        assert await bot.sweep() == 0
+        assert (await ledger(bot, ria.id))["day:2"].status == "failed"
+        bot.clock.advance(timedelta(seconds=2))  # the round is due (the bot's clock is this one)
+
+        async def day_two():
+            return days_received(ria) == [1, 2]
+
+        assert await eventually(day_two, timeout=8)
+        await confirmed_day(bot, ria.id, 2)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -53,10 +53,16 @@ YIELD_EVERY = 64  # messages built between two turns given to the event loop
 
 
 class DeliveryService:
-    def __init__(self, deps: Deps, messenger: Messenger, ledger: Ledger | None = None, build=build_item) -> None:
+    def __init__(
+        self, deps: Deps, messenger: Messenger, ledger: Ledger | None = None, build=build_item,
+        due_again: Callable[[timedelta], None] | None = None,
+    ) -> None:
         self.deps = deps
         self.messenger = messenger
         self.ledger = ledger or Ledger(deps, messenger)
+        # Told how soon an item whose send failed or was released is due again, so that a sweep
+        # runs then, not only at the next periodic sweep (tens of seconds later).
+        self._due_again = due_again
         self.lease = self.ledger.lease
         self._build = build  # what one item says (tests give a builder that fails for one subscriber)
         self.batch = batch_size(deps.settings.send_rate_limit, self.lease)
@@ -251,12 +257,13 @@ class DeliveryService:
             elif verdict is Verdict.BLOCKED:
                 subscriber.blocked = True  # unblocking (my_chat_member, /start) schedules it again
                 log.info("subscriber %d blocked the bot", subscriber.id)
-            elif verdict is Verdict.RELEASED:
-                subscriber.next_delivery_at = now
             elif row.status == Status.PARKED:
                 subscriber.next_delivery_at = None  # a schedule change (/pause + /resume, /time) makes it due again
             else:
-                subscriber.next_delivery_at = now + self.ledger.policy.round_delay(row.attempts, self.lease)
+                pause = timedelta(0) if verdict is Verdict.RELEASED else self.ledger.policy.round_delay(row.attempts, self.lease)
+                subscriber.next_delivery_at = now + pause
+                if self._due_again is not None:
+                    self._due_again(pause)
             subscriber.updated_at = now
 
     async def _advance(self, session, subscriber: Subscriber, item: str, now: datetime) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
+import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -72,10 +75,30 @@ def build_application(
         if broadcast_interval is not None:
             jobs.run_once(run_broadcasts, 0)
 
+    wake_ups: set[int] = set()  # the seconds (monotonic, whole) at which a sweep is queued
+
+    def sweep_due_again(pause: timedelta) -> None:
+        """A failed send's next round (or a released claim) is due in `pause`: sweep then, when
+        that comes before the periodic sweep. A second at least, so the confirm that set it has
+        committed; on a whole second, so that a burst of failures makes one sweep, not one each."""
+        if sweep_interval is None or pause.total_seconds() >= sweep_interval:
+            return
+        at = math.ceil(time.monotonic() + max(pause.total_seconds(), 1.0))
+        if at in wake_ups:
+            return
+        wake_ups.add(at)
+
+        async def woken(context: Context) -> None:
+            wake_ups.discard(at)
+            await sweep(context)
+
+        jobs.run_once(woken, at - time.monotonic(), job_kwargs={"misfire_grace_time": None})
+
     # On PostgreSQL a process whose own heartbeat is old sends nothing it claimed: the others
     # are about to take those claims over.
     runtime = Runtime.build(
-        deps, messenger, worker_id, may_send=workers.fresh if postgres else None, kick_broadcasts=kick_broadcasts
+        deps, messenger, worker_id, may_send=workers.fresh if postgres else None, kick_broadcasts=kick_broadcasts,
+        sweep_due_again=sweep_due_again,
     )
     data = BotData(
         engine=engine, runtime=runtime, workers=workers, leadership=PollingLeadership(engine),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -42,10 +43,11 @@ class Runtime:
     def build(
         cls, deps: Deps, messenger: TelegramMessenger, worker_id: str | None = None, *,
         may_send: Callable[[], bool] | None = None, kick_broadcasts: Callable[[], None] = lambda: None,
+        sweep_due_again: Callable[[timedelta], None] | None = None,
     ) -> Runtime:
         # One engine: the drip and broadcasts share its confirms.
         ledger = Ledger(deps, messenger, worker_id, may_send=may_send)
-        delivery = DeliveryService(deps, messenger, ledger)
+        delivery = DeliveryService(deps, messenger, ledger, due_again=sweep_due_again)
         return cls(
             deps=deps,
             messenger=messenger,
