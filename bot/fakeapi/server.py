@@ -98,6 +98,7 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._stopping = asyncio.Event()
+        self._hung_released = asyncio.Event()  # set (and replaced) by drop_hung
         self._messages_pulse = Pulse()
         self._in_flight: set[object] = set()  # requests being answered, long polls apart
         self._methods: dict[str, Callable[..., Awaitable[Any]]] = {
@@ -403,8 +404,21 @@ class FakeBotApi:
     async def _hang(self, method: str, chat_id: int | None, message_id: int | None) -> None:
         self.hung.append(HungRequest(method, chat_id, message_id))
         self._messages_pulse.fire()
-        await self._stopping.wait()
+        released = asyncio.ensure_future(self._hung_released.wait())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((released, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            released.cancel()
+            stopping.cancel()
         raise _Hung
+
+    def drop_hung(self) -> None:
+        """Drop the connection of every request hanging now, without an answer, as a network
+        would (the client sees a disconnect at once instead of its read timeout); later requests
+        hang as scripted."""
+        self._hung_released.set()
+        self._hung_released = asyncio.Event()
 
     def _check_chat(self, chat_id: int) -> None:
         if chat_id not in self._users:
