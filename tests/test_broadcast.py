@@ -325,6 +325,13 @@ async def test_a_failed_claim_of_the_next_batch_leaves_nothing_claimed(bot, serv
     try:
         run = asyncio.ensure_future(bot.runtime.broadcasts.run_once())
         await server.wait_until_hung()
+
+        async def next_claim_failed() -> bool:
+            return claims["seen"] == 2
+
+        assert await eventually(next_claim_failed)
+        assert not run.done()  # the hung send is still under way after the claim failed ...
+        server.drop_hung()  # ... and ends now, its answer lost, not after the 5 s read timeout
         with pytest.raises(Exception, match="went away"):
             await run
     finally:
