@@ -50,8 +50,10 @@ async def test_ten_kills_mid_drip_and_mid_broadcast_lose_nothing(database_url, t
         log = tmp_path / "bot.log"
         watch = Ledgerwatch(sessions, server, SUBSCRIBERS)
         processes = [await start_bot(env, tmp_path)]
-        if postgres:  # a second process shares the work throughout
-            processes.append(await start_bot(env, tmp_path))
+        survivor = None
+        if postgres:  # a second process shares the work throughout: never killed
+            survivor = await start_bot(env, tmp_path)
+            processes.append(survivor)
         live = list(processes)
         total = 2 * len(SUBSCRIBERS)
         try:
@@ -64,7 +66,9 @@ async def test_ten_kills_mid_drip_and_mid_broadcast_lose_nothing(database_url, t
                     return Tally.of(server, SUBSCRIBERS).delivered >= threshold
 
                 await wait_for(reached, 60, f"{threshold} messages before kill {kills}", log)
-                ports = await kill_noting_ports(live.pop(0))
+                victim = next(p for p in live if p is not survivor)
+                live.remove(victim)
+                ports = await kill_noting_ports(victim)
                 await asyncio.sleep(0.2)  # requests that reached the server finish there
                 assert Tally.of(server, SUBSCRIBERS).delivered < total, "killed too late to be in the middle"
                 await watch.snapshot(ports)
