@@ -36,11 +36,13 @@ def _settings() -> Settings:
         raise  # unreachable; keeps type checkers calm
 
 
-def _content(settings: Settings):
+def _content(settings: Settings, *, readers: bool = False):
+    """The content folder, or exit 1 saying what is wrong. `readers`: also build the FAQ matcher
+    and the red-flag detectors (the bot does; the operators' commands answer nobody)."""
     from bot.content.loader import ContentError, load_content
 
     try:
-        return load_content(settings.content_dir)
+        return load_content(settings.content_dir, readers=readers)
     except ContentError as exc:
         _fail(f"The content folder {settings.content_dir} has problems; the bot will not start:\n{exc}")
 
@@ -59,7 +61,7 @@ def run() -> None:
     except ConfigError as exc:
         _fail(str(exc))
     setup_logging(settings.log_format, settings.log_level, token)
-    content = _content(settings)
+    content = _content(settings, readers=True)
     try:
         run_bot(settings, content)
     except InvalidToken:  # its message quotes the token

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -29,12 +29,14 @@ from bot.content.models import (
     Content,
     FaqEntry,
     ProgramDay,
-    RedFlag,
     Safety,
     Section,
     SignModelData,
     SmallTalk,
 )
+
+if TYPE_CHECKING:
+    from bot.content.readers import Readers
 
 log = logging.getLogger(__name__)
 SIGN_MODEL_FILE = "redflag_classifier.json"
@@ -86,10 +88,14 @@ def default_content_dir() -> Path:
     return Path(bot.__file__).resolve().parent.parent / "content"
 
 
-def load_content(content_dir: Path) -> Content:
-    """The content, or ContentError if it has errors (claims and warnings are logged)."""
-    keep_trained_weights()
-    content, problems = _load(Path(content_dir))
+def load_content(content_dir: Path, *, readers: bool = True) -> Content:
+    """The content, or ContentError if it has errors (claims and warnings are logged).
+    `readers=False`: the FAQ matcher and the red-flag detectors are not built to check them (a
+    second of CPU): for operators' commands that answer nobody. The bot and `content check`
+    build them; `bot.content.readers` builds them when first asked for."""
+    if readers:
+        keep_trained_weights()
+    content, problems = _load(Path(content_dir), readers)
     errors = [p for p in problems if p.kind == "error"]
     if errors or content is None:
         raise ContentError(errors or problems)
@@ -101,7 +107,7 @@ def load_content(content_dir: Path) -> Content:
 def check_content(content_dir: Path) -> list[ContentProblem]:
     """Every problem: errors, unfaithful claims and warnings (see ``ContentProblem.kind``)."""
     keep_trained_weights()  # the check builds the matcher as the bot does: from kept weights too
-    return _load(Path(content_dir))[1]
+    return _load(Path(content_dir), True)[1]
 
 
 def load_article(path: Path) -> Article:
@@ -684,7 +690,7 @@ def faq_example_problems(entries: list[FaqEntry]) -> list[str]:
     return problems
 
 
-def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
+def _load(content_dir: Path, build_readers: bool) -> tuple[Content | None, list[ContentProblem]]:
     if not content_dir.is_dir():
         return None, [ContentProblem(str(content_dir), None, "content folder not found")]
     loader = _Loader(content_dir)
@@ -710,7 +716,7 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
             entry.model_copy(update={"answer": safety.warning_signs}) if entry.answer.strip() == WARNING_SIGNS else entry
             for entry in faq
         ]
-    _check_usable(loader, faq, smalltalk, safety, sign_model)
+    built = _check_usable(loader, faq, smalltalk, safety, sign_model) if build_readers else None
     if sections:
         _check_attribution(loader, program_file, sections, days, faq, bands, safety)
     problems = loader.problems
@@ -727,27 +733,32 @@ def _load(content_dir: Path) -> tuple[Content | None, list[ContentProblem]]:
         articles=articles,
         sign_model=sign_model,
     )
+    if built is not None:
+        from bot.content.readers import keep
+
+        keep(content, built)  # what the check built, the bot uses: not built twice
     return content, problems
 
 
 def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTalk], safety: Safety | None,
-                  sign_model: SignModelData | None) -> None:
+                  sign_model: SignModelData | None) -> Readers | None:
     """Build the matchers as the bot will, so a malformed synonym group or a red-flag phrase of
-    only small words fails `content check`, not the bot's start-up."""
+    only small words fails `content check`, not the bot's start-up. Returns what it built, when
+    everything could be built."""
+    from bot.content.readers import sign_detectors
     from bot.domain.matching import FaqMatcher
-    from bot.domain.redflags import RedFlagDetector
 
+    matcher = detectors = None
     try:
-        FaqMatcher(faq, smalltalk)
+        matcher = FaqMatcher(faq, smalltalk)
     except ValueError as exc:
         loader.faq_file.problem(str(exc))
     if safety is not None:
         try:
-            RedFlagDetector(safety.red_flags, safety.red_flag_words, sign_model)
-            for phrase in safety.signs_questions:
-                RedFlagDetector([RedFlag(id="signs-questions", label="signs questions", level="prompt", phrases=[phrase])])
-        except ValueError as exc:
+            detectors = sign_detectors(safety, sign_model)
+        except ValueError as exc:  # it names the flag and the phrase
             loader.safety_file.problem(str(exc))
+    return (matcher, *detectors) if matcher is not None and detectors is not None else None
 
 
 def _check_attribution(loader: _Loader, program_file: _SourceFile, sections: list[Section], days: list[ProgramDay],

@@ -16,10 +16,9 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content.models import Content, FaqEntry, RedFlag, SmallTalk
+from bot.content.models import FaqEntry, RedFlag, SmallTalk
+from bot.content.readers import readers_of
 from bot.domain.calendar import local_date
-from bot.domain.matching import FaqMatcher
-from bot.domain.redflags import RedFlagDetector
 from bot.domain.text import fold
 from bot.services.context import Deps
 from bot.storage.models import RedFlagEvent, UnansweredQuestion
@@ -29,33 +28,6 @@ MAX_STORED_QUESTION = 500
 LOW_CONFIDENCE = 0.65  # an answer below this similarity is shown to operators as well
 SAME_GROUP = 75  # rapidfuzz token_set_ratio above which two questions are one group
 GROUPED_LATEST = 1000  # how many recent questions the grouping reads
-
-
-Readers = tuple[FaqMatcher, RedFlagDetector, RedFlagDetector]
-_readers: dict[int, tuple[Content, Readers]] = {}  # by id(content), holding the content itself
-
-
-def readers_of(content: Content) -> Readers:
-    """The FAQ matcher and the red-flag detectors (reported signs, questions about them).
-
-    Built once per content object (~50 ms): a process runs one bot, but the tests start hundreds
-    from one content. They never change once built (their caches only memoise), so sharing them
-    changes no answer; holding the content keeps its id from being reused while kept.
-    """
-    kept = _readers.get(id(content))
-    if kept is not None and kept[0] is content:
-        return kept[1]
-    signs = RedFlag(id="signs-question", label="asks for the warning signs", level="prompt",
-                    phrases=content.safety.signs_questions)
-    readers = (
-        FaqMatcher(content.faq, content.smalltalk),
-        RedFlagDetector(content.safety.red_flags, content.safety.red_flag_words, content.sign_model),
-        RedFlagDetector([signs] if signs.phrases else [], content.safety.red_flag_words),
-    )
-    if len(_readers) >= 4:  # tests load a few contents of their own; keep the latest
-        _readers.pop(next(iter(_readers)))
-    _readers[id(content)] = (content, readers)
-    return readers
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ def test_a_red_flag_phrase_of_only_small_words_is_reported_in_the_safety_file(tm
     assert [p for p in problems if p.file.endswith("safety.yaml")]
 
 
+def test_a_question_about_the_signs_of_only_small_words_is_named_in_the_safety_file(tmp_path):
+    folder = copy_content(tmp_path)
+    rewrite(folder / "safety.yaml", lambda d: d["signs_questions"].append("is it the"))
+    problems = check_content(folder)
+    assert [p for p in problems if p.file.endswith("safety.yaml") and "'is it the'" in p.message]
+
+
 def test_the_real_content_has_no_problems():
     from tests.content.test_real_content import failing_problems
 
