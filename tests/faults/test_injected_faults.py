@@ -3,7 +3,7 @@ or without the message arriving) or cut off by a connection reset (before or aft
 Nothing is lost; a message arrives twice only where its answer was lost after it had arrived
 (a read timeout or a reset: the ledger's "unknown" outcome, resent at most once per claim).
 
-A 20 s lease makes a retry round (after two unknown outcomes in one claim) wait 8 s, not 2 min.
+A 10 s lease makes a retry round (after two unknown outcomes in one claim) wait 4 s, not 2 min.
 On SQLite and on PostgreSQL: the confirmations of failed, retried and unknown sends take other
 paths through the ledger, and each engine writes them its own way."""
 
@@ -36,7 +36,7 @@ async def test_ten_percent_failing_sends_lose_nothing(database_url, tmp_path):
     async with ChaosBotApi(failure_rate=0.10) as server:
         await seed(database_url, server, SUBSCRIBERS)
         engine, sessions = sessions_for(database_url)
-        env = bot_environment(server, database_url, SEND_RATE_LIMIT=str(RATE), DELIVERY_LEASE_SECONDS="20")
+        env = bot_environment(server, database_url, SEND_RATE_LIMIT=str(RATE), DELIVERY_LEASE_SECONDS="10")
         process = await start_bot(env, tmp_path)
         try:
             async def complete():
