@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.content.loader import load_content
 from bot.content.models import FaqEntry, SmallTalk
 from bot.domain.matching import FaqMatcher
+from tests.yaml_files import read_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -20,7 +20,7 @@ def load_faq() -> list[FaqEntry]:
 
 
 def load_smalltalk() -> list[SmallTalk]:
-    data = yaml.safe_load((CONTENT_DIR / "smalltalk.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(CONTENT_DIR / "smalltalk.yaml")
     return [SmallTalk.model_validate(item) for item in data["smalltalk"]]
 
 

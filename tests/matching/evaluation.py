@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bot.domain.checkins import parse_checkin_words
 from bot.domain.matching import FaqMatcher
+from tests.yaml_files import read_yaml
 
 HERE = Path(__file__).parent
 DEV_SET = HERE / "dev.yaml"
@@ -29,7 +28,7 @@ RECORDED = frozenset(f"batch{n}" for n in range(1, 15))
 
 
 def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 @dataclass

@@ -26,9 +26,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.domain.redflags import RedFlagDetector
+from tests.yaml_files import read_yaml
 
 HERE = Path(__file__).parent
 MAX_FALSE_ALARMS = 0.05
@@ -73,7 +73,7 @@ def min_recall(name: str) -> float:
 
 
 def _batch(name: str) -> dict:
-    return yaml.safe_load((HERE / f"eval_{name}.yaml").read_text(encoding="utf-8"))
+    return read_yaml(HERE / f"eval_{name}.yaml")
 
 
 def score(detector: RedFlagDetector, data: dict, min_recall: float) -> tuple[float, float, str]:
@@ -147,7 +147,7 @@ def test_no_two_batches_share_a_message():
     files = sorted(HERE.glob("eval_*.yaml")) + sorted(HERE.glob("train_*.yaml"))
     for path in files:
         name = path.stem
-        for text in _texts(yaml.safe_load(path.read_text(encoding="utf-8"))):
+        for text in _texts(read_yaml(path)):
             if text.lower() in seen and text.lower() not in KNOWN_REPEATS:
                 again.append(f"{name} repeats {seen[text.lower()]}: {text!r}")
             seen.setdefault(text.lower(), name)
@@ -176,7 +176,7 @@ def test_summary_of_every_batch(detector, capsys):
 def test_training_sets_name_real_flags_at_their_level(content):
     levels = {flag.id: flag.level for flag in content.safety.red_flags}
     for path in HERE.glob("train_*.yaml"):
-        for sign in yaml.safe_load(path.read_text(encoding="utf-8")).get("signs", []):
+        for sign in read_yaml(path).get("signs", []):
             assert levels.get(sign["flag"]) == sign["level"], (path.name, sign)
 
 
@@ -243,7 +243,7 @@ def test_no_alarm_on_the_faq_matchers_evaluation_messages(detector):
     matching = HERE.parent / "matching"
     sets = [matching / "dev.yaml", *sorted(matching.glob("dev_writer_*.yaml")), *sorted((matching / "heldout").glob("*.yaml"))]
     messages = [m for path in sets
-                for m in strings(yaml.safe_load(path.read_text(encoding="utf-8")))]
+                for m in strings(read_yaml(path))]
     alarms = [f"{flag.id}: {m!r}" for m in messages
               if m.lower() not in KNOWN_FAQ_ALARMS and (flag := detector.detect(m)) is not None]
     print(f"\nFAQ matcher's messages: {len(alarms)} alarms in {len(messages)} (and {len(KNOWN_FAQ_ALARMS)} known)")
