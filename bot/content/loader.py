@@ -92,9 +92,8 @@ def load_content(content_dir: Path, *, readers: bool = True) -> Content:
     """The content, or ContentError if it has errors (claims and warnings are logged).
     `readers=False`: the FAQ matcher and the red-flag detectors are not built to check them (a
     second of CPU): for operators' commands that answer nobody. The bot and `content check`
-    build them; `bot.content.readers` builds them when first asked for."""
-    if readers:
-        keep_trained_weights()
+    build them; `bot.content.readers` builds them when first asked for (from the kept weights)."""
+    keep_trained_weights()
     content, problems = _load(Path(content_dir), readers)
     errors = [p for p in problems if p.kind == "error"]
     if errors or content is None:
