@@ -744,12 +744,11 @@ def _check_usable(loader: _Loader, faq: list[FaqEntry], smalltalk: list[SmallTal
     """Build the matchers as the bot will, so a malformed synonym group or a red-flag phrase of
     only small words fails `content check`, not the bot's start-up. Returns what it built, when
     everything could be built."""
-    from bot.content.readers import sign_detectors
-    from bot.domain.matching import FaqMatcher
+    from bot.content.readers import faq_matcher, sign_detectors
 
     matcher = detectors = None
     try:
-        matcher = FaqMatcher(faq, smalltalk)
+        matcher = faq_matcher(faq, smalltalk)
     except ValueError as exc:
         loader.faq_file.problem(str(exc))
     if safety is not None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content import readers
 from bot.content.loader import default_content_dir, load_content
-from bot.content.readers import readers_of
+from bot.content.readers import faq_matcher, readers_of
 from bot.domain.matching import FaqMatcher
 
 
 @pytest.fixture
 def matchers_built(monkeypatch) -> list[FaqMatcher]:
+    monkeypatch.setattr(readers, "_matchers", {})  # none built for this FAQ yet in this process
     built: list[FaqMatcher] = []
     original = FaqMatcher.__init__
 
@@ -39,3 +41,13 @@ def test_operators_commands_load_without_building_them_and_get_them_when_asked(m
     matcher, _, _ = readers_of(content)
     assert matchers_built == [matcher]
     assert matcher.match("how long until I feel better?").entry is not None
+
+
+def test_a_folder_loaded_again_with_the_same_faq_shares_its_matcher_and_another_faq_gets_its_own(matchers_built):
+    first = readers_of(load_content(default_content_dir()))[0]
+    again = readers_of(load_content(default_content_dir()))[0]
+    assert again is first and len(matchers_built) == 1
+    faq, smalltalk = load_content(default_content_dir(), readers=False).faq, []
+    edited = [faq[0].model_copy(update={"answer": faq[0].answer + " More."}), *faq[1:]]
+    assert faq_matcher(edited, smalltalk) is not faq_matcher(faq, smalltalk)
+    assert len(matchers_built) == 3
