@@ -39,7 +39,9 @@ class DiskStore:
 
     def load(self, key: str) -> dict[str, np.ndarray] | None:
         try:
-            with np.load(self._path(key), allow_pickle=False) as kept:
+            # Opened here, so that a damaged file is closed too (np.load leaves it open when the
+            # archive cannot be read).
+            with open(self._path(key), "rb") as file, np.load(file, allow_pickle=False) as kept:
                 if str(kept["key"]) != key:
                     return None
                 return {name: kept[name] for name in kept.files if name != "key"}
