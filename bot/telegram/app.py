@@ -29,6 +29,7 @@ from bot.telegram import commands
 from bot.telegram.messenger import MessengerBot, TelegramMessenger
 from bot.telegram.notices import GroupNotices
 from bot.telegram.ratelimit import BulkRateLimiter
+from bot.telegram.incoming import UpdatesRequest
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.runtime import App, BotData, Context, Runtime, context_types
 from bot.telegram.texts import summary_text
@@ -58,9 +59,10 @@ def build_application(
         base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"),
         rate_limiter=BulkRateLimiter(settings.send_rate_limit),
         # aiohttp instead of PTB's httpx: the send path's CPU cost is most of the drip's (PERFORMANCE.md).
-        # Long polling gets a connection of its own, as PTB does, so it never waits behind sends.
+        # Long polling gets a connection of its own, as PTB does, so it never waits behind sends;
+        # its answers are lightened before parsing (bot/telegram/incoming.py).
         request=AiohttpRequest(connection_pool_size=SEND_CONNECTIONS),
-        get_updates_request=AiohttpRequest(connection_pool_size=1),
+        get_updates_request=UpdatesRequest(connection_pool_size=1),
     )
     messenger = TelegramMessenger(bot)
     jobs: JobQueue[Context] = JobQueue()

@@ -22,6 +22,7 @@ from telegram import Update
 from bot.config import Settings
 from bot.metrics import QUEUE_DEPTH, REGISTRY, SWEEP_LAG
 from bot.services.monitoring import database_ok, queue_snapshot
+from bot.telegram.incoming import lighten
 from bot.telegram.runtime import App
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def web_app(application: App, settings: Settings) -> web.Application:
         if not secret or not hmac.compare_digest(given, secret):
             return web.Response(status=403, text="forbidden")
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            update = Update.de_json(lighten(await request.json()), application.bot)
         except (json.JSONDecodeError, ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
         if update is None:
