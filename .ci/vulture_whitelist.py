@@ -24,6 +24,8 @@ _application_name
 _lost
 _returned
 _alive
+# SQLAlchemy's dialect hook the pool calls to ping a checked-out connection (bot/storage/db.py)
+_.do_ping
 # the cursor protocol SQLAlchemy's aiosqlite adapter calls (server-side cursors fetch piecemeal)
 _.fetchone
 _.fetchmany

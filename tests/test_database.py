@@ -1,5 +1,6 @@
 """The engine the bot runs on: SQLite statements take one trip to aiosqlite's thread, and a
-PostgreSQL connection the server ended is replaced before anyone uses it."""
+connection handed back is rolled back only when it still has a transaction open; a PostgreSQL
+connection the server ended is replaced before anyone uses it, and checking costs one round trip."""
 
 from __future__ import annotations
 
@@ -80,5 +81,76 @@ async def test_postgres_connection_ended_by_the_server_is_replaced_on_checkout(p
         async with engine.connect() as connection:  # no error: a fresh connection
             assert (await connection.execute(pid_query)).scalar() != ended
         assert len(invalidated) == 1  # what tells the worker registry a connection was lost
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_committed_connection_is_handed_back_without_another_trip(sqlite_url):
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as connection:  # the connection made once, its PRAGMAs run
+            pass
+        async with engine.begin() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            queue, calls = driver._execute, []
+
+            async def counted(function, *args, **kwargs):
+                calls.append(getattr(function, "__name__", repr(function)))
+                return await queue(function, *args, **kwargs)
+
+            driver._execute = counted
+            await connection.execute(insert(Subscriber), [_row(1)])
+        # The INSERT and the COMMIT, and no rollback when the pool takes the connection back.
+        assert len(calls) == 2 and "rollback" not in calls
+        driver._execute = queue
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_connection_handed_back_mid_transaction_is_rolled_back(sqlite_url):
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            # A transaction SQLAlchemy does not know of (it began no Transaction of its own).
+            await raw.execute("BEGIN IMMEDIATE")
+            await raw.execute("INSERT INTO subscribers (telegram_user_id, chat_id, status, blocked, timezone, "
+                              "delivery_minute, program_day, created_at, updated_at) "
+                              "VALUES (7, 7, 'active', 0, 'UTC', 480, 1, '2027-01-04', '2027-01-04')")
+            assert raw._conn.in_transaction
+        assert not raw._conn.in_transaction  # rolled back as it was handed back: the write lock is free
+        async with engine.begin() as connection:
+            assert (await connection.execute(select(Subscriber.id))).first() is None
+            await connection.execute(insert(Subscriber), [_row(8)])  # another write takes the lock at once
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_checkout_is_checked_in_one_round_trip_and_a_dead_connection_still_fails_it(
+    postgres_url, monkeypatch
+):
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+        calls: list[str] = []
+        for name in ("execute", "fetchrow", "fetch", "transaction"):
+            original = getattr(asyncpg.Connection, name)
+
+            def spy(self, *args, __name=name, __original=original, **kwargs):
+                calls.append(__name)
+                return __original(self, *args, **kwargs)
+
+            monkeypatch.setattr(asyncpg.Connection, name, spy)
+        async with engine.connect():  # the same pooled connection, pinged on checkout
+            pass
+        assert calls == ["execute"]  # one simple query: no BEGIN, no ROLLBACK around it
+        monkeypatch.undo()
+        async with engine.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+        driver.terminate()  # the pooled connection dies without the pool knowing
+        async with engine.connect() as connection:  # the ping fails, and a new one replaces it
+            assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
     finally:
         await engine.dispose()

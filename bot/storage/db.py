@@ -3,7 +3,7 @@
 SQLite gets WAL and a busy timeout so the bot and a CLI command can share the file; foreign keys
 are switched on so `ON DELETE CASCADE` works there as on PostgreSQL; each statement is one trip
 to aiosqlite's thread (`sqlite.py`). PostgreSQL connections are checked before use
-(`pool_pre_ping`), so a database restart costs no subscriber's reply.
+(`pool_pre_ping`, in one round trip), so a database restart costs no subscriber's reply.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.storage.sqlite import use_one_trip_cursors
+from bot.storage.sqlite import rollback_if_in_transaction, use_one_trip_cursors
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x76697464_6D6967  # "vitd" "mig": not the polling lock's key
@@ -38,7 +38,9 @@ def create_engine(url: str) -> AsyncEngine:
         # of aiosqlite's plus the PRAGMAs below (84 per 300 enrolments; PERFORMANCE.md).
         in_memory = make_url(url).database in (None, "", ":memory:")  # one connection, kept
         pool = {} if in_memory else {"pool_size": 15, "max_overflow": 0}
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
+        # A connection handed back is rolled back only when a transaction is still open in it.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None, **pool)
+        event.listen(engine.sync_engine, "reset", rollback_if_in_transaction)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -53,11 +55,26 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     # At most 20 connections, as before (10 + 10 overflow), but all kept: under a burst of
     # updates the overflow ones were closed and reopened all the time (55 new connections in 300
-    # enrolments; now the first 20 only). Pre-ping costs three round trips per session, but a
-    # cheaper check (asyncpg's is_closed, a ping only after 5 s idle) was measured against it in
-    # the restart fault test: 7, 9 and 7 of 13 check-ins sent around the restarts were answered,
-    # against 11, 12, 8 and 11 with pre-ping (PERFORMANCE.md). A subscriber's reply comes first.
-    return create_async_engine(url, pool_size=20, max_overflow=0, pool_pre_ping=True)
+    # enrolments; now the first 20 only). Every checkout is pinged: a cheaper check (asyncpg's
+    # is_closed, a ping only after 5 s idle) was measured against it in the restart fault test:
+    # 7, 9 and 7 of 13 check-ins sent around the restarts were answered, against 11, 12, 8 and 11
+    # with the ping (PERFORMANCE.md). A subscriber's reply comes first; the ping is one round trip.
+    engine = create_async_engine(url, pool_size=20, max_overflow=0, pool_pre_ping=True)
+    engine.sync_engine.dialect.do_ping = _ping_in_one_trip  # type: ignore[method-assign]
+    return engine
+
+
+def _ping_in_one_trip(dbapi_connection: Any) -> bool:
+    """`pool_pre_ping`'s check of a PostgreSQL connection in one round trip instead of three.
+    SQLAlchemy's asyncpg ping wraps its `;` in BEGIN and ROLLBACK, because a prepared statement
+    outside a transaction can reach another server behind pgbouncer; `execute` without arguments
+    is the simple query protocol, which prepares nothing, so one trip is safe there too. Errors are
+    translated as the dialect's own ping translates them, so a dead connection is replaced."""
+    try:
+        dbapi_connection.run_async(lambda driver: driver.execute("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - raised again as the DBAPI's error
+        dbapi_connection._handle_exception(error)
+    return True
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
