@@ -26,10 +26,10 @@ from bot.services.workers import APPLICATION_NAME, HEARTBEAT_EVERY, WorkerRegist
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.leadership import PollingLeadership
 from bot.telegram import commands
+from bot.telegram.incoming import UpdatesRequest
 from bot.telegram.messenger import MessengerBot, TelegramMessenger
 from bot.telegram.notices import GroupNotices
 from bot.telegram.ratelimit import BulkRateLimiter
-from bot.telegram.incoming import UpdatesRequest
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.runtime import App, BotData, Context, Runtime, context_types
 from bot.telegram.texts import summary_text
