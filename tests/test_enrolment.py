@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.storage.models import Subscriber
 from tests.e2e import eventually
@@ -132,3 +132,52 @@ async def test_the_command_menu_is_published(bot):
     for name in ("start", "pain", "level", "progress", "help", "stop", "faq", "export", "report", "forget"):
         assert name in commands
     assert "broadcast" not in commands  # operators get theirs in their own chat's menu
+
+
+async def test_each_usual_enrolment_step_is_one_statement(bot):
+    """/start for someone new, consent and the zone: one statement each on the subscriber's row
+    (a conditional INSERT or UPDATE ... RETURNING), not a read, then an ORM write."""
+    user_id = 1107
+    seen: list[str] = []
+
+    def about_this_user(_conn, _cursor, statement, parameters, _context, _many):
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        if user_id in tuple(values or ()):
+            seen.append(statement.split()[0].upper())
+
+    engine = bot.application.bot_data.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", about_this_user)
+    try:
+        eve = bot.user(user_id, "Eve")
+        steps = [(lambda: eve.command("/start"), 1), (lambda: eve.press("✅ I agree"), 2), (lambda: eve.press("Berlin"), 2)]
+        counts = []
+        for act, replies in steps:
+            seen.clear()
+            await act()
+            await eve.replies(replies)
+            counts.append(list(seen))
+    finally:
+        event.remove(engine, "before_cursor_execute", about_this_user)
+    assert counts == [["INSERT"], ["UPDATE"], ["UPDATE"]]
+    subscriber = await stored(bot, user_id)
+    assert (subscriber.status, subscriber.awaiting, subscriber.timezone) == ("enrolling", "time", "Europe/Berlin")
+    assert subscriber.first_name == "Eve" and subscriber.consented_at is not None
+
+
+async def test_steps_out_of_turn_take_the_general_way(bot):
+    """A zone typed before consent, a second consent after the zone, a /start of someone enrolled:
+    the one-statement steps leave these to the general path, which answers as before."""
+    zed = bot.user(1108, "Zed")
+    await zed.command("/start")
+    await zed.next_reply()
+    await zed.command("/timezone Europe/Paris")  # consent first: the zone is not taken yet
+    await zed.next_reply()
+    subscriber = await stored(bot, 1108)
+    assert (subscriber.awaiting, subscriber.timezone) == ("consent", "UTC")
+    await zed.press("✅ I agree")
+    await zed.replies(2)
+    await zed.command("/start")  # enrolled this far: asked the zone again, still one row
+    await zed.next_reply()
+    assert await count_subscribers(bot) == 1
+    subscriber = await stored(bot, 1108)
+    assert (subscriber.status, subscriber.awaiting) == ("enrolling", "timezone")

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,7 @@ class Snapshot:
     blocked: bool
 
     @classmethod
-    def of(cls, s: Subscriber) -> Snapshot:
+    def of(cls, s: Subscriber | Row) -> Snapshot:
         return cls(
             s.id, s.status, s.awaiting, s.timezone, time(s.delivery_minute // 60, s.delivery_minute % 60),
             s.program_day, s.next_delivery_at, s.blocked,
@@ -61,6 +61,10 @@ ClaimIn = Callable[[AsyncSession, Subscriber, datetime], Awaitable[Claim | None]
 ClaimLost = Callable[[Claim], None]
 
 
+class _StartAgain(Exception):
+    """`/start` met a row that was gone when it looked again: its transaction ends, and it begins anew."""
+
+
 class SubscriptionService:
     def __init__(self, deps: Deps, claim_in: ClaimIn | None = None, claim_lost: ClaimLost | None = None) -> None:
         self.deps = deps
@@ -78,16 +82,17 @@ class SubscriptionService:
         try:
             async with self.deps.sessions.begin() as session:
                 repo = Subscribers(session)
+                # Someone new (the usual case) in one statement; anyone else as they are.
+                created = await repo.enrol_new(dict(
+                    telegram_user_id=user_id, chat_id=chat_id, status=Status.ENROLLING, awaiting=Step.CONSENT,
+                    timezone="UTC", delivery_minute=8 * 60, program_day=0, blocked=False,
+                    created_at=now, updated_at=now,
+                ))
+                if created is not None:
+                    return StartOutcome.ASK_CONSENT, Snapshot.of(created)
                 subscriber = await repo.by_user(user_id, lock=True)
-                if subscriber is None:
-                    subscriber = Subscriber(
-                        telegram_user_id=user_id, chat_id=chat_id, status=Status.ENROLLING, awaiting=Step.CONSENT,
-                        timezone="UTC", delivery_minute=8 * 60, program_day=0, blocked=False,
-                        created_at=now, updated_at=now,
-                    )
-                    session.add(subscriber)
-                    await session.flush()
-                    return StartOutcome.ASK_CONSENT, Snapshot.of(subscriber)
+                if subscriber is None:  # deleted (/forget) since the insert met it: begin again
+                    raise _StartAgain
                 subscriber.chat_id = chat_id
                 subscriber.blocked = False  # writing to the bot means they have not blocked it
                 subscriber.updated_at = now
@@ -97,7 +102,7 @@ class SubscriptionService:
                     if subscriber.status == Status.ACTIVE and not await _in_flight(session, subscriber, now):
                         subscriber.next_delivery_at = resume_at(subscriber, now)
                 return outcome, Snapshot.of(subscriber)
-        except IntegrityError:  # two /start at once: the other one created the row
+        except (IntegrityError, _StartAgain):  # the row changed under this /start: once more
             return await self.start(user_id, chat_id)
 
     async def answer_consent(self, user_id: int, first_name: str | None, agreed: bool) -> Snapshot | None:
@@ -105,6 +110,8 @@ class SubscriptionService:
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
             repo = Subscribers(session)
+            if agreed and (consented := await repo.consent_while_enrolling(user_id, first_name, now)) is not None:
+                return Snapshot.of(consented)  # the usual case, in one statement
             subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None or subscriber.status != Status.ENROLLING:
                 return Snapshot.of(subscriber) if subscriber else None
@@ -149,7 +156,10 @@ class SubscriptionService:
         # window in which a /forget or a second press could slip between check and change.
         now = self.deps.clock.now()
         async with self.deps.sessions.begin() as session:
-            subscriber = await Subscribers(session).by_user(user_id, lock=True)
+            repo = Subscribers(session)
+            if zone is not None and minute is None and (answered := await repo.zone_at_enrolment(user_id, zone, now)):
+                return Settled(Snapshot.of(answered))  # the enrolment's question, in one statement
+            subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None:
                 return Settled(None)
             if not may(subscriber.status, subscriber.awaiting, action):
@@ -166,7 +176,11 @@ class SubscriptionService:
                     subscriber.awaiting = None
                     subscriber.status = Status.ACTIVE
                     # Day 1 as soon as enrolment completes: claimed in this transaction, or due now.
-                    day_one = await self.claim_in(session, subscriber, now) if self.claim_in else None
+                    # Its reads come before any write, and the row's changes go as one UPDATE at
+                    # the commit (autoflush would write them before the reads, holding SQLite's
+                    # write lock through them, and then write the row a second time).
+                    with session.no_autoflush:
+                        day_one = await self.claim_in(session, subscriber, now) if self.claim_in else None
                     if day_one is None:
                         subscriber.next_delivery_at = now
                     else:
