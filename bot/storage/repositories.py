@@ -58,6 +58,21 @@ _ENROL_NEW = {
     for postgres in (False, True)
 }
 
+DELIVERIES = cast(Table, Delivery.__table__)
+NEW_CLAIM_COLUMNS = ("subscriber_id", "item", "status", "attempts", "claimed_at", "lease_until", "claimed_by")
+_NEW_CLAIM = {
+    postgres: (postgresql_insert if postgres else sqlite_insert)(DELIVERIES)
+    .values({name: bindparam(name) for name in NEW_CLAIM_COLUMNS})
+    .on_conflict_do_nothing(index_elements=[DELIVERIES.c.subscriber_id, DELIVERIES.c.item])
+    .returning(DELIVERIES.c.id)
+    for postgres in (False, True)
+}
+
+
+def _on_postgres(session: AsyncSession) -> bool:
+    # The session's engine (`get_bind` resolves it through the ORM's mapper lookup each time).
+    return (session.bind or session.get_bind()).dialect.name == "postgresql"
+
 
 class Subscribers:
     def __init__(self, session: AsyncSession) -> None:
@@ -66,8 +81,7 @@ class Subscribers:
     async def enrol_new(self, values: dict[str, Any]) -> Row | None:
         """Insert a new subscriber (`NEW_SUBSCRIBER_COLUMNS`) unless their Telegram user has one;
         the new row's snapshot columns, or None when one existed (left as it was)."""
-        query = _ENROL_NEW[self.session.get_bind().dialect.name == "postgresql"]
-        return (await self.session.execute(query, values)).first()
+        return (await self.session.execute(_ENROL_NEW[_on_postgres(self.session)], values)).first()
 
     async def consent_while_enrolling(self, user_id: int, first_name: str | None, now: datetime) -> Row | None:
         """Consent recorded and the time zone asked next, if the user is enrolling."""
@@ -112,16 +126,10 @@ class Deliveries:
         self.session = session
 
     async def insert_new(self, values: dict[str, Any]) -> int | None:
-        """Insert a ledger row unless its (subscriber, item) is already there; returns the new
-        row's id, or None when one existed (left as it was). One statement on both engines."""
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        query = (
-            insert(Delivery).values(**values)
-            .on_conflict_do_nothing(index_elements=[Delivery.subscriber_id, Delivery.item])
-            .returning(Delivery.id)
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        """Insert a ledger row (`NEW_CLAIM_COLUMNS`) unless its (subscriber, item) is already
+        there; returns the new row's id, or None when one existed (left as it was). One
+        statement on both engines."""
+        return (await self.session.execute(_NEW_CLAIM[_on_postgres(self.session)], values)).scalar_one_or_none()
 
 
 class CheckIns:

@@ -46,18 +46,20 @@ def _button(label: str, data: str) -> InlineKeyboardButton:
 
 
 @lru_cache(maxsize=256)
-def _markup_json(markup: InlineKeyboardMarkup) -> str:
+def _markup_json(markup) -> str:
     return markup.to_json()
 
 
 def _reply_markup_json(markup) -> str | None:
     """The keyboard as the JSON Telegram receives. PTB would serialise the objects again for every
-    send; the drip sends the same 0-10 keyboard to everyone, so it is serialised once."""
+    send; the drip sends the same 0-10 keyboard to everyone, and the enrolment the same reply
+    keyboards to each newcomer, so each is serialised once (keyboards are immutable)."""
     if markup is None:
         return None
-    if isinstance(markup, InlineKeyboardMarkup):
+    try:
         return _markup_json(markup)
-    return markup.to_json()
+    except TypeError:  # one that cannot be a key
+        return markup.to_json()
 
 
 # A bulk send renders the same day or article for every recipient, and replies repeat their texts

@@ -53,6 +53,12 @@ async def ask_consent(update: Update, context: Context) -> None:
     safety = runtime(context).deps.content.safety
     await reply(update, context, f"{safety.disclaimer}\n\n{safety.consent_prompt}", consent_keyboard())
 
+# Telegram objects are immutable: one of each serves every reply (its JSON is made once).
+SHARE_LOCATION = ReplyKeyboardMarkup(
+    [[KeyboardButton("📍 Share my location", request_location=True)]], resize_keyboard=True, one_time_keyboard=True
+)
+NO_REPLY_KEYBOARD = ReplyKeyboardRemove()
+
 
 async def ask_timezone(update: Update, context: Context, intro: str = "") -> None:
     await reply(
@@ -62,11 +68,9 @@ async def ask_timezone(update: Update, context: Context, intro: str = "") -> Non
         "`Europe/Berlin` or `UTC+2`.",
         zone_keyboard(),
     )
-    location = ReplyKeyboardMarkup(
-        [[KeyboardButton("📍 Share my location", request_location=True)]], resize_keyboard=True, one_time_keyboard=True
-    )
     await reply(
-        update, context, "Or share your location and I'll work it out (only the time zone is kept).", reply_markup=location,
+        update, context, "Or share your location and I'll work it out (only the time zone is kept).",
+        reply_markup=SHARE_LOCATION,
     )
 
 
@@ -141,7 +145,7 @@ async def _apply_timezone(update: Update, context: Context, zone_key: str) -> No
         return
     local_now = rt.deps.clock.now().astimezone(zone_for_key(zone_key))
     done = f"Time zone set to **{zone_key}** (it's {local_now:%H:%M} there now)."
-    await reply(update, context, done, reply_markup=ReplyKeyboardRemove())
+    await reply(update, context, done, reply_markup=NO_REPLY_KEYBOARD)
     if enrolment_step(snapshot.status, snapshot.awaiting) == Step.TIME:
         await ask_time(update, context)
     else:
