@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import faulthandler
 import json
 import multiprocessing
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -483,7 +485,26 @@ async def enrolment(api: FakeApi, url: str, count: int, first: int, profile: Pat
         with count_statements(engine) as statements, profiled(profile, f"enrolment-{engine_name}"):
             cpu, threads = time.process_time(), thread_cpu()
             elapsed = await api.acall("enrol", (first, count, 100))
-            return elapsed, time.process_time() - cpu, statements, cpu_by_thread(threads, thread_cpu())
+            cpu, threads = time.process_time() - cpu, cpu_by_thread(threads, thread_cpu())
+        calls = await python_calls(api, first + count, min(count, CALLS_SAMPLE))
+        return elapsed, cpu, statements, threads, calls
+
+
+CALLS_SAMPLE = 100  # enrolments counted under cProfile after the timed run
+
+
+async def python_calls(api: FakeApi, first: int, count: int) -> float:
+    """Python function calls per enrolment in this process, counted by cProfile over `count` more
+    enrolments after the timed ones (a coroutine counts once per resumption). Unlike CPU time it
+    does not move with the machine's load, so runs on different days compare: the CPU figures of
+    this machine have varied by 2x between sessions (PERFORMANCE.md)."""
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        await api.acall("enrol", (first, count, 100))
+    finally:
+        profile.disable()
+    return pstats.Stats(profile).total_calls / count
 
 
 def thread_cpu() -> dict[int, tuple[str, float]]:
@@ -515,13 +536,14 @@ def figure_enrolment(report: Report, api: FakeApi, url: str, engine_name: str, s
     asyncio.run(empty(url))
     api.call("reset", None)
     first = ENROL_FIRST + (0 if engine_name == "SQLite" else 1_000_000)
-    elapsed, cpu, statements, threads = asyncio.run(enrolment(api, url, sizes.enrol, first, profile, engine_name))
+    elapsed, cpu, statements, threads, calls = asyncio.run(enrolment(api, url, sizes.enrol, first, profile, engine_name))
     rate = sizes.enrol / elapsed
     report.figure(f"(e) enrolment of {sizes.enrol}, {engine_name}", f"{rate:.0f} subscribers/s ({elapsed:.1f} s)", ">= 100/s", rate >= 100)
     report.note(
         f"bot CPU {1000 * cpu / sizes.enrol:.1f} ms per enrolment (4 updates, 7 messages, Day 1); database: "
         f"{statements['statements'] / sizes.enrol:.1f} statements, {statements['commits'] / sizes.enrol:.1f} commits per enrolment"
     )
+    report.note(f"Python calls per enrolment (cProfile, {min(sizes.enrol, CALLS_SAMPLE)} more enrolments): {calls:,.0f}")
     if threads:
         shares = ", ".join(f"{name} {1000 * seconds / sizes.enrol:.1f}" for name, seconds in sorted(threads.items()))
         report.note(f"bot CPU by thread, ms per enrolment: {shares}")
