@@ -131,6 +131,13 @@ class Deliveries:
         statement on both engines."""
         return (await self.session.execute(_NEW_CLAIM[_on_postgres(self.session)], values)).scalar_one_or_none()
 
+# Built once: the claim of every drip batch and of every Day 1 reads it (the ids are expanded).
+_SCORES_OF = (
+    select(CheckIn.subscriber_id, CheckIn.local_date, CheckIn.score)
+    .where(CheckIn.subscriber_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CheckIn.subscriber_id, CheckIn.local_date)
+)
+
 
 class CheckIns:
     def __init__(self, session: AsyncSession) -> None:
@@ -142,12 +149,8 @@ class CheckIns:
 
     async def scores_of(self, subscriber_ids: Sequence[int]) -> dict[int, list[tuple[date, int]]]:
         """Each subscriber's (local date, score) in date order, for many subscribers in one query."""
-        query = (
-            select(CheckIn.subscriber_id, CheckIn.local_date, CheckIn.score)
-            .where(CheckIn.subscriber_id.in_(subscriber_ids)).order_by(CheckIn.subscriber_id, CheckIn.local_date)
-        )
         scores: dict[int, list[tuple[date, int]]] = {}
-        for subscriber_id, local_day, score in (await self.session.execute(query)).all():
+        for subscriber_id, local_day, score in (await self.session.execute(_SCORES_OF, {"ids": list(subscriber_ids)})).all():
             scores.setdefault(subscriber_id, []).append((local_day, score))
         return scores
 
