@@ -40,10 +40,11 @@ _SNAPSHOT = [SUBSCRIBERS.c[name] for name in (
 )]
 _ENROLLING_USER = (SUBSCRIBERS.c.telegram_user_id == bindparam("user_id")) & (SUBSCRIBERS.c.status == "enrolling")
 _CONSENT = update(SUBSCRIBERS).where(_ENROLLING_USER).values(
-    consented_at=bindparam("now"), first_name=bindparam("first_name"), awaiting="timezone", updated_at=bindparam("at"),
+    consented_at=bindparam("consented_at"), first_name=bindparam("first_name"), awaiting="timezone",
+    updated_at=bindparam("updated_at"),
 ).returning(*_SNAPSHOT)
 _ENROLMENT_ZONE = update(SUBSCRIBERS).where(_ENROLLING_USER & (SUBSCRIBERS.c.awaiting == "timezone")).values(
-    timezone=bindparam("zone"), awaiting="time", updated_at=bindparam("at"),
+    timezone=bindparam("zone"), awaiting="time", updated_at=bindparam("updated_at"),
 ).returning(*_SNAPSHOT)
 
 NEW_SUBSCRIBER_COLUMNS = (
@@ -85,12 +86,13 @@ class Subscribers:
 
     async def consent_while_enrolling(self, user_id: int, first_name: str | None, now: datetime) -> Row | None:
         """Consent recorded and the time zone asked next, if the user is enrolling."""
-        values = {"user_id": user_id, "first_name": first_name, "now": now, "at": now}
+        values = {"user_id": user_id, "first_name": first_name, "consented_at": now, "updated_at": now}
         return (await self.session.execute(_CONSENT, values)).first()
 
     async def zone_at_enrolment(self, user_id: int, zone: str, now: datetime) -> Row | None:
         """The time zone set and the delivery time asked next, if enrolment is asking for the zone."""
-        return (await self.session.execute(_ENROLMENT_ZONE, {"user_id": user_id, "zone": zone, "at": now})).first()
+        values = {"user_id": user_id, "zone": zone, "updated_at": now}
+        return (await self.session.execute(_ENROLMENT_ZONE, values)).first()
 
     async def by_user(self, telegram_user_id: int, *, lock: bool = False) -> Subscriber | None:
         query = _BY_USER_LOCKED if lock else _BY_USER
@@ -130,6 +132,7 @@ class Deliveries:
         there; returns the new row's id, or None when one existed (left as it was). One
         statement on both engines."""
         return (await self.session.execute(_NEW_CLAIM[_on_postgres(self.session)], values)).scalar_one_or_none()
+
 
 # Built once: the claim of every drip batch and of every Day 1 reads it (the ids are expanded).
 _SCORES_OF = (
