@@ -100,3 +100,25 @@ async def test_health_and_metrics_only_on_their_own_private_listener(webhook_bot
         assert (await monitoring.post("/hook/s3cr", json={})).status_code in (404, 405)
     assert "vitd_queue_depth" in metrics and "vitd_sweep_lag_seconds" in metrics
     assert 'vitd_messages_total{lane="reply",outcome="sent"}' in metrics
+
+
+async def test_a_button_press_through_the_webhook_acts_on_the_message_it_came_from(webhook_bot, server, clock):
+    """The press arrives with the whole message it was under (text, entities, keyboard), as
+    Telegram sends it; the bot reads which message and chat (bot/telegram/incoming.py)."""
+    client, _ = webhook_bot
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    wendy = FakeUser(server, 7003, "Wendy", clock=clock)
+    start = help_update(50, wendy.chat_id, int(clock.now().timestamp()))
+    start["message"].update(text="/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+    assert (await client.post("/hook/s3cr", json=start, headers=headers)).status_code == 200
+    disclaimer = await wendy.next_reply()
+    query_id = await wendy.press("✅ I agree")  # queued as Telegram makes it; posted here instead
+    [press] = [u for u in server.pending_updates if u.get("callback_query", {}).get("id") == query_id]
+    pressed = press["callback_query"]["message"]
+    assert pressed["message_id"] == disclaimer.message_id and pressed["text"] and pressed["reply_markup"]
+    server.requests.clear()
+    assert (await client.post("/hook/s3cr", json=press, headers=headers)).status_code == 200
+    zone_question, _location = await wendy.replies(2)
+    assert "time zone" in zone_question.text.lower()
+    edits = [params for method, params in server.requests if method == "editMessageReplyMarkup"]
+    assert [(int(e["chat_id"]), int(e["message_id"])) for e in edits] == [(wendy.chat_id, disclaimer.message_id)]
