@@ -3,7 +3,7 @@ decides what is one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from bot.storage.models import (
     UnansweredQuestion,
     VitaminDResult,
 )
+from bot.storage.records import load, write_changes
 
 RECEIVING = ("active", "completed")
 EARLIEST_DATE = date(1900, 1, 1)  # as the CHECK constraints and bot/domain/levels.py  # statuses the sweep may deliver to
@@ -69,6 +70,14 @@ _NEW_CLAIM = {
     for postgres in (False, True)
 }
 
+# The drip's confirmation reads and writes its rows as plain records (bot/storage/records.py).
+# Subscribers are locked in id order, so two processes confirming overlapping batches cannot deadlock.
+_SUBSCRIBER_RECORDS_LOCKED = (
+    select(SUBSCRIBERS).where(SUBSCRIBERS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(SUBSCRIBERS.c.id).with_for_update()
+)
+_DELIVERY_RECORDS = select(DELIVERIES).where(DELIVERIES.c.id.in_(bindparam("ids", expanding=True)))
+
 
 def _on_postgres(session: AsyncSession) -> bool:
     # The session's engine (`get_bind` resolves it through the ORM's mapper lookup each time).
@@ -93,6 +102,14 @@ class Subscribers:
         """The time zone set and the delivery time asked next, if enrolment is asking for the zone."""
         values = {"user_id": user_id, "zone": zone, "updated_at": now}
         return (await self.session.execute(_ENROLMENT_ZONE, values)).first()
+
+    async def records_locked(self, ids: Sequence[int]) -> list[Any]:
+        """These subscribers as records (`Record`s, with a `Subscriber`'s attributes), locked."""
+        return await load(self.session, _SUBSCRIBER_RECORDS_LOCKED, {"ids": list(ids)})
+
+    async def save(self, records: Iterable[Any]) -> None:
+        """What changed in records from `records_locked`."""
+        await write_changes(self.session, SUBSCRIBERS, records)
 
     async def by_user(self, telegram_user_id: int, *, lock: bool = False) -> Subscriber | None:
         query = _BY_USER_LOCKED if lock else _BY_USER
@@ -126,6 +143,14 @@ class Subscribers:
 class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def records(self, ids: Sequence[int]) -> list[Any]:
+        """These ledger rows as records (`Record`s, with a `Delivery`'s attributes)."""
+        return await load(self.session, _DELIVERY_RECORDS, {"ids": list(ids)})
+
+    async def save(self, records: Iterable[Any]) -> None:
+        """What changed in records from `records`."""
+        await write_changes(self.session, DELIVERIES, records)
 
     async def insert_new(self, values: dict[str, Any]) -> int | None:
         """Insert a ledger row (`NEW_CLAIM_COLUMNS`) unless its (subscriber, item) is already
