@@ -41,6 +41,7 @@ from bot.services.ledger import Claim, Ledger, Status, Verdict, batch_size
 from bot.services.ports import Keyboard, Messenger
 from bot.storage.db import rowcount
 from bot.storage.models import Broadcast, Delivery, Subscriber
+from bot.storage.repositories import Deliveries
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +238,9 @@ class BroadcastService:
         return claims
 
     async def _record(self, session: AsyncSession, results, now: datetime) -> None:
-        ids = [claim.delivery_id for claim, _ in results]
-        rows = {d.id: d for d in (await session.execute(select(Delivery).where(Delivery.id.in_(ids)))).scalars()}
+        # Plain records, as the drip's confirmation (bot/storage/records.py).
+        ledger = Deliveries(session)
+        rows = {d.id: d for d in await ledger.records([claim.delivery_id for claim, _ in results])}
         blocked = []
         for claim, outcome in results:
             delivery = rows.get(claim.delivery_id)
@@ -250,6 +252,7 @@ class BroadcastService:
             elif delivery.status == Status.FAILED:  # another round, after a pause
                 delivery.status = Status.PENDING
                 delivery.lease_until = now + self.ledger.policy.round_delay(delivery.attempts, self.lease)
+        await ledger.save(rows.values())
         if blocked:
             await session.execute(update(Subscriber).where(Subscriber.id.in_(blocked)).values(blocked=True))
 
