@@ -44,7 +44,7 @@ from bot.services.messages import build_item, prefetch_checkins
 from bot.services.ports import Messenger, SendOutcome
 from bot.services.schedule import next_item, next_slot, retest_at
 from bot.storage.models import Delivery, Subscriber
-from bot.storage.repositories import Deliveries, Results, Subscribers
+from bot.storage.repositories import DELIVERIES, Deliveries, Results, Subscribers
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class DeliveryService:
             # is held from the first to the commit, and a reply's check-in waits for it.
             await session.flush()
             if new:  # one executemany, no RETURNING (SQLite would insert row by row for the ids)
-                await session.execute(insert(Delivery), new)
+                await session.execute(insert(DELIVERIES), new)  # the table's: no ORM bulk path
             ids: dict[tuple[int, str], int] = {}
             if due:
                 await session.execute(

@@ -22,9 +22,9 @@ from sqlalchemy.sql import Select
 class Record:
     """One row: its columns as attributes, which the caller may change."""
 
-    def __init__(self, mapping: Any) -> None:
-        self.__dict__.update(mapping)
-        self.__dict__["_read"] = dict(mapping)
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.__dict__["_read"] = values
 
     def changes(self) -> dict[str, Any]:
         read = self.__dict__["_read"]
@@ -34,7 +34,9 @@ class Record:
 async def load(session: AsyncSession, query: Select, parameters: dict[str, Any] | None = None) -> list[Any]:
     """The rows of a Core query as records (typed Any: they stand in for the mapped classes,
     whose attributes they have)."""
-    return [Record(row._mapping) for row in await session.execute(query, parameters)]
+    result = await session.execute(query, parameters)
+    names = tuple(result.keys())
+    return [Record(dict(zip(names, row))) for row in result]
 
 
 async def write_changes(session: AsyncSession, table: Table, records: Iterable[Any]) -> None:
