@@ -4,8 +4,9 @@ The drip confirms hundreds of deliveries a second: each changes a few columns of
 and of its subscriber. As ORM objects, loading them into the identity map and letting the unit of
 work find the changes at the commit cost about a quarter of a drip message's Python calls
 (docs/PERFORMANCE.md). A `Record` has the row's columns as attributes and remembers what it was
-read with; `write_changes` sends one `UPDATE ... WHERE id` per set of changed columns, as an
-executemany in id order (the order the rows were locked in), and nothing for a record unchanged.
+read with; `write_changes` sends one `UPDATE ... WHERE id` per set of changed columns, each an
+executemany in id order, and nothing for a record unchanged. (The subscribers' rows are locked,
+in id order, when they are read, so the order of the writes cannot deadlock two processes.)
 """
 
 from __future__ import annotations
