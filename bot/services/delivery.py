@@ -156,9 +156,11 @@ class DeliveryService:
     async def _claim_locked(self, limit: int, only_id: int | None) -> tuple[list[tuple[Claim, Subscriber]], bool]:
         claimed: list[tuple[Claim, Subscriber]] = []
         async with self.ledger.claiming() as (session, now):
+            # Plain records, as the confirmation's (bot/storage/records.py).
+            people, ledger = Subscribers(session), Deliveries(session)
             lease_end = now + self.lease
             due: dict[int, tuple[Subscriber, str]] = {}
-            rows_due = await Subscribers(session).due(now, limit, only_id)
+            rows_due = await people.due(now, limit, only_id)
             for subscriber in rows_due:
                 item = next_item(subscriber, self.deps.content.program_length)
                 if item is None:
@@ -166,9 +168,10 @@ class DeliveryService:
                 else:
                     due[subscriber.id] = (subscriber, item)
             if not due:
+                await people.save(rows_due)
                 return [], len(rows_due) == limit
             pairs = [(s.id, item) for s, item in due.values()]
-            rows = await _ledger_rows(session, pairs)
+            rows = await ledger.of_pairs(pairs)
             new: list[dict] = []
             for subscriber, item in list(due.values()):
                 row = rows.get((subscriber.id, item))
@@ -185,7 +188,8 @@ class DeliveryService:
                     self.ledger.claim_row(row, now)
             # The writes go back to back, nothing computed between them: on SQLite the write lock
             # is held from the first to the commit, and a reply's check-in waits for it.
-            await session.flush()
+            await people.save(rows_due)
+            await ledger.save(rows.values())
             if new:  # one executemany, no RETURNING (SQLite would insert row by row for the ids)
                 await session.execute(insert(DELIVERIES), new)  # the table's: no ORM bulk path
             ids: dict[tuple[int, str], int] = {}
@@ -281,15 +285,6 @@ class DeliveryService:
         elif parsed == RETEST:
             subscriber.retest_reminded_at = now
             subscriber.next_delivery_at = None
-
-
-async def _ledger_rows(session, wanted: list[tuple[int, str]]) -> dict[tuple[int, str], Delivery]:
-    """The existing ledger rows for these (subscriber, item) pairs, in one query."""
-    query = select(Delivery).where(
-        Delivery.subscriber_id.in_({s for s, _ in wanted}), Delivery.item.in_({i for _, i in wanted})
-    )
-    pairs = set(wanted)
-    return {(r.subscriber_id, r.item): r for r in (await session.execute(query)).scalars() if (r.subscriber_id, r.item) in pairs}
 
 
 async def _ledger_ids(session, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:

@@ -108,7 +108,7 @@ class Subscribers:
         return await load(self.session, _SUBSCRIBER_RECORDS_LOCKED, {"ids": list(ids)})
 
     async def save(self, records: Iterable[Any]) -> None:
-        """What changed in records from `records_locked`."""
+        """What changed in records from `records_locked` or `due`."""
         await write_changes(self.session, SUBSCRIBERS, records)
 
     async def by_user(self, telegram_user_id: int, *, lock: bool = False) -> Subscriber | None:
@@ -119,22 +119,20 @@ class Subscribers:
         query = select(Subscriber).where(Subscriber.chat_id == chat_id)
         return (await self.session.execute(query)).scalars().first()
 
-    async def due(self, now: datetime, limit: int, only_id: int | None = None) -> Sequence[Subscriber]:
-        """Subscribers whose next delivery is due, locked; rows another process holds are skipped."""
+    async def due(self, now: datetime, limit: int, only_id: int | None = None) -> list[Any]:
+        """Subscribers whose next delivery is due, locked; rows another process holds are skipped.
+        As records (`Record`s, with a `Subscriber`'s attributes): `save` writes what changed."""
+        c = SUBSCRIBERS.c
         query = (
-            select(Subscriber)
-            .where(
-                Subscriber.next_delivery_at <= now,
-                Subscriber.status.in_(RECEIVING),
-                Subscriber.blocked.is_(False),
-            )
-            .order_by(Subscriber.next_delivery_at)
+            select(SUBSCRIBERS)
+            .where(c.next_delivery_at <= now, c.status.in_(RECEIVING), c.blocked.is_(False))
+            .order_by(c.next_delivery_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         if only_id is not None:
-            query = query.where(Subscriber.id == only_id)
-        return (await self.session.execute(query)).scalars().all()
+            query = query.where(c.id == only_id)
+        return await load(self.session, query)
 
     async def delete(self, subscriber_id: int) -> None:
         await self.session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
@@ -149,8 +147,17 @@ class Deliveries:
         return await load(self.session, _DELIVERY_RECORDS, {"ids": list(ids)})
 
     async def save(self, records: Iterable[Any]) -> None:
-        """What changed in records from `records`."""
+        """What changed in records from `records` or `of_pairs`."""
         await write_changes(self.session, DELIVERIES, records)
+
+    async def of_pairs(self, wanted: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Any]:
+        """The existing ledger rows for these (subscriber, item) pairs, in one query, as records."""
+        c = DELIVERIES.c
+        query = select(DELIVERIES).where(
+            c.subscriber_id.in_({s for s, _ in wanted}), c.item.in_({i for _, i in wanted})
+        )
+        pairs = set(wanted)
+        return {(r.subscriber_id, r.item): r for r in await load(self.session, query) if (r.subscriber_id, r.item) in pairs}
 
     async def insert_new(self, values: dict[str, Any]) -> int | None:
         """Insert a ledger row (`NEW_CLAIM_COLUMNS`) unless its (subscriber, item) is already
