@@ -48,29 +48,33 @@ _ENROLMENT_ZONE = update(SUBSCRIBERS).where(_ENROLLING_USER & (SUBSCRIBERS.c.awa
     timezone=bindparam("zone"), awaiting="time", updated_at=bindparam("updated_at"),
 ).returning(*_SNAPSHOT)
 
+
+
+def _insert_unless_there(table: Table, columns: tuple[str, ...], unique: list, returning: list) -> dict[bool, Any]:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING`, built once for each engine (keyed by "is it
+    PostgreSQL"), with a bound parameter per column."""
+    return {
+        postgres: (postgresql_insert if postgres else sqlite_insert)(table)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(*returning)
+        for postgres in (False, True)
+    }
+
+
 NEW_SUBSCRIBER_COLUMNS = (
     "telegram_user_id", "chat_id", "status", "awaiting", "timezone", "delivery_minute", "program_day", "blocked",
     "created_at", "updated_at",
 )
-_ENROL_NEW = {
-    postgres: (postgresql_insert if postgres else sqlite_insert)(SUBSCRIBERS)
-    .values({name: bindparam(name) for name in NEW_SUBSCRIBER_COLUMNS})
-    .on_conflict_do_nothing(index_elements=[SUBSCRIBERS.c.telegram_user_id])
-    .returning(*_SNAPSHOT)
-    for postgres in (False, True)
-}
+_ENROL_NEW = _insert_unless_there(SUBSCRIBERS, NEW_SUBSCRIBER_COLUMNS, [SUBSCRIBERS.c.telegram_user_id], _SNAPSHOT)
 
 DELIVERIES = cast(Table, Delivery.__table__)
 NEW_CLAIM_COLUMNS = ("subscriber_id", "item", "status", "attempts", "claimed_at", "lease_until", "claimed_by")
-_NEW_CLAIM = {
-    postgres: (postgresql_insert if postgres else sqlite_insert)(DELIVERIES)
-    .values({name: bindparam(name) for name in NEW_CLAIM_COLUMNS})
-    .on_conflict_do_nothing(index_elements=[DELIVERIES.c.subscriber_id, DELIVERIES.c.item])
-    .returning(DELIVERIES.c.id)
-    for postgres in (False, True)
-}
+_NEW_CLAIM = _insert_unless_there(
+    DELIVERIES, NEW_CLAIM_COLUMNS, [DELIVERIES.c.subscriber_id, DELIVERIES.c.item], [DELIVERIES.c.id],
+)
 
-# The drip's confirmation reads and writes its rows as plain records (bot/storage/records.py).
+# The drip's claim and confirmation read and write their rows as plain records (bot/storage/records.py).
 # Subscribers are locked in id order, so two processes confirming overlapping batches cannot deadlock.
 _SUBSCRIBER_RECORDS_LOCKED = (
     select(SUBSCRIBERS).where(SUBSCRIBERS.c.id.in_(bindparam("ids", expanding=True)))
