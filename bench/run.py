@@ -486,24 +486,28 @@ async def enrolment(api: FakeApi, url: str, count: int, first: int, profile: Pat
             cpu, threads = time.process_time(), thread_cpu()
             elapsed = await api.acall("enrol", (first, count, 100))
             cpu, threads = time.process_time() - cpu, cpu_by_thread(threads, thread_cpu())
-        calls = await python_calls(api, first + count, min(count, CALLS_SAMPLE))
+        calls = await python_calls(api, first + count, min(count, CALLS_SAMPLE), profile and profile / f"enrolment-{engine_name}.pstats")
         return elapsed, cpu, statements, threads, calls
 
 
 CALLS_SAMPLE = 100  # enrolments counted under cProfile after the timed run
 
 
-async def python_calls(api: FakeApi, first: int, count: int) -> float:
+async def python_calls(api: FakeApi, first: int, count: int, save_to: Path | None = None) -> float:
     """Python function calls per enrolment in this process, counted by cProfile over `count` more
     enrolments after the timed ones (a coroutine counts once per resumption). Unlike CPU time it
     does not move with the machine's load, so runs on different days compare: the CPU figures of
-    this machine have varied by 2x between sessions (PERFORMANCE.md)."""
+    this machine have varied by 2x between sessions (PERFORMANCE.md). With `--profile` the counts
+    are saved too (`python3 -m pstats FILE`), to see where the calls are."""
     profile = cProfile.Profile()
     profile.enable()
     try:
         await api.acall("enrol", (first, count, 100))
     finally:
         profile.disable()
+    if save_to is not None:
+        save_to.parent.mkdir(parents=True, exist_ok=True)
+        profile.dump_stats(save_to)
     return pstats.Stats(profile).total_calls / count
 
 

@@ -68,7 +68,7 @@ from tenacity.stop import stop_base
 from bot.metrics import count_parked, count_unknown_outcome
 from bot.services.context import Deps
 from bot.services.ports import Keyboard, Messenger, SendOutcome
-from bot.storage.db import rowcount
+from bot.storage.db import long_statements, rowcount
 from bot.storage.models import Delivery, Subscriber, Worker
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,9 @@ CONFIRM_PATIENCE = 30.0  # seconds a confirm keeps retrying: longer than a datab
 # Seconds between the starts of two confirm writes: at most 50 commits a second, however many
 # answers arrive, and an answer waits at most this long (plus the write under way) to be recorded.
 CONFIRM_EVERY = 0.02
+# Outcomes in one write from which its statements run off the event loop on SQLite (a few ms of
+# holding everyone up); smaller writes commit without a turn of the loop (storage/sqlite.py).
+LONG_BATCH = 100
 BATCH_SECONDS = 0.5  # of sending at the configured rate per claim: at most two claims a second
 MIN_BATCH = 50
 YIELD_EVERY = 32  # sends started between two turns given to the event loop (replies go first)
@@ -324,8 +327,9 @@ class Ledger:
         await self.release_uncertain()
         stamp = self.stamp(self.deps.clock.now())
         try:
-            async with self.deps.sessions.begin() as session:
-                yield session, stamp
+            with long_statements():
+                async with self.deps.sessions.begin() as session:
+                    yield session, stamp
         except BaseException:
             self._uncertain.add(stamp)
             raise
@@ -504,6 +508,13 @@ class Ledger:
 
     async def _write(self, batch: list[_Pending]) -> None:
         now = self.deps.clock.now()
+        if len(batch) < LONG_BATCH:  # a few enrolments' Day 1: their commit without a turn of the loop
+            await self._write_in(batch, now)
+            return
+        with long_statements():
+            await self._write_in(batch, now)
+
+    async def _write_in(self, batch: list[_Pending], now: datetime) -> None:
         async with self.deps.sessions.begin() as session:
             by_record: dict[Record, list[tuple[Claim, SendOutcome]]] = {}
             for pending in batch:
