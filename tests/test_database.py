@@ -294,3 +294,27 @@ async def test_postgres_checkout_is_checked_in_one_round_trip_and_a_dead_connect
             assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def empty_postgres_url(request, tmp_path):
+    return empty_database(request, "postgres", tmp_path)
+
+
+@pytest.mark.postgres
+async def test_postgres_single_statement_is_its_own_transaction_with_no_begin_or_commit(empty_postgres_url):
+    engine = create_engine(empty_postgres_url)
+    try:
+        sessions = session_factory(engine)
+        async with sessions.one_statement() as session:
+            await session.execute(insert(Subscriber), [_row(1)])
+            driver = (await session.connection()).sync_connection.connection.driver_connection
+            assert not driver.is_in_transaction()  # no BEGIN was sent, so no COMMIT is owed
+        async with engine.connect() as connection:  # committed: another connection sees it
+            assert (await connection.execute(select(Subscriber.telegram_user_id))).scalars().all() == [1]
+        async with sessions.begin() as session:  # a transaction, for comparison
+            await session.execute(insert(Subscriber), [_row(2)])
+            driver = (await session.connection()).sync_connection.connection.driver_connection
+            assert driver.is_in_transaction()
+    finally:
+        await engine.dispose()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content.models import Content
+from bot.storage.db import Sessions
 
 
 @dataclass
 class Deps:
     settings: Settings
     clock: Clock
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     content: Content

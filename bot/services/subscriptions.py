@@ -80,16 +80,17 @@ class SubscriptionService:
         """`/start`: begin enrolment, continue it, or resume. Never a second subscriber."""
         now = self.deps.clock.now()
         try:
-            async with self.deps.sessions.begin() as session:
-                repo = Subscribers(session)
-                # Someone new (the usual case) in one statement; anyone else as they are.
-                created = await repo.enrol_new(dict(
+            # Someone new (the usual case) in one statement; anyone else as they are.
+            async with self.deps.sessions.one_statement() as session:
+                created = await Subscribers(session).enrol_new(dict(
                     telegram_user_id=user_id, chat_id=chat_id, status=Status.ENROLLING, awaiting=Step.CONSENT,
                     timezone="UTC", delivery_minute=8 * 60, program_day=0, blocked=False,
                     created_at=now, updated_at=now,
                 ))
-                if created is not None:
-                    return StartOutcome.ASK_CONSENT, Snapshot.of(created)
+            if created is not None:
+                return StartOutcome.ASK_CONSENT, Snapshot.of(created)
+            async with self.deps.sessions.begin() as session:
+                repo = Subscribers(session)
                 subscriber = await repo.by_user(user_id, lock=True)
                 if subscriber is None:  # deleted (/forget) since the insert met it: begin again
                     raise _StartAgain
@@ -108,10 +109,13 @@ class SubscriptionService:
     async def answer_consent(self, user_id: int, first_name: str | None, agreed: bool) -> Snapshot | None:
         """Consent given: ask the zone next. Declined: delete the row, so nothing is kept."""
         now = self.deps.clock.now()
+        if agreed:
+            async with self.deps.sessions.one_statement() as session:
+                consented = await Subscribers(session).consent_while_enrolling(user_id, first_name, now)
+            if consented is not None:
+                return Snapshot.of(consented)  # the usual case, in one statement
         async with self.deps.sessions.begin() as session:
             repo = Subscribers(session)
-            if agreed and (consented := await repo.consent_while_enrolling(user_id, first_name, now)) is not None:
-                return Snapshot.of(consented)  # the usual case, in one statement
             subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None or subscriber.status != Status.ENROLLING:
                 return Snapshot.of(subscriber) if subscriber else None
@@ -155,10 +159,13 @@ class SubscriptionService:
         # The step is checked in the same transaction as the change: one round of reads, and no
         # window in which a /forget or a second press could slip between check and change.
         now = self.deps.clock.now()
+        if zone is not None and minute is None:
+            async with self.deps.sessions.one_statement() as session:
+                answered = await Subscribers(session).zone_at_enrolment(user_id, zone, now)
+            if answered is not None:
+                return Settled(Snapshot.of(answered))  # the enrolment's question, in one statement
         async with self.deps.sessions.begin() as session:
             repo = Subscribers(session)
-            if zone is not None and minute is None and (answered := await repo.zone_at_enrolment(user_id, zone, now)):
-                return Settled(Snapshot.of(answered))  # the enrolment's question, in one statement
             subscriber = await repo.by_user(user_id, lock=True)
             if subscriber is None:
                 return Settled(None)

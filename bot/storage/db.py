@@ -10,6 +10,7 @@ restart costs no subscriber's reply.
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, cast
 
@@ -78,13 +79,33 @@ def _ping_in_one_trip(dbapi_connection: Any) -> bool:
     return True
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def session_factory(engine: AsyncEngine) -> Sessions:
     if engine.dialect.name == "sqlite":
         return SQLiteSessions(engine, expire_on_commit=False)
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return PostgresSessions(engine, expire_on_commit=False)
 
 
-class SQLiteSessions(async_sessionmaker[AsyncSession]):
+class Sessions(async_sessionmaker[AsyncSession]):
+    """The services' sessions: `begin()` for a transaction, `one_statement()` for a single
+    statement that is atomic on its own (a conditional INSERT or UPDATE ... RETURNING)."""
+
+    def one_statement(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self.begin()
+
+
+class PostgresSessions(Sessions):
+    """On PostgreSQL a single statement needs no BEGIN and COMMIT around it: in autocommit it is
+    its own transaction, two round trips fewer (a third of an enrolment step's)."""
+
+    def __init__(self, engine: AsyncEngine, **options: Any) -> None:
+        super().__init__(engine, **options)
+        self._autocommit = async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), **options)
+
+    def one_statement(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self._autocommit()
+
+
+class SQLiteSessions(Sessions):
     """Sessions whose `begin()` commits in the caller's task.
 
     SQLAlchemy's `begin()` commits in a task of its own, so that a cancellation cannot abandon a
@@ -94,7 +115,8 @@ class SQLiteSessions(async_sessionmaker[AsyncSession]):
     enrolments had to wait for a lock on aiosqlite's thread). A SQLite COMMIT runs on the event
     loop's thread, with no await to be cancelled at; one that must wait for a lock waits on the
     connection's thread, and the connection's later calls queue behind it (`sqlite.py`). Closing
-    the session still runs to completion, as SQLAlchemy's does.
+    the session still runs to completion, as SQLAlchemy's does. (`one_statement()` stays a
+    transaction: autocommit on aiosqlite costs two trips to the thread, to set it and reset it.)
     """
 
     def begin(self) -> _CommitInCallersTask:  # type: ignore[override]
