@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
 from bot.services.context import Deps
+from bot.storage.db import long_statements
 from bot.storage.models import Delivery, Subscriber
 from bot.storage.repositories import RECEIVING
 
@@ -21,6 +22,15 @@ class QueueSnapshot:
 
 async def queue_snapshot(deps: Deps) -> QueueSnapshot:
     now = deps.clock.now()
+    with long_statements():  # counts over every subscriber and every broadcast's rows
+        due, oldest, pending = await _queue_counts(deps, now)
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
+        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
+    lag = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return QueueSnapshot(due, pending, lag)
+
+
+async def _queue_counts(deps: Deps, now: datetime) -> tuple[int, datetime | None, int]:
     async with deps.sessions() as session:
         due_filter = (
             Subscriber.next_delivery_at <= now, Subscriber.status.in_(RECEIVING), Subscriber.blocked.is_(False)
@@ -33,12 +43,7 @@ async def queue_snapshot(deps: Deps) -> QueueSnapshot:
             .select_from(Delivery)
             .where(Delivery.status.in_(("pending", "claimed")), Delivery.broadcast_id.is_not(None))
         )).scalar_one()
-    if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
-        from datetime import datetime
-
-        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
-    lag = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
-    return QueueSnapshot(due, pending, lag)
+    return due, oldest, pending
 
 
 async def database_ok(deps: Deps) -> bool:

@@ -12,6 +12,7 @@ from bot.domain.levels import classify, plausible_ng_ml
 from bot.services.broadcasts import BroadcastService, Progress
 from bot.services.context import Deps
 from bot.services.questions import QuestionGroup, question_groups, render_groups
+from bot.storage.db import long_statements
 from bot.storage.models import CheckIn, Delivery, RedFlagEvent, ReportMade, Subscriber, VitaminDResult
 
 
@@ -32,6 +33,11 @@ class Stats:
 
 
 async def collect(deps: Deps) -> Stats:
+    with long_statements():  # aggregates over every subscriber's rows
+        return await _collect(deps)
+
+
+async def _collect(deps: Deps) -> Stats:
     now = deps.clock.now()
     async with deps.sessions() as session:
         async def rows(query):
