@@ -214,6 +214,9 @@ async def test_sqlite_long_statements_run_on_the_connections_thread_and_the_rest
             assert [r[0] for r in rows] == [1, 2] and driver._sent_to_thread == driver._done_on_thread == 2
             await connection.execute(update(Subscriber).values(program_day=4))
             assert driver._sent_to_thread == 2  # back on the loop after the block
+            with long_statements(), long_statements(False):  # a task started in such a block says so
+                await connection.execute(update(Subscriber).values(program_day=4))
+            assert driver._sent_to_thread == 2
         async with engine.connect() as connection:
             assert set((await connection.execute(select(Subscriber.program_day))).scalars()) == {4}
     finally:

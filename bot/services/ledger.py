@@ -508,19 +508,14 @@ class Ledger:
 
     async def _write(self, batch: list[_Pending]) -> None:
         now = self.deps.clock.now()
-        if len(batch) < LONG_BATCH:  # a few enrolments' Day 1: their commit without a turn of the loop
-            await self._write_in(batch, now)
-            return
-        with long_statements():
-            await self._write_in(batch, now)
-
-    async def _write_in(self, batch: list[_Pending], now: datetime) -> None:
-        async with self.deps.sessions.begin() as session:
-            by_record: dict[Record, list[tuple[Claim, SendOutcome]]] = {}
-            for pending in batch:
-                by_record.setdefault(pending.record, []).append((pending.claim, pending.outcome))
-            for record, outcomes in by_record.items():
-                await record(session, outcomes, now)
+        # A few enrolments' Day 1 commit without a turn of the loop; a drip's hundreds off it.
+        with long_statements(len(batch) >= LONG_BATCH):
+            async with self.deps.sessions.begin() as session:
+                by_record: dict[Record, list[tuple[Claim, SendOutcome]]] = {}
+                for pending in batch:
+                    by_record.setdefault(pending.record, []).append((pending.claim, pending.outcome))
+                for record, outcomes in by_record.items():
+                    await record(session, outcomes, now)
 
     def settle(self, row: Delivery, claim: Claim, outcome: SendOutcome, now: datetime) -> Verdict | None:
         """Apply an outcome to its ledger row; returns what happened, or None when the outcome is

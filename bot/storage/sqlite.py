@@ -45,9 +45,10 @@ _LONG = ContextVar("sqlite_long_statements", default=False)
 
 
 @contextmanager
-def long_statements() -> Iterator[None]:
-    """The statements of this block, in this task, run on their connection's thread."""
-    token = _LONG.set(True)
+def long_statements(long: bool = True) -> Iterator[None]:
+    """The statements of this block, in this task, run on their connection's thread; with False,
+    where they cost least, even in a task started inside such a block (tasks inherit it)."""
+    token = _LONG.set(long)
     try:
         yield
     finally:
