@@ -49,7 +49,6 @@ _ENROLMENT_ZONE = update(SUBSCRIBERS).where(_ENROLLING_USER & (SUBSCRIBERS.c.awa
 ).returning(*_SNAPSHOT)
 
 
-
 def _insert_unless_there(table: Table, columns: tuple[str, ...], unique: list, returning: list) -> dict[bool, Any]:
     """`INSERT ... ON CONFLICT DO NOTHING RETURNING`, built once for each engine (keyed by "is it
     PostgreSQL"), with a bound parameter per column."""

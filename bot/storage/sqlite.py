@@ -61,10 +61,11 @@ def _met_a_lock(error: sqlite3.OperationalError) -> bool:
 
 
 def _waiting_for_locks(connection: sqlite3.Connection, work: Any, *args: Any) -> Any:
-    """On the connection's thread: `work`, with SQLite's busy handler waiting for the lock."""
+    """On the connection's thread: `work(connection, *args)`, with SQLite's busy handler waiting
+    for the lock."""
     connection.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     try:
-        return work(*args)
+        return work(connection, *args)
     finally:
         connection.execute("PRAGMA busy_timeout=0")
 
@@ -159,7 +160,7 @@ class LoopFirstConnection(aiosqlite.Connection):
 
     def _on_thread(self, connection: sqlite3.Connection, work: Any, *args: Any) -> Any:
         try:
-            return _waiting_for_locks(connection, work, connection, *args)
+            return _waiting_for_locks(connection, work, *args)
         finally:
             self._done_on_thread += 1
 
